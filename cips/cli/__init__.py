@@ -1,0 +1,28 @@
+"""The `cips` command: a click group whose sub-commands live in the modules beside this one."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from cips.cli.campaigns import administration, campaign
+from cips.cli.data import db, questionnaire
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+def main(verbose: bool) -> None:
+    """Run the Customs Integrity Perception Survey over Telegram and score its results."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+main.add_command(db)
+main.add_command(questionnaire)
+main.add_command(administration)
+main.add_command(campaign)

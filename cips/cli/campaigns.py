@@ -1,0 +1,168 @@
+"""`cips administration ...` and `cips campaign ...`: organising survey waves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from sqlalchemy import select
+
+from cips.cli import context
+from survey.campaigns import (
+    CampaignError,
+    ReminderPolicy,
+    campaign_figures,
+    create_administration,
+    create_campaign,
+    deep_link,
+    format_duration,
+    get_administration,
+    get_campaign,
+    parse_duration,
+    parse_quiet_hours,
+    parse_time,
+)
+from survey.storage.models import Campaign
+
+
+def _languages(text: str) -> list[str]:
+    return [code.strip() for code in text.split(",") if code.strip()]
+
+
+@click.group()
+def administration() -> None:
+    """Customs administrations (each runs its own campaigns)."""
+
+
+@administration.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="Full name, e.g. 'Direction générale des douanes'.")
+@click.option("--timezone", "timezone", required=True, help="IANA time zone, e.g. Africa/Abidjan.")
+@click.option("--languages", default="en,fr,es,ar,pt", show_default=True, help="Offered languages.")
+def administration_create(code: str, name: str, timezone: str, languages: str) -> None:
+    """Create the administration CODE."""
+    db = context.database()
+    try:
+        with db.transaction() as session:
+            created = create_administration(session, code, name, timezone, _languages(languages))
+            click.echo(f"administration {created.code} created ({created.timezone})")
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def campaign() -> None:
+    """Campaigns: one questionnaire, one wave, one administration."""
+
+
+@campaign.command("create")
+@click.option("--administration", "administration_code", required=True)
+@click.option("--questionnaire", "questionnaire_id", required=True)
+@click.option("--wave", required=True, help="Wave label, e.g. 2026 or 2026-1.")
+@click.option("--code", help="Campaign code used in the deep link (default: derived).")
+@click.option("--opens", help="Opening time (ISO 8601, local to the administration).")
+@click.option("--closes", help="Closing time (ISO 8601, local to the administration).")
+@click.option("--target", type=int, help="Target population (for the response rate).")
+@click.option("--remind-after", default="24h", show_default=True)
+@click.option("--remind-every", default="48h", show_default=True)
+@click.option("--max-reminders", default=3, show_default=True, type=int)
+@click.option("--quiet-hours", default="20-08", show_default=True, help="Local hours, HH-HH.")
+@click.option("--last-call", default="24h", show_default=True, help="Before closing; 'off'.")
+def campaign_create(
+    administration_code: str,
+    questionnaire_id: str,
+    wave: str,
+    code: str | None,
+    opens: str | None,
+    closes: str | None,
+    target: int | None,
+    remind_after: str,
+    remind_every: str,
+    max_reminders: int,
+    quiet_hours: str,
+    last_call: str,
+) -> None:
+    """Create a campaign; prints its code and deep link."""
+    questionnaire = context.questionnaire_by_id(questionnaire_id)
+    db = context.database()
+    try:
+        with db.transaction() as session:
+            admin = get_administration(session, administration_code)
+            policy = ReminderPolicy(
+                remind_after_s=parse_duration(remind_after),
+                remind_every_s=parse_duration(remind_every),
+                max_reminders=max_reminders,
+                quiet_hours=parse_quiet_hours(quiet_hours),
+                last_call_before_s=None if last_call == "off" else parse_duration(last_call),
+            )
+            created = create_campaign(
+                session,
+                admin,
+                questionnaire,
+                wave,
+                code=code,
+                opens_at=parse_time(opens, admin.timezone) if opens else None,
+                closes_at=parse_time(closes, admin.timezone, end_of_day=True) if closes else None,
+                target=target,
+                policy=policy,
+            )
+            click.echo(f"campaign {created.code} created")
+            click.echo(f"link: {deep_link(context.settings().bot_username, created.code)}")
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@campaign.command("list")
+def campaign_list() -> None:
+    """Every campaign with its status and figures."""
+    now = dt.datetime.now(dt.UTC)
+    with context.database().transaction() as session:
+        campaigns = session.scalars(select(Campaign).order_by(Campaign.id)).all()
+        if not campaigns:
+            click.echo("no campaigns yet: create one with `cips campaign create`")
+        for c in campaigns:
+            figures = campaign_figures(session, c)
+            click.echo(
+                f"{c.code:<28} {c.administration.code:<8} {c.questionnaire_id:<22} {c.wave:<8} "
+                f"{c.status(now):<9} started {figures.started:>5}  completed {figures.completed:>5}"
+            )
+
+
+def _when(value: dt.datetime | None, timezone: str) -> str:
+    if value is None:
+        return "-"
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@campaign.command("show")
+@click.argument("code")
+def campaign_show(code: str) -> None:
+    """One campaign: link, schedule, reminder policy and response figures."""
+    now = dt.datetime.now(dt.UTC)
+    with context.database().transaction() as session:
+        try:
+            c = get_campaign(session, code)
+        except CampaignError as exc:
+            raise click.ClickException(str(exc)) from exc
+        tz = c.administration.timezone
+        figures = campaign_figures(session, c)
+        rate = f"{figures.completion_rate:.1f}%" if figures.completion_rate is not None else "-"
+        lines = [
+            f"campaign      {c.code} ({c.status(now)})",
+            f"link          {deep_link(context.settings().bot_username, c.code)}",
+            f"administration {c.administration.code}: {c.administration.name}",
+            f"questionnaire {c.questionnaire_id} {c.questionnaire_version}, wave {c.wave}",
+            f"opens         {_when(c.opens_at, tz)}",
+            f"closes        {_when(c.closes_at, tz)}",
+            f"target        {c.target_population or '-'}",
+            f"reminders     after {format_duration(c.remind_after_s)}, every "
+            f"{format_duration(c.remind_every_s)}, at most {c.max_reminders}, quiet "
+            f"{c.quiet_start_hour:02d}-{c.quiet_end_hour:02d}, last call "
+            + (format_duration(c.last_call_before_s) if c.last_call_before_s else "off"),
+            f"started       {figures.started}",
+            f"completed     {figures.completed} ({rate} of started)",
+            f"withdrawn     {figures.withdrawn}",
+        ]
+        click.echo("\n".join(lines))

@@ -1,0 +1,195 @@
+"""Creating and describing administrations and campaigns (shared by the CLI and the web)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.questionnaire import Questionnaire
+from survey.storage.models import (
+    Administration,
+    Campaign,
+    Respondent,
+    RespondentStatus,
+)
+
+ADMINISTRATION_CODE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
+# Telegram deep-link parameters allow A-Z, a-z, 0-9, _ and -, up to 64 characters.
+CAMPAIGN_CODE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
+WAVE_LABEL = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+QUIET_HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
+
+
+class CampaignError(ValueError):
+    """A request that cannot be carried out, with a message for the operator."""
+
+
+def parse_duration(text: str) -> int:
+    """'45s', '30m', '24h', '2d' -> seconds."""
+    match = DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise CampaignError(f"not a duration: {text!r} (use e.g. 45s, 30m, 24h, 2d)")
+    return int(match.group(1)) * DURATION_UNITS[match.group(2)]
+
+
+def format_duration(seconds: int) -> str:
+    for unit in ("d", "h", "m"):
+        if seconds % DURATION_UNITS[unit] == 0:
+            return f"{seconds // DURATION_UNITS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def parse_quiet_hours(text: str) -> tuple[int, int]:
+    """'20-08' -> (20, 8); '0-0' means no quiet hours."""
+    match = QUIET_HOURS.match(text)
+    if not match or not all(0 <= int(h) <= 23 for h in match.groups()):
+        raise CampaignError(f"not quiet hours: {text!r} (use HH-HH, e.g. 20-08)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def parse_time(text: str, timezone: str, end_of_day: bool = False) -> dt.datetime:
+    """An ISO 8601 date or date-time; without an offset it is local to the administration.
+
+    A bare date means the start of that day, or with `end_of_day` the end of it (so that
+    `--closes 2026-12-31` keeps the campaign open on the 31st).
+    """
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CampaignError(f"not a date or time: {text!r} (use e.g. 2026-12-01T08:00)") from exc
+    if end_of_day and len(text.strip()) == len("2026-12-31"):
+        value += dt.timedelta(days=1)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value.astimezone(dt.UTC)
+
+
+def create_administration(
+    session: Session, code: str, name: str, timezone: str, languages: list[str]
+) -> Administration:
+    if not ADMINISTRATION_CODE.match(code):
+        raise CampaignError(f"administration code {code!r}: use 2-32 letters, digits, - or _")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CampaignError(f"unknown time zone {timezone!r} (e.g. Africa/Ouagadougou)") from exc
+    if session.scalar(select(Administration).where(Administration.code == code)):
+        raise CampaignError(f"administration {code} already exists")
+    administration = Administration(
+        code=code, name=name, timezone=timezone, languages=",".join(languages)
+    )
+    session.add(administration)
+    session.flush()
+    return administration
+
+
+def get_administration(session: Session, code: str) -> Administration:
+    administration = session.scalar(select(Administration).where(Administration.code == code))
+    if administration is None:
+        raise CampaignError(f"no administration {code}")
+    return administration
+
+
+def get_campaign(session: Session, code: str) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        raise CampaignError(f"no campaign {code}")
+    return campaign
+
+
+@dataclass
+class ReminderPolicy:
+    remind_after_s: int = 24 * 3600
+    remind_every_s: int = 48 * 3600
+    max_reminders: int = 3
+    quiet_hours: tuple[int, int] = (20, 8)
+    last_call_before_s: int | None = 24 * 3600
+
+
+def _default_code(administration: Administration, questionnaire: Questionnaire, wave: str) -> str:
+    short = {"officials": "off", "private_sector": "ps"}.get(questionnaire.survey, "q")
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{administration.code}-{wave}-{short}").lower()
+
+
+def create_campaign(
+    session: Session,
+    administration: Administration,
+    questionnaire: Questionnaire,
+    wave: str,
+    *,
+    code: str | None = None,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    target: int | None = None,
+    policy: ReminderPolicy | None = None,
+) -> Campaign:
+    policy = policy or ReminderPolicy()
+    code = code or _default_code(administration, questionnaire, wave)
+    if not CAMPAIGN_CODE.match(code):
+        raise CampaignError(f"campaign code {code!r}: use 3-64 letters, digits, - or _")
+    if not WAVE_LABEL.match(wave):
+        raise CampaignError(f"wave label {wave!r}: use up to 32 letters, digits, '.', - or _")
+    if session.scalar(select(Campaign).where(Campaign.code == code)):
+        raise CampaignError(f"campaign code {code} is taken; choose another with --code")
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise CampaignError("the campaign must close after it opens")
+    if target is not None and target < 1:
+        raise CampaignError("the target population must be at least 1")
+    if policy.max_reminders < 0:
+        raise CampaignError("the maximum number of reminders cannot be negative")
+    campaign = Campaign(
+        code=code,
+        administration=administration,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        wave=wave,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        target_population=target,
+        remind_after_s=policy.remind_after_s,
+        remind_every_s=policy.remind_every_s,
+        max_reminders=policy.max_reminders,
+        quiet_start_hour=policy.quiet_hours[0],
+        quiet_end_hour=policy.quiet_hours[1],
+        last_call_before_s=policy.last_call_before_s,
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    started: int
+    completed: int
+    withdrawn: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        return 100 * self.completed / self.started if self.started else None
+
+
+def campaign_figures(session: Session, campaign: Campaign) -> CampaignFigures:
+    """Counts straight from the database (one grouped query)."""
+    rows = session.execute(
+        select(Respondent.status, func.count())
+        .where(Respondent.campaign_id == campaign.id)
+        .group_by(Respondent.status)
+    ).all()
+    counts = dict(rows)
+    return CampaignFigures(
+        started=sum(counts.values()),
+        completed=counts.get(RespondentStatus.COMPLETED, 0),
+        withdrawn=counts.get(RespondentStatus.WITHDRAWN, 0),
+    )
+
+
+def deep_link(bot_username: str | None, campaign_code: str) -> str:
+    return f"https://t.me/{bot_username or '<your_bot>'}?start={campaign_code}"

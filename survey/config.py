@@ -1,0 +1,61 @@
+"""Settings read from the environment, with the embedded defaults a newcomer needs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite:///cips.db"
+SECRET_KEY_FILE = "cips-secret.key"
+MIN_CELL_FLOOR = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    min_cell: int
+    questionnaire_dirs: tuple[Path, ...]
+    bot_username: str | None
+
+
+def _secret_key() -> str:
+    """CIPS_SECRET_KEY, or a key kept in a local file for the embedded default.
+
+    The key makes the keyed hashes and encrypts chat ids: it must stay the same across restarts,
+    so a generated key is written once (mode 0600) and read back afterwards.
+    """
+    if key := os.environ.get("CIPS_SECRET_KEY"):
+        return key
+    path = Path(SECRET_KEY_FILE)
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    log.warning("CIPS_SECRET_KEY is not set: generated one in %s (set it in production)", path)
+    return key
+
+
+def _min_cell() -> int:
+    value = int(os.environ.get("CIPS_MIN_CELL", "10"))
+    if value < MIN_CELL_FLOOR:
+        raise ValueError(f"CIPS_MIN_CELL must be at least {MIN_CELL_FLOOR}, got {value}")
+    return value
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (call again after changing it)."""
+    dirs = os.environ.get("CIPS_QUESTIONNAIRE_DIRS", "")
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        secret_key=_secret_key(),
+        min_cell=_min_cell(),
+        questionnaire_dirs=tuple(Path(d) for d in dirs.split(os.pathsep) if d),
+        bot_username=os.environ.get("TELEGRAM_BOT_USERNAME") or None,
+    )

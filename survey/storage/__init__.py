@@ -1,0 +1,29 @@
+"""Storage: SQLAlchemy 2 models, the database connection, and Alembic migrations."""
+
+from survey.storage.db import Database
+from survey.storage.models import (
+    Administration,
+    Answer,
+    ApiToken,
+    Base,
+    Campaign,
+    Contact,
+    Outbox,
+    Participation,
+    Respondent,
+    User,
+)
+
+__all__ = [
+    "Administration",
+    "Answer",
+    "ApiToken",
+    "Base",
+    "Campaign",
+    "Contact",
+    "Database",
+    "Outbox",
+    "Participation",
+    "Respondent",
+    "User",
+]

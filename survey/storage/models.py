@@ -1,0 +1,265 @@
+"""The tables, kept in two worlds that never meet after a response is finished.
+
+- Responses: `Respondent` (random id, coarse dates) and its `Answer` rows. Nothing here names a
+  person or a chat; times are stored to the day.
+- Delivery: `Contact` (keyed hash of the channel user id, the chat id encrypted) exists only while
+  a conversation is under way; it is deleted when the respondent completes, withdraws or deletes,
+  and when the campaign closes. `Participation` keeps a keyed mark per campaign that stops a second
+  response and leads to nothing else. `Outbox` holds messages waiting for the one sending path.
+
+Plus the organisation (`Administration`, `Campaign`) and web accounts (`User`, `ApiToken`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def random_id() -> str:
+    """A random identifier that reveals neither order nor time (unlike an autoincrement)."""
+    return secrets.token_hex(16)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use UTC-aware datetimes")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Administration(Base):
+    __tablename__ = "administrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    languages: Mapped[str] = mapped_column(String(200), default="en")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaigns: Mapped[list[Campaign]] = relationship(back_populates="administration")
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+
+class CampaignStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    questionnaire_version: Mapped[str] = mapped_column(String(32))
+    wave: Mapped[str] = mapped_column(String(32))
+    opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    target_population: Mapped[int | None] = mapped_column(Integer)
+    # The reminder policy (DESIGN.md, "Reminders"): durations in seconds, quiet hours as local hours.
+    remind_after_s: Mapped[int] = mapped_column(Integer, default=24 * 3600)
+    remind_every_s: Mapped[int] = mapped_column(Integer, default=48 * 3600)
+    max_reminders: Mapped[int] = mapped_column(Integer, default=3)
+    quiet_start_hour: Mapped[int] = mapped_column(Integer, default=20)
+    quiet_end_hour: Mapped[int] = mapped_column(Integer, default=8)
+    last_call_before_s: Mapped[int | None] = mapped_column(Integer, default=24 * 3600)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    administration: Mapped[Administration] = relationship(back_populates="campaigns")
+
+    def status(self, now: dt.datetime) -> CampaignStatus:
+        if self.closed_at is not None or (self.closes_at is not None and now >= self.closes_at):
+            return CampaignStatus.CLOSED
+        if self.opens_at is not None and now < self.opens_at:
+            return CampaignStatus.SCHEDULED
+        return CampaignStatus.OPEN
+
+
+class RespondentStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+
+class Respondent(Base):
+    """One anonymous response. Dates only: no time of day is ever stored here."""
+
+    __tablename__ = "respondents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=RespondentStatus.IN_PROGRESS)
+    position: Mapped[str | None] = mapped_column(String(32))
+    source_tag: Mapped[str | None] = mapped_column(String(32))
+    started_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    updated_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="respondent", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(Base):
+    """One answer: the key (respondent, question) makes a second answer impossible."""
+
+    __tablename__ = "answers"
+
+    respondent_id: Mapped[str] = mapped_column(
+        ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    respondent: Mapped[Respondent] = relationship(back_populates="answers")
+
+
+class Contact(Base):
+    """How to reach a respondent while their conversation is under way; deleted after."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_user", "channel", "user_hash"),
+        Index("ix_contacts_due", "next_reminder_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    chat_secret: Mapped[str | None] = mapped_column(Text)
+    respondent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("respondents.id", ondelete="SET NULL"), unique=True
+    )
+    stage: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    source_tag: Mapped[str | None] = mapped_column(String(32))
+    last_progress_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_reminder_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    campaign: Mapped[Campaign] = relationship()
+    respondent: Mapped[Respondent | None] = relationship()
+
+
+class Participation(Base):
+    """A keyed mark per (campaign, person): stops a second response, leads nowhere else."""
+
+    __tablename__ = "participations"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    mark: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Outbox(Base):
+    """Messages waiting for the one rate-limited sending path (replies and reminders).
+
+    A row is written in the same transaction as the answer that caused it, so a crash between the
+    two cannot lose or repeat a message; sent rows are deleted. It carries its own encrypted chat
+    address because the contact may be gone (after the last answer) before the thanks go out.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[str | None] = mapped_column(String(32))
+    chat_secret: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict] = mapped_column(JSON)
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    ANALYST = "analyst"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    administration: Mapped[Administration | None] = relationship()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    user: Mapped[User] = relationship()
