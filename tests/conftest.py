@@ -1,0 +1,104 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from survey.storage import Database
+from survey.storage.migrate import upgrade
+from tests.postgres_server import PostgresServer, find_bindir
+
+TEST_SECRET = "test-secret-key-not-for-production"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+_database_numbers = itertools.count()
+
+
+def _postgres_required() -> bool:
+    return bool(os.environ.get("CI") or os.environ.get("CIPS_REQUIRE_POSTGRES"))
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test runs with a known secret, in its own working folder."""
+    monkeypatch.setenv("CIPS_SECRET_KEY", TEST_SECRET)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server: CIPS_TEST_POSTGRES_URL, or one started for this session."""
+    if url := os.environ.get("CIPS_TEST_POSTGRES_URL"):
+        yield url
+        return
+    bindir = find_bindir()
+    if bindir is None:
+        message = "no PostgreSQL found (install Debian's postgresql, or set CIPS_TEST_POSTGRES_URL)"
+        if _postgres_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer(bindir)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> str:
+    admin = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS cips_template"))
+        connection.execute(text("CREATE DATABASE cips_template"))
+    admin.dispose()
+    upgrade(_with_database(postgres_url, "cips_template"))
+    return "cips_template"
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new database with the current schema, on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "cips.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server_url = request.getfixturevalue("postgres_url")
+    template = request.getfixturevalue("postgres_template")
+    name = f"cips_test_{os.getpid()}_{next(_database_numbers)}"
+    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
