@@ -29,7 +29,7 @@ from survey.questionnaire import (
 
 QUESTIONNAIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-CHOICE_CODE = re.compile(r"^[a-z0-9_]{1,32}$")
+CHOICE_CODE = re.compile(r"^[a-z0-9_]{1,24}$")  # fits Telegram's 64-byte callback_data
 MAX_TEXT_LENGTH = 4000
 MAX_STATEMENT_LENGTH = 1000
 

@@ -7,6 +7,7 @@ import logging
 import click
 
 from cips.cli.campaigns import administration, campaign
+from cips.cli.chat import chat
 from cips.cli.data import db, questionnaire
 
 
@@ -26,3 +27,4 @@ main.add_command(db)
 main.add_command(questionnaire)
 main.add_command(administration)
 main.add_command(campaign)
+main.add_command(chat)

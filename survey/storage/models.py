@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -148,6 +149,8 @@ class Respondent(Base):
     language: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=RespondentStatus.IN_PROGRESS)
     position: Mapped[str | None] = mapped_column(String(32))
+    # Choices ticked so far in the current multiple-choice question, until "Done".
+    draft: Mapped[str | None] = mapped_column(Text)
     source_tag: Mapped[str | None] = mapped_column(String(32))
     started_on: Mapped[dt.date] = mapped_column(Date, default=today)
     updated_on: Mapped[dt.date] = mapped_column(Date, default=today)
@@ -177,6 +180,7 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     __table_args__ = (
+        UniqueConstraint("campaign_id", "channel", "user_hash"),
         Index("ix_contacts_user", "channel", "user_hash"),
         Index("ix_contacts_due", "next_reminder_at"),
     )

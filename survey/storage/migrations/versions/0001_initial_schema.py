@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 20:14:57.223500
+Create Date: 2026-11-21 20:19:02.924112
 """
 
 from alembic import op
@@ -106,6 +106,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('position', sa.String(length=32), nullable=True),
+    sa.Column('draft', sa.Text(), nullable=True),
     sa.Column('source_tag', sa.String(length=32), nullable=True),
     sa.Column('started_on', sa.Date(), nullable=False),
     sa.Column('updated_on', sa.Date(), nullable=False),
@@ -140,6 +141,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_contacts_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['respondent_id'], ['respondents.id'], name=op.f('fk_contacts_respondent_id_respondents'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
+    sa.UniqueConstraint('campaign_id', 'channel', 'user_hash', name=op.f('uq_contacts_campaign_id')),
     sa.UniqueConstraint('respondent_id', name=op.f('uq_contacts_respondent_id'))
     )
     with op.batch_alter_table('contacts', schema=None) as batch_op:

@@ -1,0 +1,137 @@
+"""Turning what a respondent pressed or typed into a stored answer, or a reason to ask again."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from survey.engine import messages
+from survey.i18n import Text, render, verbatim
+from survey.questionnaire import (
+    AGREEMENT_CODES,
+    MULTIPLE_CHOICE_SEPARATOR,
+    Question,
+    Questionnaire,
+    QuestionType,
+)
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An answer value, or the reason it cannot be taken, and any note to show with it."""
+
+    value: str | None = None
+    problem: Text | None = None
+    note: Text | None = None
+
+
+def option_label(questionnaire: Questionnaire, question: Question, code: str) -> Text:
+    if question.type is QuestionType.AGREEMENT:
+        return Text(messages.SCALE_LABELS[code])
+    label = next(c.label for c in question.choices if c.code == code)
+    return Text(label, context=f"{questionnaire.id}:{question.id}:{code}")
+
+
+def answer_label(questionnaire: Questionnaire, question: Question, value: str) -> Text:
+    """How an answer is shown back to the respondent."""
+    if question.type in (QuestionType.NUMBER, QuestionType.TEXT) or value == "":
+        return verbatim(value or "–")
+    codes = value.split(MULTIPLE_CHOICE_SEPARATOR)
+    if len(codes) == 1:
+        return option_label(questionnaire, question, codes[0])
+    parts = {f"c{i}": option_label(questionnaire, question, c) for i, c in enumerate(codes)}
+    return Text(", ".join(f"{{c{i}}}" for i in range(len(codes))), parts, translate=False)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip().rstrip(".!")
+
+
+def clean_text(text: str) -> str:
+    """Trimmed, without control or direction-override characters."""
+    return CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def parse_button(question: Question, value: str) -> bool:
+    """Whether a button value is one this question offers."""
+    return value in question.codes
+
+
+def parse_typed(
+    questionnaire: Questionnaire, question: Question, text: str, language: str
+) -> Parsed:
+    """A typed answer, accepted only where it is unambiguous."""
+    cleaned = clean_text(text)
+    if not cleaned:
+        return Parsed(problem=Text(messages.EMPTY_TEXT))
+    if question.type is QuestionType.TEXT:
+        if len(cleaned) > question.max_length:
+            return Parsed(
+                value=cleaned[: question.max_length].rstrip(),
+                note=Text(messages.TEXT_CUT, {"count": question.max_length}),
+            )
+        return Parsed(value=cleaned)
+    if question.type is QuestionType.NUMBER:
+        return _parse_number(question, cleaned)
+    codes = list(question.codes)
+    chosen = [_match_option(questionnaire, question, codes, part, language)
+              for part in _split_choices(question, cleaned)]  # fmt: skip
+    if not chosen or None in chosen:
+        return Parsed(problem=Text(messages.USE_BUTTONS))
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        if question.max_choices and len(set(chosen)) > question.max_choices:
+            return Parsed(problem=Text(messages.CHOOSE_AT_MOST, {"count": question.max_choices}))
+        return Parsed(value=join_choices(question, set(chosen)))
+    return Parsed(value=chosen[0])
+
+
+def _split_choices(question: Question, text: str) -> list[str]:
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        return [part for part in re.split(r"[,;]", text) if part.strip()]
+    return [text]
+
+
+def _match_option(
+    questionnaire: Questionnaire, question: Question, codes: list[str], text: str, language: str
+) -> str | None:
+    """An option by its label in the respondent's language, or by its number as listed."""
+    folded = _fold(text)
+    for code in codes:
+        if _fold(render(option_label(questionnaire, question, code), language)) == folded:
+            return code
+    if folded.isdigit():
+        number = int(folded)
+        substantive = (
+            list(AGREEMENT_CODES[:5]) if question.type is QuestionType.AGREEMENT else codes
+        )
+        if 1 <= number <= len(substantive):
+            return substantive[number - 1]
+    return None
+
+
+def _parse_number(question: Question, text: str) -> Parsed:
+    bounds = {"min": _show(question.min), "max": _show(question.max)}
+    ask = messages.TYPE_WHOLE_NUMBER if question.integer else messages.TYPE_NUMBER
+    if not NUMBER.match(text.replace(" ", "")):
+        return Parsed(problem=Text(ask, bounds))
+    number = float(text.replace(" ", "").replace(",", "."))
+    if question.integer and not number.is_integer():
+        return Parsed(problem=Text(ask, bounds))
+    if not question.min <= number <= question.max:
+        return Parsed(problem=Text(ask, bounds))
+    return Parsed(value=_show(number))
+
+
+def _show(number: float | None) -> str:
+    if number is None:
+        return ""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def join_choices(question: Question, chosen: set[str]) -> str:
+    """Multiple-choice codes in the questionnaire's order."""
+    return MULTIPLE_CHOICE_SEPARATOR.join(c for c in question.codes if c in chosen)

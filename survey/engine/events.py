@@ -1,0 +1,117 @@
+"""What a respondent did, as a channel reports it: one small immutable event each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent the event, in the channel's own terms (never stored in clear)."""
+
+    channel: str
+    user_id: str
+    chat_id: str | None = None
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    sender: Sender
+
+
+@dataclass(frozen=True)
+class Start(Event):
+    """Opened the survey link (`code` from the deep link), or a bare start (`code` None)."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class ChooseLanguage(Event):
+    language: str
+
+
+@dataclass(frozen=True)
+class LanguageMenu(Event):
+    """Asked to change language."""
+
+
+@dataclass(frozen=True)
+class Consent(Event):
+    accept: bool
+
+
+@dataclass(frozen=True)
+class Answer(Event):
+    """Pressed an answer button of question `question_id`."""
+
+    question_id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Toggle(Event):
+    """Pressed a choice of multiple-choice question `question_id` (adds or removes it)."""
+
+    question_id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Done(Event):
+    """Finished choosing in multiple-choice question `question_id`."""
+
+    question_id: str
+
+
+@dataclass(frozen=True)
+class Typed(Event):
+    """Sent text (an answer, a campaign code, or anything else)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Skip(Event):
+    question_id: str
+
+
+@dataclass(frozen=True)
+class Back(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Help(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Stop(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Delete(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Confirm(Event):
+    """Answered a stop or delete confirmation."""
+
+    action: str  # "stop" | "delete"
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Resume(Event):
+    """Pressed Continue (on a reminder): ask the current question again."""
+
+
+@dataclass(frozen=True)
+class Unsupported(Event):
+    """Sent something the survey cannot take (sticker, photo, voice, ...)."""
+
+    kind: str

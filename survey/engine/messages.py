@@ -1,0 +1,104 @@
+"""Every text the engine says, as gettext source strings (translated in `locales/`)."""
+
+from survey.factors import N_
+
+# Answer scale (SCORING.md codes 1-5, DK, PNA), most negative first.
+SCALE_LABELS = {
+    "1": N_("Strongly disagree"),
+    "2": N_("Disagree"),
+    "3": N_("Neither agree nor disagree"),
+    "4": N_("Agree"),
+    "5": N_("Strongly agree"),
+    "DK": N_("Don't know"),
+    "PNA": N_("Prefer not to answer"),
+}
+
+ASK_CODE = N_(
+    "Welcome. To take part in a survey, please open the survey link you were given, "
+    "or send the survey code here."
+)
+UNKNOWN_CODE = N_(
+    "There is no survey with the code “{code}”. Please check the code and send it again."
+)
+NOT_OPEN_YET = N_("This survey opens on {date}. Please come back then.")
+CAMPAIGN_CLOSED = N_("This survey is closed. Thank you for your interest.")
+CHOOSE_LANGUAGE = N_("Please choose your language.")
+INTRO = N_(
+    "{title}\n\n"
+    "This survey asks how you see integrity in Customs in your country. "
+    "There are {count} questions. Most take one tap."
+)
+ANONYMITY = N_(
+    "Your answers are anonymous. We do not store your name, your phone number or your "
+    "Telegram account with your answers. When you finish, nobody can link your answers to you, "
+    "not even the survey team. Results are only shown for groups of at least {k} people."
+)
+CONSENT_QUESTION = N_("Do you agree to take part?")
+I_AGREE = N_("Yes, I agree")
+NO_THANKS = N_("No, thank you")
+CHANGE_LANGUAGE = N_("Change language")
+DECLINED = N_(
+    "Thank you. Nothing was recorded. If you change your mind, open the survey link again."
+)
+ALREADY_TOOK_PART = N_(
+    "You have already taken part in this survey. Thank you. Your answers can no longer be "
+    "linked to you, so they cannot be changed."
+)
+PROGRESS = N_("Question {number} of {total}")
+CURRENT_ANSWER = N_("Your answer so far: {answer}")
+CHOSEN = N_("Your answer: {answer}")
+SKIP = N_("Skip")
+DONE = N_("Done")
+CHOOSE_SEVERAL = N_("You can choose several answers, then press “Done”.")
+CHOOSE_AT_MOST = N_("Please choose at most {count} answers.")
+CHOOSE_AT_LEAST_ONE = N_("Please choose at least one answer, then press “Done”.")
+TYPE_NUMBER = N_("Please type a number from {min} to {max}.")
+TYPE_WHOLE_NUMBER = N_("Please type a whole number from {min} to {max}.")
+TYPE_TEXT = N_("Please type your answer (at most {count} characters).")
+TEXT_CUT = N_("Your answer was too long, so only the first {count} characters were kept.")
+USE_BUTTONS = N_("Please answer with one of the buttons below, or type the number of your answer.")
+UNSUPPORTED = N_("Sorry, this survey can only read text and button presses.")
+EMPTY_TEXT = N_("Your message was empty. Please type your answer.")
+ANSWER_CHANGED = N_("Your answer was changed.")
+QUESTION_CLOSED = N_(
+    "That question is already answered and cannot be changed in this survey. "
+    "Please answer the current question."
+)
+BUTTON_EXPIRED = N_("That button is no longer valid. Here is your current question.")
+FIRST_QUESTION = N_("This is the first question.")
+NO_GOING_BACK = N_("Going back is not possible in this survey.")
+CANNOT_SKIP = N_("This question needs an answer.")
+HELP = N_(
+    "Answer each question with the buttons, or type the number of your answer.\n"
+    "/back – change your previous answer\n"
+    "/language – change the language\n"
+    "/stop – stop the survey\n"
+    "/delete – delete your answers\n"
+    "/help – show this help\n"
+    "You can leave and come back at any time: you will continue where you stopped."
+)
+CONFIRM_STOP = N_(
+    "Do you want to stop the survey? The answers you have given are kept, anonymously. "
+    "You will not be able to continue later and you will get no reminders."
+)
+CONFIRM_DELETE = N_(
+    "Do you want to delete your answers? Everything you have answered in this survey will be "
+    "erased. You can start again later with the survey link."
+)
+YES_STOP = N_("Yes, stop")
+YES_DELETE = N_("Yes, delete")
+NO_CONTINUE = N_("No, continue")
+STOPPED = N_("The survey is stopped. Thank you for your answers.")
+DELETED = N_("Your answers have been deleted. Thank you.")
+NOTHING_TO_DELETE = N_(
+    "There is nothing to delete: you have no survey in progress. If you completed a survey, "
+    "your answers can no longer be linked to you, so nobody can find them to delete them. "
+    "This is how your anonymity is protected."
+)
+NOTHING_IN_PROGRESS = N_(
+    "You have no survey in progress. To take part, open the survey link you were given."
+)
+THANKS = N_(
+    "Thank you! Your answers have been saved. They can no longer be linked to you: this "
+    "protects your anonymity, and it also means they cannot be changed or deleted now."
+)
