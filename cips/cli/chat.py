@@ -30,7 +30,9 @@ def _demo_campaign(db, questionnaires) -> str:
                 return campaign.code
         admin = create_administration(session, DEMO_ADMINISTRATION, "Demo Customs administration",
                                       "UTC", ["en", "fr", "es", "ar", "pt"])  # fmt: skip
-        campaign = create_campaign(session, admin, questionnaires["cips-officials"], "demo", code="demo")
+        campaign = create_campaign(
+            session, admin, questionnaires["cips-officials"], "demo", code="demo"
+        )
         click.echo(f"(created the demo campaign {campaign.code})")
         return campaign.code
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -156,6 +156,11 @@ class _Turn:
         if self.contact is None:
             return self.without_conversation()
         self._bind()
+        event_id = self.sender.event_id
+        if event_id is not None:
+            if self.contact.last_event_id is not None and event_id <= self.contact.last_event_id:
+                return []  # a redelivered update, already handled
+            self.contact.last_event_id = event_id
         if self.campaign.status(self.now) is CampaignStatus.CLOSED:
             self._end_contact()
             return [self.info(Text(messages.CAMPAIGN_CLOSED))]
@@ -307,7 +312,10 @@ class _Turn:
         status = campaign.status(self.now)
         if status is CampaignStatus.SCHEDULED:
             local = campaign.opens_at.astimezone(ZoneInfo(campaign.administration.timezone))
-            date = format_datetime(local, "medium", locale=self.language)
+            date = (
+                f"{format_date(local, 'long', locale=self.language)} "
+                f"{format_time(local, 'short', locale=self.language)}"
+            )
             return [self.info(Text(messages.NOT_OPEN_YET, {"date": verbatim(date)}))]
         if status is CampaignStatus.CLOSED:
             return [self.info(Text(messages.CAMPAIGN_CLOSED))]
@@ -573,16 +581,16 @@ class _Turn:
     def _advance(self, note: Text | None = None) -> list[Reply]:
         following = first_unanswered(self.questionnaire, self.answers)
         if following is None:
-            return self._complete()
+            return self._complete(note)
         self.respondent.position = following
         return [self.ask_current(note)]
 
-    def _complete(self) -> list[Reply]:
+    def _complete(self, note: Text | None = None) -> list[Reply]:
         self.respondent.status = RespondentStatus.COMPLETED
         self.respondent.completed_on = self.now.date()
         self.respondent.position = None
         self._end_contact()
-        return [self.info(Text(messages.THANKS))]
+        return [self.info(*filter(None, (note, Text(messages.THANKS))))]
 
     # -- leaving -------------------------------------------------------------------------------
 

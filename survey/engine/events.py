@@ -13,6 +13,9 @@ class Sender:
     user_id: str
     chat_id: str | None = None
     language_hint: str | None = None
+    # The channel's increasing id of this update (Telegram's update_id): a redelivered update
+    # with an id already handled in this conversation is ignored, typed text included.
+    event_id: int | None = None
 
 
 @dataclass(frozen=True)

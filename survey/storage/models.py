@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -199,6 +200,7 @@ class Contact(Base):
     last_progress_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_reminder_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_id: Mapped[int | None] = mapped_column(BigInteger)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
 
     campaign: Mapped[Campaign] = relationship()

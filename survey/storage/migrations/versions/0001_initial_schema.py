@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 20:19:02.924112
+Create Date: 2026-11-21 20:21:24.698137
 """
 
 from alembic import op
@@ -137,6 +137,7 @@ def upgrade() -> None:
     sa.Column('last_progress_at', survey.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('next_reminder_at', survey.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reminders_sent', sa.Integer(), nullable=False),
+    sa.Column('last_event_id', sa.BigInteger(), nullable=True),
     sa.Column('unreachable', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_contacts_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['respondent_id'], ['respondents.id'], name=op.f('fk_contacts_respondent_id_respondents'), ondelete='SET NULL'),
