@@ -31,8 +31,9 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, durable: bool = False):
         self.bindir = bindir
+        self.durable = durable  # fsync on, as in production (benchmarks); off for the tests
         self.folder = Path(tempfile.mkdtemp(prefix="cips-pg-"))
         self.port = _free_port()
         # initdb refuses to run as root: run the server as the postgres system user then.
@@ -53,7 +54,9 @@ class PostgresServer:
             str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
             "--encoding=UTF8", "--no-sync",
         )  # fmt: skip
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off"
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(data), "-o", options,
             "-l", str(self.folder / "log"), "-w", "start",

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -81,6 +81,20 @@ class Stage:
 
 
 Deliver = Callable[[Session, list[Reply]], None]
+
+# Built once: the hot path of every event (a conversation's contact, locked). The respondent is
+# deliberately not joined in: on PostgreSQL a statement that waited for the lock returns joined
+# rows as they were before the other worker's commit; read after the lock, they are current.
+_CONTACT_BASE = (
+    select(Contact)
+    .where(Contact.channel == bindparam("channel"), Contact.user_hash == bindparam("user_hash"))
+    .order_by(Contact.last_progress_at.desc())
+    .limit(1)
+)
+CONTACT = _CONTACT_BASE.with_for_update(of=Contact)
+CONTACT_IN_CAMPAIGN = _CONTACT_BASE.where(
+    Contact.campaign_id == bindparam("campaign_id")
+).with_for_update(of=Contact)
 
 
 class ConversationEngine:
@@ -185,16 +199,12 @@ class _Turn:
 
     # -- loading -------------------------------------------------------------------------------
 
-    def _contacts(self):
-        return select(Contact).where(
-            Contact.channel == self.sender.channel, Contact.user_hash == self.user_hash
-        )
-
     def _locked_contact(self, campaign: Campaign | None = None) -> Contact | None:
-        query = self._contacts().order_by(Contact.last_progress_at.desc()).limit(1)
-        if campaign is not None:
-            query = query.where(Contact.campaign_id == campaign.id)
-        return self.session.scalar(query.with_for_update())
+        """The conversation under way, locked against a concurrent twin of this event."""
+        params = {"channel": self.sender.channel, "user_hash": self.user_hash}
+        if campaign is None:
+            return self.session.scalar(CONTACT, params)
+        return self.session.scalar(CONTACT_IN_CAMPAIGN, {**params, "campaign_id": campaign.id})
 
     def _bind(self) -> None:
         contact = self.contact
@@ -554,13 +564,15 @@ class _Turn:
     # -- recording -----------------------------------------------------------------------------
 
     def _store(self, question_id: str, value: str) -> None:
-        row = self.session.get(Answer, (self.respondent.id, question_id))
-        if row is None:
-            self.session.add(
-                Answer(respondent_id=self.respondent.id, question_id=question_id, value=value)
-            )
+        key = (Answer.respondent_id == self.respondent.id, Answer.question_id == question_id)
+        if question_id in self.answers:
+            self.session.execute(update(Answer).where(*key).values(value=value))
         else:
-            row.value = value
+            self.session.execute(
+                insert(Answer).values(
+                    respondent_id=self.respondent.id, question_id=question_id, value=value
+                )
+            )
         self.answers[question_id] = value
         for hidden in hidden_answers(self.questionnaire, self.answers):
             self.session.execute(

@@ -1,0 +1,106 @@
+"""Answers per second through the conversation engine, each with a durable commit.
+
+Printed beside the floor: the bare cost of one INSERT + COMMIT of a row on the same database in
+the same run. Run: `python -m bench.engine_throughput [--answers N]` (PostgreSQL is started from
+the machine's binaries, with fsync on, as tests/postgres_server.py does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+
+from survey.campaigns import create_administration, create_campaign
+from survey.engine import ConversationEngine, ReplyKind, Sender
+from survey.engine.inputs import event_for_button, event_for_command
+from survey.loader import load_questionnaires
+from survey.storage import Database
+from survey.storage.migrate import upgrade
+from tests.postgres_server import PostgresServer, find_bindir
+
+SECRET = "bench-secret"
+
+
+def floor_per_second(db: Database, rows: int) -> float:
+    """INSERT one row and COMMIT, `rows` times."""
+    table = Table("bench_floor", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("value", String(32)))  # fmt: skip
+    table.create(db.engine, checkfirst=True)
+    started = time.perf_counter()
+    for number in range(rows):
+        with db.engine.begin() as connection:
+            connection.execute(insert(table).values(value=f"v{number}"))
+    return rows / (time.perf_counter() - started)
+
+
+def engine_per_second(db: Database, answers: int) -> tuple[float, list[float]]:
+    """Respondents pressing agreement buttons; every answer is one engine call, one commit."""
+    questionnaires = load_questionnaires()
+    with db.transaction() as session:
+        admin = create_administration(session, "BN", "Bench", "UTC", ["en"])
+        create_campaign(session, admin, questionnaires["cips-officials"], "1", code="bench")
+    engine = ConversationEngine(db, questionnaires, SECRET, languages=lambda: ["en"])
+    latencies: list[float] = []
+    done = 0
+    person = 0
+    elapsed = 0.0
+    while done < answers:
+        person += 1
+        sender = Sender("bench", str(person), str(person))
+        replies = engine.handle(event_for_command(sender, "start", "bench"))
+        replies = engine.handle(event_for_button(sender, replies[-1].buttons[0]))  # consent
+        while done < answers:
+            prompt = replies[-1]
+            if prompt.kind is not ReplyKind.QUESTION or not prompt.buttons:
+                break
+            event = event_for_button(sender, prompt.buttons[min(3, len(prompt.buttons) - 1)])
+            started = time.perf_counter()
+            replies = engine.handle(event)
+            took = time.perf_counter() - started
+            latencies.append(took)
+            elapsed += took
+            done += 1
+    return done / elapsed, latencies
+
+
+def run(name: str, url: str, answers: int) -> None:
+    upgrade(url)
+    db = Database(url)
+    floor = floor_per_second(db, answers)
+    rate, latencies = engine_per_second(db, answers)
+    db.dispose()
+    p50 = statistics.median(latencies) * 1000
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+    print(f"{name:<11} floor (INSERT+COMMIT) {floor:8.0f}/s   engine {rate:8.0f} answers/s   "
+          f"ratio {floor / rate:4.2f}x   p50 {p50:.2f} ms  p99 {p99:.2f} ms")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--answers", type=int, default=3000)
+    args = parser.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; {args.answers} answers per backend")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.answers)
+    bindir = find_bindir()
+    if bindir is None:
+        print("PostgreSQL    skipped: no PostgreSQL binaries found")
+        return
+    server = PostgresServer(bindir, durable=True)
+    server.start()
+    try:
+        run("PostgreSQL", server.url, args.answers)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
