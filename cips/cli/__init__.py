@@ -9,6 +9,7 @@ import click
 from cips.cli.campaigns import administration, campaign
 from cips.cli.chat import chat
 from cips.cli.data import db, questionnaire
+from cips.cli.translations import translations
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,3 +29,4 @@ main.add_command(questionnaire)
 main.add_command(administration)
 main.add_command(campaign)
 main.add_command(chat)
+main.add_command(translations)
