@@ -9,6 +9,7 @@ naming its questionnaire and question, so every questionnaire translates on its 
 from __future__ import annotations
 
 import io
+import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -59,6 +60,12 @@ def extract_template() -> Catalog:
         str(root), method_map, options_map, keywords=KEYWORDS
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    # An administration's own questionnaires (CIPS_QUESTIONNAIRE_DIRS) are translated alike.
+    for folder in filter(None, os.environ.get("CIPS_QUESTIONNAIRE_DIRS", "").split(os.pathsep)):
+        for path in sorted(Path(folder).glob("*.toml")):
+            with path.open("rb") as handle:
+                for lineno, _, (context, message), _ in extract_questionnaire(handle, (), (), {}):
+                    catalog.add(message, None, [(str(path), lineno)], context=context)
     return catalog
 
 
@@ -91,11 +98,11 @@ def update_catalogs(new_languages: tuple[str, ...] = ()) -> list[Path]:
     return written
 
 
-def check_catalogs() -> list[str]:
+def check_catalogs(folder: Path | None = None) -> list[str]:
     """Every problem that keeps a catalog from complete: missing, fuzzy, placeholders, stale."""
     template = extract_template()
     problems: list[str] = []
-    folder = locales_dir()
+    folder = folder or locales_dir()
     for path in sorted(folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         language = path.parent.parent.name
         if language == SOURCE_LANGUAGE:

@@ -142,6 +142,14 @@ class Questionnaire:
         return next(i for i, q in enumerate(self.questions) if q.id == question_id)
 
     @property
+    def has_skip_logic(self) -> bool:
+        cached = self.__dict__.get("_skip_cache")
+        if cached is None:
+            cached = any(q.show_if for q in self.questions)
+            object.__setattr__(self, "_skip_cache", cached)
+        return cached
+
+    @property
     def scored_items(self) -> tuple[Question, ...]:
         return tuple(q for q in self.items if q.scored)
 

@@ -17,6 +17,8 @@ SKIPPED = ""
 
 def shown_questions(questionnaire: Questionnaire, answers: Mapping[str, str]) -> list[Question]:
     """The questions asked for these answers, in order (a hidden question's answer is ignored)."""
+    if not questionnaire.has_skip_logic:
+        return list(questionnaire.questions)
     shown: list[Question] = []
     effective: dict[str, str] = {}
     for question in questionnaire.questions:
