@@ -474,19 +474,11 @@ class _Turn:
             return [self.prompt()]
         question_id = self.respondent.position
         if event.question_id != question_id:
-            return (
-                []
-                if event.question_id in self.answers
-                else [self.ask_current(Text(messages.BUTTON_EXPIRED))]
-            )
+            return self._not_current(event.question_id)
         question = self.questionnaire.question(question_id)
         if question.type is not QuestionType.MULTIPLE_CHOICE or event.value not in question.codes:
             return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
-        start = (
-            self.respondent.draft
-            if self.respondent.draft is not None
-            else self.answers.get(question_id, "")
-        )
+        start = self._selection(question_id)
         chosen = set(filter(None, start.split(MULTIPLE_CHOICE_SEPARATOR)))
         chosen ^= {event.value}
         if question.max_choices and len(chosen) > question.max_choices:
@@ -496,20 +488,24 @@ class _Turn:
         self.respondent.draft = join_choices(question, chosen)
         return [self.ask_current()]
 
+    def _not_current(self, question_id: str) -> list[Reply]:
+        """A press on a question other than the current one: a repeat, or a stale button."""
+        if question_id in self.answers:
+            return []
+        return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
+
+    def _selection(self, question_id: str) -> str:
+        """The choices ticked so far in a multiple-choice question (or its stored answer)."""
+        if self.respondent.draft is not None:
+            return self.respondent.draft
+        return self.answers.get(question_id, "")
+
     def done(self, event: ev.Done) -> list[Reply]:
         if not self._answering():
             return [self.prompt()]
         if event.question_id != self.respondent.position:
-            return (
-                []
-                if event.question_id in self.answers
-                else [self.ask_current(Text(messages.BUTTON_EXPIRED))]
-            )
-        draft = (
-            self.respondent.draft
-            if self.respondent.draft is not None
-            else self.answers.get(event.question_id, "")
-        )
+            return self._not_current(event.question_id)
+        draft = self._selection(event.question_id)
         if not draft:
             return [self.ask_current(Text(messages.CHOOSE_AT_LEAST_ONE))]
         return self._record_and_advance(draft)
@@ -540,11 +536,7 @@ class _Turn:
         if not self._answering():
             return [self.prompt()]
         if event.question_id != self.respondent.position:
-            return (
-                []
-                if event.question_id in self.answers
-                else [self.ask_current(Text(messages.BUTTON_EXPIRED))]
-            )
+            return self._not_current(event.question_id)
         if self.questionnaire.question(event.question_id).required:
             return [self.ask_current(Text(messages.CANNOT_SKIP))]
         return self._record_and_advance(SKIPPED)
