@@ -17,6 +17,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 from survey.i18n import DOMAIN, SOURCE_LANGUAGE, locales_dir
@@ -49,13 +50,8 @@ def project_root() -> Path:
 def extract_template() -> Catalog:
     root = project_root()
     catalog = Catalog(project="cips", domain=DOMAIN, charset="utf-8")
-    method_map = []
-    options_map = {}
-    for line in (root / "babel.cfg").read_text().splitlines():
-        if line.startswith("[") and ":" in line:
-            method, pattern = line.strip("[]").rsplit(":", 1)
-            method_map.append((pattern.strip(), method.strip()))
-            options_map[pattern.strip()] = {}
+    with (root / "babel.cfg").open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root), method_map, options_map, keywords=KEYWORDS
     ):

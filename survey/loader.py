@@ -17,7 +17,6 @@ from typing import Any
 
 from survey.factors import FACTOR_BY_NUMBER
 from survey.questionnaire import (
-    AGREEMENT_CODES,
     Choice,
     Condition,
     Construct,
@@ -290,8 +289,6 @@ class _FileChecker:
                 continue
             codes = [str(c) for c in codes]
             possible = set(earlier.codes)
-            if earlier.type in (QuestionType.AGREEMENT,):
-                possible = set(AGREEMENT_CODES)
             if possible and (unknown := sorted(set(codes) - possible)):
                 self.error(where, f"show_if: '{target}' cannot be answered {', '.join(unknown)}")
                 continue

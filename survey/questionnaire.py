@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
+
+from survey.factors import FACTOR_BY_NUMBER
 
 
 class QuestionType(StrEnum):
@@ -130,24 +133,13 @@ class Questionnaire:
     def has_question(self, question_id: str) -> bool:
         return question_id in self._index
 
-    @property
+    @cached_property
     def _index(self) -> dict[str, Question]:
-        index = self.__dict__.get("_index_cache")
-        if index is None:
-            index = {q.id: q for q in self.questions}
-            object.__setattr__(self, "_index_cache", index)
-        return index
+        return {q.id: q for q in self.questions}
 
-    def position_of(self, question_id: str) -> int:
-        return next(i for i, q in enumerate(self.questions) if q.id == question_id)
-
-    @property
+    @cached_property
     def has_skip_logic(self) -> bool:
-        cached = self.__dict__.get("_skip_cache")
-        if cached is None:
-            cached = any(q.show_if for q in self.questions)
-            object.__setattr__(self, "_skip_cache", cached)
-        return cached
+        return any(q.show_if for q in self.questions)
 
     @property
     def scored_items(self) -> tuple[Question, ...]:
@@ -166,8 +158,6 @@ def condition_as_dict(condition: Condition) -> dict:
 
 def questionnaire_as_dict(questionnaire: Questionnaire) -> dict:
     """A JSON-ready description: every question with its factor, type, flags, link, constructs."""
-    from survey.factors import FACTOR_BY_NUMBER
-
     constructs_of: dict[str, list[str]] = {}
     for construct in questionnaire.constructs:
         for item_id in construct.items:

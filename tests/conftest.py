@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from survey.storage import Database
+from survey.storage.db import create_db_engine
 from survey.storage.migrate import upgrade
 from tests.postgres_server import PostgresServer, find_bindir
 
@@ -58,10 +59,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _server_engine(url: str):
+    """A connection to the server's maintenance database, for CREATE/DROP DATABASE."""
+    return create_db_engine(url, isolation_level="AUTOCOMMIT")
+
+
 @pytest.fixture(scope="session")
 def postgres_template(postgres_url: str) -> str:
-    admin = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    admin = _server_engine(postgres_url)
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS cips_template"))
         connection.execute(text("CREATE DATABASE cips_template"))
@@ -85,8 +90,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     server_url = request.getfixturevalue("postgres_url")
     template = request.getfixturevalue("postgres_template")
     name = f"cips_test_{os.getpid()}_{next(_database_numbers)}"
-    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    admin = _server_engine(server_url)
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
     try:

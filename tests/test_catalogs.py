@@ -53,8 +53,6 @@ def is_translated(text: Text, language: str) -> bool:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_both_questionnaires_in_each_language_show_no_english(language, db):
-    from sqlalchemy import select  # noqa: F401
-
     from survey.campaigns import create_administration, create_campaign
     from survey.engine import ConversationEngine
     from survey.loader import load_questionnaires

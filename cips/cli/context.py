@@ -20,12 +20,13 @@ def settings() -> Settings:
 
 def database(check_schema: bool = True) -> Database:
     """The database of DATABASE_URL, refusing to run on a schema that is not up to date."""
-    url = settings().database_url
-    if check_schema and current_revision(url) != head_revision():
+    db = Database(settings().database_url)
+    if check_schema and current_revision(db.engine) != head_revision():
+        db.dispose()
         raise click.ClickException(
             "the database schema is not up to date: run `cips db upgrade` first"
         )
-    return Database(url)
+    return db
 
 
 def questionnaires() -> dict[str, Questionnaire]:

@@ -23,9 +23,10 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to DATABASE_URL (creates the tables on a new database)."""
-    url = context.settings().database_url
-    upgrade(url)
-    click.echo(f"database at revision {current_revision(url)}")
+    upgrade(context.settings().database_url)
+    db = context.database()
+    click.echo(f"database at revision {current_revision(db.engine)}")
+    db.dispose()
 
 
 @click.group()

@@ -56,11 +56,6 @@ def clean_text(text: str) -> str:
     return CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
-def parse_button(question: Question, value: str) -> bool:
-    """Whether a button value is one this question offers."""
-    return value in question.codes
-
-
 def parse_typed(
     questionnaire: Questionnaire, question: Question, text: str, language: str
 ) -> Parsed:
@@ -113,22 +108,24 @@ def _match_option(
     return None
 
 
-def _parse_number(question: Question, text: str) -> Parsed:
-    bounds = {"min": _show(question.min), "max": _show(question.max)}
+def number_prompt(question: Question) -> Text:
+    """What a number question asks for: the kind of number and its bounds."""
     ask = messages.TYPE_WHOLE_NUMBER if question.integer else messages.TYPE_NUMBER
-    if not NUMBER.match(text.replace(" ", "")):
-        return Parsed(problem=Text(ask, bounds))
-    number = float(text.replace(" ", "").replace(",", "."))
-    if question.integer and not number.is_integer():
-        return Parsed(problem=Text(ask, bounds))
-    if not question.min <= number <= question.max:
-        return Parsed(problem=Text(ask, bounds))
-    return Parsed(value=_show(number))
+    return Text(ask, {"min": format_number(question.min), "max": format_number(question.max)})
 
 
-def _show(number: float | None) -> str:
-    if number is None:
-        return ""
+def _parse_number(question: Question, text: str) -> Parsed:
+    compact = text.replace(" ", "")
+    if not NUMBER.match(compact):
+        return Parsed(problem=number_prompt(question))
+    number = float(compact.replace(",", "."))
+    if (question.integer and not number.is_integer()) or not question.min <= number <= question.max:
+        return Parsed(problem=number_prompt(question))
+    return Parsed(value=format_number(number))
+
+
+def format_number(number: float) -> str:
+    """12.0 -> '12', 2.5 -> '2.5' (as stored and as shown)."""
     return str(int(number)) if float(number).is_integer() else str(number)
 
 

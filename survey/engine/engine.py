@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from survey.anonymity import ChatCipher, participation_mark, user_hash
 from survey.engine import events as ev
 from survey.engine import messages
-from survey.engine.answers import join_choices, parse_button, parse_typed
+from survey.engine.answers import join_choices, parse_typed
 from survey.engine.flow import SKIPPED, first_unanswered, hidden_answers, previous_question
 from survey.engine.flow import shown_questions as shown
 from survey.engine.questions import ask, recorded
@@ -46,7 +46,6 @@ from survey.i18n import (
     available_languages,
     language_name,
     match_language,
-    render,
     verbatim,
 )
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Questionnaire, QuestionType
@@ -313,9 +312,13 @@ class _Turn:
                 return [self.prompt()]
             return [self.info(Text(messages.ASK_CODE))]
         code, _, tag = payload.strip().partition(SOURCE_SEPARATOR)
-        campaign = self.session.scalar(select(Campaign).where(Campaign.code == code))
-        if campaign is None:
-            campaign = self.session.scalar(select(Campaign).where(Campaign.code == code.lower()))
+        # Exact code first; codes typed by hand are often in the wrong case.
+        campaign = self.session.scalar(
+            select(Campaign)
+            .where(Campaign.code.in_({code, code.lower()}))
+            .order_by((Campaign.code == code).desc())
+            .limit(1)
+        )
         if campaign is None:
             return [self.info(Text(messages.UNKNOWN_CODE, {"code": verbatim(code[:64])}))]
         self.campaign = campaign
@@ -386,8 +389,6 @@ class _Turn:
     # -- language and consent ------------------------------------------------------------------
 
     def choose_language(self, event: ev.ChooseLanguage) -> list[Reply]:
-        if not event.language:
-            return [self.language_menu()]
         if event.language not in self.offered_languages():
             return [self.language_menu()]
         self.contact.language = event.language
@@ -441,7 +442,7 @@ class _Turn:
         if not q.has_question(event.question_id):
             return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
         question = q.question(event.question_id)
-        if not parse_button(question, event.value) or question.type is QuestionType.MULTIPLE_CHOICE:
+        if event.value not in question.codes or question.type is QuestionType.MULTIPLE_CHOICE:
             return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
         if question.id == self.respondent.position:
             return self._record_and_advance(event.value)
@@ -599,18 +600,18 @@ class _Turn:
     # -- leaving -------------------------------------------------------------------------------
 
     def stop(self, event: ev.Stop) -> list[Reply]:
-        if self.contact.stage in (Stage.LANGUAGE, Stage.CONSENT):
-            self._end_contact()
-            return [self.info(Text(messages.DECLINED))]
-        self.contact.stage = Stage.CONFIRM_STOP
-        return [self.confirmation("stop")]
+        return self._ask_to_leave("stop", Stage.CONFIRM_STOP)
 
     def delete(self, event: ev.Delete) -> list[Reply]:
+        return self._ask_to_leave("delete", Stage.CONFIRM_DELETE)
+
+    def _ask_to_leave(self, action: str, stage: str) -> list[Reply]:
+        """Stop and delete need a confirmation, unless nothing has been recorded yet."""
         if self.contact.stage in (Stage.LANGUAGE, Stage.CONSENT):
             self._end_contact()
             return [self.info(Text(messages.DECLINED))]
-        self.contact.stage = Stage.CONFIRM_DELETE
-        return [self.confirmation("delete")]
+        self.contact.stage = stage
+        return [self.confirmation(action)]
 
     def confirm(self, event: ev.Confirm) -> list[Reply]:
         expected = {"stop": Stage.CONFIRM_STOP, "delete": Stage.CONFIRM_DELETE}.get(event.action)
@@ -645,8 +646,3 @@ class _Turn:
         self.session.delete(self.contact)
         self.session.flush()
         self.contact = None
-
-
-def render_reply(reply: Reply) -> list[str]:
-    """Plain-text paragraphs of a reply (for logs-free debugging and simple channels)."""
-    return [render(part, reply.language) for part in reply.parts]

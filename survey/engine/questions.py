@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from survey.engine import messages
-from survey.engine.answers import answer_label, option_label
+from survey.engine.answers import answer_label, number_prompt, option_label
 from survey.engine.flow import SKIPPED, progress
 from survey.engine.replies import Action, Button, Reply, ReplyKind
 from survey.i18n import Text
@@ -65,15 +65,10 @@ def _hint(question: Question) -> Text | None:
     if question.type is QuestionType.MULTIPLE_CHOICE:
         return Text(messages.CHOOSE_SEVERAL)
     if question.type is QuestionType.NUMBER:
-        ask = messages.TYPE_WHOLE_NUMBER if question.integer else messages.TYPE_NUMBER
-        return Text(ask, {"min": _number(question.min), "max": _number(question.max)})
+        return number_prompt(question)
     if question.type is QuestionType.TEXT:
         return Text(messages.TYPE_TEXT, {"count": question.max_length})
     return None
-
-
-def _number(value: float | None) -> str:
-    return str(int(value)) if value is not None and float(value).is_integer() else str(value)
 
 
 def ask(
