@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DATABASE_URL = "sqlite:///cips.db"
 SECRET_KEY_FILE = "cips-secret.key"
 MIN_CELL_FLOOR = 5
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class Settings:
     min_cell: int
     questionnaire_dirs: tuple[Path, ...]
     bot_username: str | None
+    telegram_token: str | None = None
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    send_rate: float = 30.0  # messages per second overall (Telegram's limit); 0: unlimited
+    chat_rate: float = 1.0  # messages per second in one chat, sustained; 0: unlimited
+    chat_burst: float = 3.0  # messages one chat may get at once before the pace applies
 
 
 def _secret_key() -> str:
@@ -58,4 +64,9 @@ def load_settings() -> Settings:
         min_cell=_min_cell(),
         questionnaire_dirs=tuple(Path(d) for d in dirs.split(os.pathsep) if d),
         bot_username=os.environ.get("TELEGRAM_BOT_USERNAME") or None,
+        telegram_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_api_url=os.environ.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL,
+        send_rate=float(os.environ.get("CIPS_SEND_RATE", "30")),
+        chat_rate=float(os.environ.get("CIPS_CHAT_RATE", "1")),
+        chat_burst=float(os.environ.get("CIPS_CHAT_BURST", "3")),
     )

@@ -68,8 +68,17 @@ def translations(language: str) -> NullTranslations:
     return Translations(buffer, domain=DOMAIN)
 
 
-def render(text: Text, language: str) -> str:
-    """The text in `language`, with its arguments put in place."""
+# Unicode first-strong isolate: an argument (a code, a number, a Latin name) keeps its own
+# direction inside a right-to-left sentence instead of reordering the words around it.
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def render(text: Text, language: str, *, isolate: bool = False) -> str:
+    """The text in `language`, with its arguments put in place.
+
+    `isolate` wraps every argument in Unicode isolates: for right-to-left text in a channel that
+    has no markup to set direction (Telegram).
+    """
     catalog = translations(language)
     if not text.translate:
         template = text.msgid
@@ -79,7 +88,12 @@ def render(text: Text, language: str) -> str:
         template = catalog.gettext(text.msgid)
     if not text.args:
         return template
-    args = {k: render(v, language) if isinstance(v, Text) else v for k, v in text.args.items()}
+    args = {
+        k: render(v, language, isolate=isolate) if isinstance(v, Text) else v
+        for k, v in text.args.items()
+    }
+    if isolate:
+        args = {k: f"{FIRST_STRONG_ISOLATE}{v}{POP_DIRECTIONAL_ISOLATE}" for k, v in args.items()}
     return template.format(**args)
 
 

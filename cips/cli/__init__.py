@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from cips.cli.bot import bot
 from cips.cli.campaigns import administration, campaign
 from cips.cli.chat import chat
 from cips.cli.data import db, questionnaire
@@ -22,8 +23,13 @@ def main(verbose: bool) -> None:
     )
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Anonymity: these libraries log request URLs (with the bot token) and, when debugging,
+    # whole updates (with chat and user ids). They never log below WARNING, even with -v.
+    for name in ("httpx", "httpcore", "telegram", "tornado.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
+main.add_command(bot)
 main.add_command(db)
 main.add_command(questionnaire)
 main.add_command(administration)

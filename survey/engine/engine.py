@@ -117,11 +117,22 @@ class ConversationEngine:
         self.clock = clock
         self.languages = languages
 
-    def handle(self, event: ev.Event, deliver: Deliver | None = None) -> list[Reply]:
-        """Process one event in one transaction; `deliver` queues the replies inside it."""
+    def handle(
+        self,
+        event: ev.Event,
+        deliver: Deliver | None = None,
+        claim: Callable[[Session], bool] | None = None,
+    ) -> list[Reply]:
+        """Process one event in one transaction; `deliver` queues the replies inside it.
+
+        `claim`, called first in the transaction, returns False for an event already handled
+        (a channel's record of its update ids): then nothing happens.
+        """
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with self.db.transaction() as session:
+                    if claim is not None and not claim(session):
+                        return []
                     replies = _Turn(self, session, event).run()
                     if deliver is not None and replies:
                         deliver(session, replies)

@@ -44,6 +44,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_db_engine(url: str, **kwargs) -> Engine:
+    # Error messages must not quote statement parameters: they may hold keyed hashes.
+    kwargs.setdefault("hide_parameters", True)
     url = _normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)

@@ -202,6 +202,9 @@ class Contact(Base):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_event_id: Mapped[int | None] = mapped_column(BigInteger)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last reminder, while it may still count as "answered again within 24 h".
+    last_reminder_id: Mapped[int | None] = mapped_column(Integer)
+    last_reminder_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     campaign: Mapped[Campaign] = relationship()
     respondent: Mapped[Respondent | None] = relationship()
@@ -234,6 +237,36 @@ class Outbox(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReminderSent(Base):
+    """One reminder sent, for the coordinators' figures: campaign and day only, never who.
+
+    `answered_again` turns true when the person answers within 24 hours of it.
+    """
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (Index("ix_reminders_sent_campaign_day", "campaign_id", "sent_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    answered_again: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HandledUpdate(Base):
+    """A channel update already handled: a redelivered one (after a crash) changes nothing.
+
+    Written in the same transaction as the engine's work for the update. Update ids are the
+    channel's own counter for the bot (not a person's identifier); rows are purged after a day,
+    long after any redelivery.
+    """
+
+    __tablename__ = "handled_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Role(StrEnum):

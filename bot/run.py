@@ -1,0 +1,146 @@
+"""Running the bot: build python-telegram-bot's Application, then poll or serve a webhook.
+
+Exactly one bot process talks to Telegram. It handles updates, sends the outbox (replies and
+the clock's reminders) at Telegram's pace, keeps the command menu in every language, and purges
+its record of handled updates once they are a day old.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand
+from telegram.ext import Application
+
+from bot.handlers import install
+from bot.messages import COMMAND_DESCRIPTIONS
+from bot.pacing import Limits, Pacer
+from bot.sender import OutboxSender
+from bot.service import BotService
+from bot.updates import ALLOWED_UPDATES, LONG_POLL_S, poll, webhook_server
+from survey.anonymity import keyed_hash
+from survey.config import Settings
+from survey.engine import ConversationEngine
+from survey.engine.inputs import COMMANDS
+from survey.i18n import SOURCE_LANGUAGE, Text, available_languages, render
+from survey.questionnaire import Questionnaire
+from survey.storage import Database
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_EVERY_S = 3600
+HEARTBEAT_EVERY_S = 10
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str  # the public HTTPS address Telegram calls
+    listen: str = "0.0.0.0"
+    port: int = 8443
+    secret: str | None = None  # defaults to one derived from CIPS_SECRET_KEY
+
+
+def build_application(settings: Settings) -> Application:
+    if not settings.telegram_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set (create a bot with @BotFather)")
+    api = settings.telegram_api_url.rstrip("/")
+    return (
+        Application.builder()
+        .token(settings.telegram_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .updater(None)  # updates are fetched by bot.updates, confirmed only once handled
+        .connection_pool_size(64)
+        .get_updates_read_timeout(LONG_POLL_S + 10)
+        .build()
+    )
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu, in every language (English also as the default for the others)."""
+    for language in available_languages():
+        commands = [
+            BotCommand(name, render(Text(COMMAND_DESCRIPTIONS[name]), language))
+            for name in COMMANDS
+        ]
+        await bot.set_my_commands(commands, language_code=language)
+        if language == SOURCE_LANGUAGE:
+            await bot.set_my_commands(commands)
+
+
+def webhook_secret(settings: Settings) -> str:
+    return keyed_hash(settings.secret_key, "telegram-webhook")[:64]
+
+
+async def serve(
+    settings: Settings,
+    db: Database,
+    questionnaires: dict[str, Questionnaire],
+    *,
+    webhook: Webhook | None = None,
+    stop: asyncio.Event | None = None,
+    heartbeat: Path | None = None,
+) -> None:
+    """Run until `stop` is set (or SIGTERM / SIGINT)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    engine = ConversationEngine(db, questionnaires, settings.secret_key, min_cell=settings.min_cell)
+    service = BotService(db, engine)
+    application = build_application(settings)
+    install(application, service)
+    await application.initialize()
+    bot = application.bot
+    limits = Limits(settings.send_rate, max(settings.send_rate, 1), settings.chat_rate,
+                    settings.chat_burst)  # fmt: skip
+    sender = OutboxSender(db, bot, service.cipher, Pacer(limits), service.sent)
+    sender_stop = asyncio.Event()
+    sending = asyncio.create_task(sender.run(sender_stop))
+    chores = asyncio.create_task(_housekeeping(service, heartbeat, stop))
+    server = None
+    try:
+        await set_commands(bot)
+        log.info(
+            "bot @%s connected to %s", bot.username, urlsplit(settings.telegram_api_url).netloc
+        )
+        if webhook is None:
+            await bot.delete_webhook()
+            log.info("polling for updates")
+            await poll(application, stop)
+        else:
+            secret = webhook.secret or webhook_secret(settings)
+            server = webhook_server(application, urlsplit(webhook.url).path or "/", secret)
+            server.listen(webhook.port, webhook.listen)
+            await bot.set_webhook(webhook.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            log.info("webhook set; listening on %s:%s", webhook.listen, webhook.port)
+            await stop.wait()
+    finally:
+        if server is not None:
+            server.stop()
+        sender_stop.set()
+        await sending
+        chores.cancel()
+        await application.shutdown()
+        service.close()
+        log.info("bot stopped")
+
+
+async def _housekeeping(service: BotService, heartbeat: Path | None, stop: asyncio.Event) -> None:
+    """Purge the handled-updates record; touch the liveness file for the process manager."""
+    since_purge = HOUSEKEEPING_EVERY_S
+    while not stop.is_set():
+        if since_purge >= HOUSEKEEPING_EVERY_S:
+            await asyncio.to_thread(service.purge_handled_updates)
+            since_purge = 0
+        if heartbeat is not None:
+            heartbeat.touch()
+        await asyncio.sleep(HEARTBEAT_EVERY_S)
+        since_purge += HEARTBEAT_EVERY_S

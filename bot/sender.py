@@ -1,0 +1,250 @@
+"""The one sending path: outbox rows to the Bot API, paced, retried, in order, never dropped.
+
+Rows are loaded in id order and queued per chat; each chat's queue is drained by its own task,
+one message at a time, so a chat's messages arrive in the order they were written, while other
+chats go on. A row is deleted once Telegram accepted it (deletes are batched: whatever
+accumulated while the last batch committed), and stays "in flight" until then so that it is not
+loaded twice. A crash between Telegram's answer and that commit is the only way a message can be
+sent twice; nothing is ever dropped except what Telegram refuses for good (see `_send_one`).
+
+- 429 Too Many Requests: wait `retry_after`, then send the same message again.
+- 403 Forbidden (the person blocked the bot or deleted their account): the chat's queued messages
+  are dropped and its contact marked unreachable, which stops reminders.
+- 400 Bad Request (for example editing a message that no longer exists): dropped, logged.
+- Network errors and 5xx: retried with exponential backoff, up to a minute between tries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections import deque
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.outbox import EDIT, LAST_QUESTION
+from bot.pacing import Pacer
+from survey.anonymity import ChatCipher
+from survey.storage import Database
+from survey.storage.models import Contact, Outbox, utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+RESCAN_EVERY_S = 1.0
+MAX_BACKOFF_S = 60.0
+SHUTDOWN_GRACE_S = 10.0
+
+
+@dataclass
+class Row:
+    id: int
+    chat: str
+    contact_id: str | None
+    payload: dict
+
+
+class OutboxSender:
+    def __init__(
+        self, db: Database, bot: Bot, cipher: ChatCipher, pacer: Pacer, wake: asyncio.Event
+    ):
+        self.db = db
+        self.bot = bot
+        self.cipher = cipher
+        self.pacer = pacer
+        self.wake = wake
+        self.queues: dict[str, deque[Row]] = {}
+        self.drains: set[asyncio.Task] = set()
+        self.in_flight: set[int] = set()
+        self.watermark = 0
+        self.sent_ids: list[int] = []
+        self.acked = asyncio.Event()
+        self.last_question: dict[str, int] = {}  # chat -> message id of the last question sent
+        self.sent_count = 0
+        self.stopping = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        acker = asyncio.create_task(self._acknowledge(stop))
+        last_rescan = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                rescan = loop.time() - last_rescan >= RESCAN_EVERY_S
+                if rescan:
+                    last_rescan = loop.time()
+                rows = await asyncio.to_thread(self._load, rescan)
+                for row in rows:
+                    self._queue(row)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(RESCAN_EVERY_S):
+                        await _first(self.wake.wait(), stop.wait())
+        finally:
+            # Let each chat finish the message it is sending (so that it is acknowledged and
+            # not sent again after the restart), then stop.
+            self.stopping = True
+            if self.drains:
+                await asyncio.wait(self.drains, timeout=SHUTDOWN_GRACE_S)
+            for task in list(self.drains):
+                task.cancel()
+            await asyncio.gather(*self.drains, return_exceptions=True)
+            stop.set()
+            await acker
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _load(self, rescan: bool) -> list[Row]:
+        """Due rows not already queued: new ones, or (rescan) any, for late commits and retries."""
+        query = select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.payload).where(
+            Outbox.not_before <= utcnow()
+        )
+        if not rescan:
+            query = query.where(Outbox.id > self.watermark)
+        query = query.order_by(Outbox.id).limit(BATCH + len(self.in_flight))
+        with self.db.sessions() as session:
+            found = session.execute(query).all()
+        rows = []
+        for id_, secret, contact_id, payload in found:
+            self.watermark = max(self.watermark, id_)
+            if id_ in self.in_flight:
+                continue
+            try:
+                chat = self.cipher.decrypt(secret)
+            except ValueError:
+                log.error("outbox message %s cannot be decrypted with this key: dropped", id_)
+                self.sent_ids.append(id_)
+                continue
+            rows.append(Row(id_, chat, contact_id, payload))
+        return rows
+
+    def _queue(self, row: Row) -> None:
+        if row.id in self.in_flight:
+            return
+        self.in_flight.add(row.id)
+        queue = self.queues.get(row.chat)
+        if queue is None:
+            queue = self.queues[row.chat] = deque()
+            task = asyncio.create_task(self._drain(row.chat, queue))
+            self.drains.add(task)
+            task.add_done_callback(self.drains.discard)
+        queue.append(row)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def _drain(self, chat: str, queue: deque[Row]) -> None:
+        try:
+            while queue and not self.stopping:
+                row = queue[0]
+                delivered = await self._send_one(row)
+                queue.popleft()
+                self._done(row)
+                if not delivered:  # Forbidden: nothing more can reach this chat
+                    while queue:
+                        self._done(queue.popleft())
+        finally:
+            self.queues.pop(chat, None)
+
+    async def _send_one(self, row: Row) -> bool:
+        """Send until Telegram accepts or refuses for good; False when the chat is unreachable."""
+        backoff = 0.5
+        while True:
+            await self.pacer.wait_turn(row.chat)
+            try:
+                await self._call(row)
+                self.sent_count += 1
+                return True
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                if isinstance(delay, dt.timedelta):
+                    delay = delay.total_seconds()
+                log.info("Telegram asked to slow down for %s s", delay)
+                await asyncio.sleep(float(delay))
+            except Forbidden:
+                log.info("a chat blocked the bot: its messages are dropped, reminders stopped")
+                await asyncio.to_thread(self._unreachable, row.contact_id)
+                return False
+            except BadRequest as exc:
+                log.warning("Telegram refused a %s: %s", row.payload.get("method"), exc.message)
+                return True
+            except (NetworkError, TelegramError) as exc:
+                log.warning("sending failed (%s), retrying in %.1f s", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    async def _call(self, row: Row) -> None:
+        payload = row.payload
+        markup = _markup(payload.get("keyboard") or [])
+        if payload["method"] == EDIT:
+            message_id = payload.get("message_id")
+            if message_id == LAST_QUESTION:
+                message_id = self.last_question.get(row.chat)
+            if message_id is None:
+                return  # nothing to edit (e.g. after a restart): the next question follows
+            await self.bot.edit_message_text(
+                payload["text"], chat_id=row.chat, message_id=message_id, reply_markup=markup
+            )
+        else:
+            message = await self.bot.send_message(row.chat, payload["text"], reply_markup=markup)
+            message_id = message.message_id
+        if payload.get("track"):
+            self.last_question[row.chat] = message_id
+
+    def _unreachable(self, contact_id: str | None) -> None:
+        if contact_id is None:
+            return
+        with self.db.transaction() as session:
+            session.execute(
+                update(Contact)
+                .where(Contact.id == contact_id)
+                .values(unreachable=True, next_reminder_at=None)
+            )
+
+    # -- acknowledging -------------------------------------------------------------------------
+
+    def _done(self, row: Row) -> None:
+        self.sent_ids.append(row.id)
+        self.acked.set()
+
+    async def _acknowledge(self, stop: asyncio.Event) -> None:
+        """Delete sent rows in batches; a row leaves `in_flight` only once its delete committed."""
+        while True:
+            if not self.sent_ids:
+                if stop.is_set():
+                    return
+                self.acked.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.2):
+                        await self.acked.wait()
+                continue
+            ids, self.sent_ids = self.sent_ids, []
+            await asyncio.to_thread(self._delete, ids)
+            self.in_flight.difference_update(ids)
+
+    def _delete(self, ids: list[int]) -> None:
+        with self.db.transaction() as session:
+            session.execute(delete(Outbox).where(Outbox.id.in_(ids)))
+
+    def idle(self) -> bool:
+        return not self.queues and not self.sent_ids
+
+
+def _markup(rows: list[list[list[str]]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def _first(*waits) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -1,0 +1,116 @@
+"""The bot's shared state and its one operation: an event in, the engine, the outbox out.
+
+`BotService` owns the conversation engine, the outbox sender and the per-chat ordering of
+updates. Handlers (`bot.handlers`) build events and call `handle`; everything that leaves goes
+through the outbox and the paced sender (`bot.sender`), replies and reminders alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.outbox import Pressed, enqueue, payload, payloads_for
+from bot.render import Message, localized
+from survey.anonymity import ChatCipher
+from survey.engine import ConversationEngine
+from survey.engine import events as ev
+from survey.i18n import Text
+from survey.storage import Database
+from survey.storage.models import HandledUpdate, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+HANDLED_UPDATES_KEPT = dt.timedelta(days=1)
+
+
+class BotService:
+    def __init__(self, db: Database, engine: ConversationEngine, workers: int = 4):
+        self.db = db
+        self.engine = engine
+        self.cipher = ChatCipher(engine.secret_key)
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="engine")
+        self.chat_order = KeyedLock()
+        self.sent = asyncio.Event()  # set when the outbox has something new for the sender
+
+    async def handle(self, event: ev.Event, pressed: Pressed | None = None) -> None:
+        """Run the event through the engine; its replies are in the outbox when this returns."""
+        chat_id = event.sender.chat_id
+        update_id = event.sender.event_id
+
+        def deliver(session: Session, replies) -> None:
+            enqueue(session, self.cipher, chat_id, payloads_for(replies, pressed))
+
+        def claim(session: Session) -> bool:
+            return update_id is None or self._claim_update(session, update_id)
+
+        # Updates of one chat are handled in order; different chats in parallel.
+        async with self.chat_order.hold(chat_id):
+            await asyncio.get_running_loop().run_in_executor(
+                self.executor, lambda: self.engine.handle(event, deliver, claim)
+            )
+        self.sent.set()
+
+    async def say(self, chat_id: str, language: str, *parts: Text, update_id: int) -> None:
+        """A message outside any conversation (a group chat told the bot is private only)."""
+
+        def write() -> None:
+            with self.db.transaction() as session:
+                if self._claim_update(session, update_id):
+                    text = localized(list(parts), language)
+                    enqueue(session, self.cipher, chat_id, [_plain(text)], kind="notice")
+
+        await asyncio.get_running_loop().run_in_executor(self.executor, write)
+        self.sent.set()
+
+    def _claim_update(self, session: Session, update_id: int) -> bool:
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        result = session.execute(
+            insert(HandledUpdate)
+            .values(channel=CHANNEL, update_id=update_id, handled_at=utcnow())
+            .on_conflict_do_nothing()
+        )
+        return result.rowcount == 1
+
+    def purge_handled_updates(self) -> int:
+        cutoff = utcnow() - HANDLED_UPDATES_KEPT
+        with self.db.transaction() as session:
+            return session.execute(
+                delete(HandledUpdate).where(HandledUpdate.handled_at < cutoff)
+            ).rowcount
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+
+
+def _plain(text: str) -> dict:
+    return payload(Message(text))
+
+
+class KeyedLock:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]

@@ -1,0 +1,122 @@
+"""Where updates come from: long polling, or a webhook; each confirmed only once handled.
+
+Polling asks for the next batch with `offset` past the last one only after every update of the
+batch went through the engine (committed), so a crash loses nothing: Telegram hands the batch
+out again, and the handled-updates record (`BotService`) makes the repeats change nothing.
+Updates of one chat are handled in order, different chats in parallel.
+
+The webhook answers Telegram only after the update is handled (a failure answers 500 and Telegram
+retries), and refuses any call without the secret token header set with `setWebhook`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+from bot.handlers import failed
+
+log = logging.getLogger(__name__)
+
+LONG_POLL_S = 25
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+async def handle_batch(application: Application, updates: list[Update]) -> int | None:
+    """Handle the updates; the id of the first one that failed (to fetch again), if any."""
+    by_chat: dict[int | None, list[Update]] = {}
+    for update in updates:
+        chat = update.effective_chat.id if update.effective_chat else None
+        by_chat.setdefault(chat, []).append(update)
+
+    async def in_order(chat_updates: list[Update]) -> None:
+        for update in chat_updates:
+            await application.process_update(update)
+
+    await asyncio.gather(*(in_order(u) for u in by_chat.values()))
+    ids = {u.update_id for u in updates}
+    failures = failed(application)
+    first_failed = min(failures & ids, default=None)
+    failures.difference_update(ids)
+    return first_failed
+
+
+async def poll(application: Application, stop: asyncio.Event) -> None:
+    bot = application.bot
+    offset: int | None = None
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            fetch = asyncio.ensure_future(
+                bot.get_updates(offset=offset, timeout=LONG_POLL_S, allowed_updates=ALLOWED_UPDATES)
+            )
+            stopped = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                break
+            updates = fetch.result()
+            backoff = 1.0
+        except RetryAfter as exc:
+            await asyncio.sleep(_seconds(exc.retry_after))
+            continue
+        except (NetworkError, TelegramError) as exc:
+            log.warning("getUpdates failed (%s), retrying in %.0f s", type(exc).__name__, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 60)
+            continue
+        if updates:
+            first_failed = await handle_batch(application, list(updates))
+            if first_failed is None:
+                offset = updates[-1].update_id + 1
+            else:  # fetched again after a pause; those handled meanwhile are skipped then
+                offset = first_failed
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+class WebhookHandler(RequestHandler):
+    def initialize(self, application: Application, secret: str) -> None:
+        self.application = application
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("webhook call without the right secret token: refused")
+            self.set_status(403)
+            return
+        try:
+            update = Update.de_json(json.loads(self.request.body), self.application.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            return
+        await self.application.process_update(update)
+        if update.update_id in failed(self.application):
+            failed(self.application).discard(update.update_id)
+            self.set_status(500)  # Telegram delivers it again later
+            return
+        self.set_status(200)
+
+    def check_xsrf_cookie(self) -> None:  # Telegram's calls carry no cookie; the secret guards
+        return
+
+
+def webhook_server(application: Application, path: str, secret: str) -> HTTPServer:
+    app = WebApplication([(path, WebhookHandler, {"application": application, "secret": secret})])
+    return HTTPServer(app, xheaders=True)
