@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import ChatMember, Update
+from telegram import CallbackQuery, ChatMember, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -68,7 +68,8 @@ async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    answered = asyncio.create_task(query.answer())  # at once: the spinner stops
+    service = _service(context)
+    answered = asyncio.create_task(_answer(query, service))  # at once: the spinner stops
     sender = _sender(update)
     data = query.data or ""
     event = event_for_button_data(sender, data) or ev.Resume(sender)
@@ -77,10 +78,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         parts = data.split(SEPARATOR)
         pressed = Pressed(query.message.message_id, parts[1] if len(parts) == 3 else None)
     try:
-        await _service(context).handle(event, pressed)
+        await service.handle(event, pressed)
     finally:
-        with contextlib.suppress(TelegramError):
-            await answered
+        await answered
+
+
+async def _answer(query: CallbackQuery, service: BotService) -> None:
+    with contextlib.suppress(TelegramError):
+        async with service.api_calls:
+            await query.answer()
 
 
 async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

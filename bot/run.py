@@ -22,7 +22,7 @@ from bot.handlers import install
 from bot.messages import COMMAND_DESCRIPTIONS
 from bot.pacing import Limits, Pacer
 from bot.sender import OutboxSender
-from bot.service import BotService
+from bot.service import HTTP_CONNECTIONS, BotService
 from bot.updates import ALLOWED_UPDATES, LONG_POLL_S, poll, webhook_server
 from survey.anonymity import keyed_hash
 from survey.config import Settings
@@ -56,22 +56,20 @@ def build_application(settings: Settings) -> Application:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)  # updates are fetched by bot.updates, confirmed only once handled
-        .connection_pool_size(64)
+        .connection_pool_size(HTTP_CONNECTIONS)
         .get_updates_read_timeout(LONG_POLL_S + 10)
         .build()
     )
 
 
 async def set_commands(bot: Bot) -> None:
-    """The command menu, in every language (English also as the default for the others)."""
-    for language in available_languages():
+    """The command menu, in every language; English also as the default, set last."""
+    for language in [*available_languages(), None]:
         commands = [
-            BotCommand(name, render(Text(COMMAND_DESCRIPTIONS[name]), language))
+            BotCommand(name, render(Text(COMMAND_DESCRIPTIONS[name]), language or SOURCE_LANGUAGE))
             for name in COMMANDS
         ]
         await bot.set_my_commands(commands, language_code=language)
-        if language == SOURCE_LANGUAGE:
-            await bot.set_my_commands(commands)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -101,7 +99,7 @@ async def serve(
     bot = application.bot
     limits = Limits(settings.send_rate, max(settings.send_rate, 1), settings.chat_rate,
                     settings.chat_burst)  # fmt: skip
-    sender = OutboxSender(db, bot, service.cipher, Pacer(limits), service.sent)
+    sender = OutboxSender(db, bot, service.cipher, Pacer(limits), service.sent, service.api_calls)
     sender_stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(sender_stop))
     chores = asyncio.create_task(_housekeeping(service, heartbeat, stop))

@@ -51,9 +51,16 @@ class Row:
 
 class OutboxSender:
     def __init__(
-        self, db: Database, bot: Bot, cipher: ChatCipher, pacer: Pacer, wake: asyncio.Event
+        self,
+        db: Database,
+        bot: Bot,
+        cipher: ChatCipher,
+        pacer: Pacer,
+        wake: asyncio.Event,
+        api_calls: asyncio.Semaphore,
     ):
         self.db = db
+        self.api_calls = api_calls
         self.bot = bot
         self.cipher = cipher
         self.pacer = pacer
@@ -69,7 +76,8 @@ class OutboxSender:
         self.stopping = False
 
     async def run(self, stop: asyncio.Event) -> None:
-        acker = asyncio.create_task(self._acknowledge(stop))
+        drained = asyncio.Event()  # set once no chat is sending any more
+        acker = asyncio.create_task(self._acknowledge(drained))
         last_rescan = 0.0
         loop = asyncio.get_running_loop()
         try:
@@ -93,7 +101,7 @@ class OutboxSender:
             for task in list(self.drains):
                 task.cancel()
             await asyncio.gather(*self.drains, return_exceptions=True)
-            stop.set()
+            drained.set()
             await acker
 
     # -- loading -------------------------------------------------------------------------------
@@ -155,7 +163,8 @@ class OutboxSender:
         while True:
             await self.pacer.wait_turn(row.chat)
             try:
-                await self._call(row)
+                async with self.api_calls:
+                    await self._call(row)
                 self.sent_count += 1
                 return True
             except RetryAfter as exc:
@@ -210,11 +219,11 @@ class OutboxSender:
         self.sent_ids.append(row.id)
         self.acked.set()
 
-    async def _acknowledge(self, stop: asyncio.Event) -> None:
+    async def _acknowledge(self, drained: asyncio.Event) -> None:
         """Delete sent rows in batches; a row leaves `in_flight` only once its delete committed."""
         while True:
             if not self.sent_ids:
-                if stop.is_set():
+                if drained.is_set():
                     return
                 self.acked.clear()
                 with contextlib.suppress(TimeoutError):

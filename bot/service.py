@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 HANDLED_UPDATES_KEPT = dt.timedelta(days=1)
+HTTP_CONNECTIONS = 12
 
 
 class BotService:
@@ -42,6 +43,9 @@ class BotService:
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="engine")
         self.chat_order = KeyedLock()
         self.sent = asyncio.Event()  # set when the outbox has something new for the sender
+        # Calls to the Bot API at once, kept within the HTTP connection pool (HTTP_CONNECTIONS):
+        # beyond it, httpcore re-examines every waiting request each time a connection frees.
+        self.api_calls = asyncio.Semaphore(HTTP_CONNECTIONS - 1)
 
     async def handle(self, event: ev.Event, pressed: Pressed | None = None) -> None:
         """Run the event through the engine; its replies are in the outbox when this returns."""
@@ -75,12 +79,13 @@ class BotService:
 
     def _claim_update(self, session: Session, update_id: int) -> bool:
         insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
-        result = session.execute(
+        claimed = session.scalar(
             insert(HandledUpdate)
             .values(channel=CHANNEL, update_id=update_id, handled_at=utcnow())
             .on_conflict_do_nothing()
+            .returning(HandledUpdate.update_id)
         )
-        return result.rowcount == 1
+        return claimed is not None
 
     def purge_handled_updates(self) -> int:
         cutoff = utcnow() - HANDLED_UPDATES_KEPT

@@ -48,11 +48,12 @@ class BotProcess:
             **env,
         }
         self.process: subprocess.Popen | None = None
+        self.command = [sys.executable, "-m", "cips", "bot"]
 
     def start(self) -> BotProcess:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cips", "bot"],
+                self.command,
                 env=self.env,
                 cwd=self.folder,
                 stdout=log,
@@ -90,52 +91,93 @@ def answerable(message: ChatMessage) -> list[dict]:
     return [b for b in message.buttons if b["callback_data"].split("|")[0] in ("a", "t")]
 
 
+def question_of(message: ChatMessage) -> str | None:
+    """The question a message asks (from its buttons' data), if any."""
+    for button in message.buttons:
+        action, question_id, _ = button["callback_data"].split("|")
+        if action in ("a", "t", "d", "s") and question_id:
+            return question_id
+    return None
+
+
+ENDED = object()
+
+
 class Participant:
     """A respondent who answers every question as it comes, on the fake Telegram.
 
-    Every answer brings exactly one new message (the next question, or the thanks): that is
-    what `step` waits for. The answered question is edited in place.
+    Like a person, they answer the latest question they have not answered yet (a message sent
+    twice is answered once), and know the survey has ended when a message without buttons
+    follows their last answer. `given` is what they answered, to compare with the database.
     """
 
     def __init__(self, user: FakeUser, seed: int = 0, timeout: float = 60):
         self.user = user
         self.random = random.Random(seed)
         self.timeout = timeout
-        self.answers = 0
+        self.given: dict[str, str] = {}
 
-    def _act_and_wait(self, act) -> None:
-        count = len(self.user.messages)
-        act()
-        self.user.wait_for(lambda ms: len(ms) > count, self.timeout)
+    @property
+    def answers(self) -> int:
+        return len(self.given)
+
+    def _prompt(self, seen: int):
+        messages = self.user.messages
+        for message in reversed(messages):
+            question = question_of(message)
+            if question is not None and question not in self.given:
+                return message
+        if any(not m.keyboard and m.edits == 0 for m in messages[seen:]):
+            return ENDED
+        return None
+
+    def _wait_prompt(self, seen: int):
+        found = []
+        self.user.wait_for(lambda ms: bool(found.append(self._prompt(seen)) or found[-1]),
+                           self.timeout)  # fmt: skip
+        return found[-1]
 
     def join(self, code: str) -> None:
-        self._act_and_wait(lambda: self.user.send(f"/start {code}"))
-        self._act_and_wait(lambda: self.user.press("c||yes"))
+        seen = len(self.user.messages)
+        self.user.send(f"/start {code}")
+        self.user.wait_for(lambda ms: any(_is_consent(m) for m in ms[seen:]), self.timeout)
+        seen = len(self.user.messages)
+        self.user.press("c||yes")
+        self.current = self._wait_prompt(seen)
 
     def step(self) -> bool:
-        """Answer the question shown last; False once the survey has ended."""
-        last = self.user.messages[-1]
-        options = answerable(last)
+        """Answer the current question; False once the survey has ended."""
+        if self.current is ENDED:
+            return False
+        message = self.current
+        question = question_of(message)
+        seen = len(self.user.messages)
+        options = answerable(message)
         if options:
             choice = self.random.choice(options)["callback_data"]
+            value = choice.split("|")[2]
             if choice.startswith("t|"):  # multiple choice: tick one, then Done
-                self.user.press(choice, last)
-                self.user.wait_for(lambda ms: ms[-1].edits > last.edits, self.timeout)
-                done = next(
-                    b["callback_data"] for b in last.buttons if b["callback_data"][0] == "d"
-                )
-                self._act_and_wait(lambda: self.user.press(done, self.user.messages[-1]))
+                edits = message.edits
+                self.user.press(choice, message)
+                self.user.wait_for(lambda ms: message.edits > edits, self.timeout)
+                done = next(b["callback_data"] for b in message.buttons
+                            if b["callback_data"].startswith("d|"))  # fmt: skip
+                self.user.press(done, message)
             else:
-                self._act_and_wait(lambda: self.user.press(choice, last))
-        elif any(b["callback_data"].startswith("s|") for b in last.buttons):  # free text
-            self._act_and_wait(lambda: self.user.send(f"comment {self.random.randint(1, 999)}"))
-        else:
-            return False
-        self.answers += 1
-        return True
+                self.user.press(choice, message)
+        else:  # free text
+            value = f"comment {self.random.randint(1, 999)}"
+            self.user.send(value)
+        self.given[question] = value
+        self.current = self._wait_prompt(seen)
+        return self.current is not ENDED
 
     def finish(self, limit: int = 200) -> None:
         for _ in range(limit):
             if not self.step():
                 return
         raise AssertionError("the survey did not end")
+
+
+def _is_consent(message: ChatMessage) -> bool:
+    return any(b["callback_data"] == "c||yes" for b in message.buttons)

@@ -350,9 +350,13 @@ class FakeUser:
     def press(self, label: str, message: ChatMessage | None = None) -> int:
         """Press the button with this label (or callback data) on `message` or the latest."""
         message = message or self.last_with_buttons()
-        button = message.button(label)
+        return self.tap(message.button(label)["callback_data"], message)
+
+    def tap(self, data: str, message: ChatMessage) -> int:
+        """A press with this callback data on `message`, as a phone that has not yet shown the
+        message's last edit would send it (a double tap, an old button)."""
         query = {"id": f"{self.id}-{next(self.callback_ids)}", "from": self._from,
-                 "chat_instance": str(self.id), "data": button["callback_data"],
+                 "chat_instance": str(self.id), "data": data,
                  "message": self.fake._message_json(self.id, message)}  # fmt: skip
         return self._push({"callback_query": query})
 

@@ -228,7 +228,9 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "not_before"),)
+    # Ids only grow (SQLite would otherwise reuse the ids of sent rows): the sender loads what
+    # is new by id.
+    __table_args__ = (Index("ix_outbox_due", "not_before"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[str | None] = mapped_column(String(32))
