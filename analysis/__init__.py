@@ -1,0 +1,1 @@
+"""pandas scoring of CIPS responses (SCORING.md): load, score, compare, suppress, publish."""
