@@ -145,9 +145,7 @@ def build_response_set(
         administration=administration,
         wave=wave,
         respondents=pd.DataFrame(respondents, index=index),
-        answers=pd.DataFrame(answers, index=index, columns=[q.id for q in scored]).astype(
-            np.int8
-        ),
+        answers=pd.DataFrame(answers, index=index, columns=[q.id for q in scored]).astype(np.int8),
         other=pd.DataFrame(other, index=index),
     )
 
@@ -158,6 +156,25 @@ def _typed(question: Question, cells: np.ndarray):
     if question.type is QuestionType.NUMBER:
         return pd.to_numeric(pd.Series(cells).replace("", np.nan)).to_numpy(dtype=float)
     return cells
+
+
+def _merge(first: ResponseSet, second: ResponseSet) -> ResponseSet:
+    if first.questionnaire.id != second.questionnaire.id:
+        administration, wave, survey = first.key
+        raise AnalysisError(
+            f"{administration} wave {wave} has {survey} responses from two questionnaires "
+            f"({first.questionnaire.id}, {second.questionnaire.id}): analyse them separately"
+        )
+    respondents = pd.concat([first.respondents, second.respondents])
+    respondents["language"] = respondents["language"].astype("category")
+    return ResponseSet(
+        questionnaire=first.questionnaire,
+        administration=first.administration,
+        wave=first.wave,
+        respondents=respondents,
+        answers=pd.concat([first.answers, second.answers]),
+        other=pd.concat([first.other, second.other]),
+    )
 
 
 _WAVE_PARTS = re.compile(r"(\d+)")
@@ -181,14 +198,12 @@ class Dataset:
             self.add(response_set)
 
     def add(self, response_set: ResponseSet) -> None:
+        """Add a response set; one for the same wave and questionnaire is merged into it."""
         key = response_set.key
         if key in self._sets:
-            other = self._sets[key].questionnaire.id
-            raise AnalysisError(
-                f"{key[0]} wave {key[1]} has {key[2]} responses from two questionnaires "
-                f"({other}, {response_set.questionnaire.id}): analyse them separately"
-            )
-        self._sets[key] = response_set
+            self._sets[key] = _merge(self._sets[key], response_set)
+        else:
+            self._sets[key] = response_set
 
     def __iter__(self) -> Iterator[ResponseSet]:
         return iter(

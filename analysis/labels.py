@@ -108,3 +108,37 @@ CHART_SUPPRESSED = N_("suppressed (n < {k})")
 
 # Levels of the "where the problems are" table.
 LEVELS = {"factor": N_("key factor"), "item": N_("item"), "group": N_("group")}
+
+# Reading and importing interchange files (SCORING.md, "Interchange format").
+FILE_UNREADABLE = N_("The file {file} cannot be read: {reason}")
+FILE_NOT_UTF8 = N_("The file is not UTF-8 text. Save it as CSV UTF-8, or as an Excel workbook.")
+FILE_UNKNOWN_TYPE = N_("Use a .csv or .xlsx file.")
+FILE_EMPTY = N_("The file has no respondent rows.")
+CELL_PROBLEM = N_("Row {row}, column {column}: {problem}")
+HEADER_PROBLEM = N_("Column {column}: {problem}")
+ROW_TOO_LONG = N_("Row {row} has more cells than there are columns.")
+MISSING_COLUMN = N_("The column {column} is missing.")
+UNKNOWN_COLUMN = N_("not a column of the interchange format, nor a question of {questionnaire}")
+DUPLICATE_COLUMN = N_("this column appears twice")
+EMPTY_ID = N_("the respondent id is empty")
+DUPLICATE_ID = N_("the respondent id “{value}” is also on row {other}")
+WRONG_VALUE = N_("“{value}” should be “{expected}”")
+BAD_WAVE = N_("“{value}” is not a wave label (up to 32 letters, digits, '.', '-' or '_')")
+BAD_LANGUAGE = N_("“{value}” is not a language code such as en, fr or pt-BR")
+NOT_BOOLEAN = N_("“{value}” should be true or false")
+NOT_AGREEMENT = N_("“{value}” is not an answer on the agreement scale (1-5, DK, PNA, or blank)")
+NOT_A_CHOICE = N_("“{value}” is not one of the answers: {choices}")
+TOO_MANY_CHOICES = N_("more than {count} answers chosen")
+REPEATED_CHOICE = N_("an answer is chosen twice")
+NOT_A_NUMBER = N_("“{value}” is not a number")
+NOT_WHOLE = N_("“{value}” is not a whole number")
+OUT_OF_RANGE = N_("{value} is outside {min}-{max}")
+TEXT_TOO_LONG = N_("the text is longer than {count} characters")
+IMPORT_FAILED = N_("{count} problem(s) found in {file}: nothing was imported.")
+IMPORTED = N_(
+    "Imported {count} respondents ({completed} completed) into the closed campaign {campaign}."
+)
+ALREADY_IMPORTED = N_("This file was already imported, as campaign {campaign}.")
+NO_ADMINISTRATION = N_(
+    "There is no administration {code}: create it first with `cips administration create`."
+)

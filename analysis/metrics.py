@@ -20,7 +20,9 @@ ALPHA_MIN_RESPONDENTS = 10
 
 def _ratio(numerator, denominator) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )
 
 
 def item_metrics(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -72,7 +74,11 @@ def unit_metrics(stats: Statistics, margin: Margin, items: dict[str, np.ndarray]
     alpha; arrays of shape (groups, units)."""
     groups = margin.item_counts.shape[0]
     shape = (groups, len(stats.units))
-    score, favourable, alpha = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    score, favourable, alpha = (
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+    )
     has_valid = items["n_valid"] >= 1
     factor_columns = [u for u, unit in enumerate(stats.units) if unit.kind == "factor"]
     for u, unit in enumerate(stats.units):

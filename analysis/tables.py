@@ -39,9 +39,8 @@ def _group_columns(response_set: ResponseSet, margin: Margin, inner: int) -> dic
         "survey": response_set.survey,
         "group_var": grouping.var or "",
         "group_value": np.repeat(values, inner),
-        "_residual": np.repeat(
-            np.arange(groups) == len(grouping.values), inner
-        ) & (grouping.var is not None),
+        "_residual": np.repeat(np.arange(groups) == len(grouping.values), inner)
+        & (grouping.var is not None),
     }
 
 
