@@ -152,12 +152,11 @@ def trends_table(data: Dataset, factors: pd.DataFrame, items: pd.DataFrame) -> p
     survey."""
     pairs = pd.DataFrame(
         [
-            (administration, survey, later, earlier)
+            (administration, survey, waves[i], waves[i - 1])
             for administration in data.administrations()
             for survey in sorted({s.survey for s in data})
-            for earlier, later in zip(
-                data.waves(administration, survey), data.waves(administration, survey)[1:]
-            )
+            for waves in [data.waves(administration, survey)]
+            for i in range(1, len(waves))
         ],
         columns=["administration", "survey", "wave", "earlier_wave"],
     )

@@ -91,7 +91,7 @@ def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language: str
             names = {
                 c.code: render(
                     Text(c.label, context=f"{questionnaire.id}:{question.id}:{c.code}"), language
-                )  # fmt: skip
+                )
                 for c in question.choices
             }
         names[""] = ""

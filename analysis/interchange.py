@@ -119,7 +119,9 @@ def read_raw(path: Path | str) -> RawFile:
         raise
     except (OSError, ValueError, KeyError, csv.Error) as exc:
         reason = Text(str(exc), translate=False)
-        raise FileProblem(Text(labels.FILE_UNREADABLE, {"file": path.name, "reason": reason}))
+        raise FileProblem(
+            Text(labels.FILE_UNREADABLE, {"file": path.name, "reason": reason})
+        ) from exc
     raise FileProblem(Text(labels.FILE_UNKNOWN_TYPE))
 
 

@@ -97,7 +97,7 @@ def _other_answer(question: Question, rng: np.random.Generator, n: int) -> np.nd
     if question.type is QuestionType.NUMBER:
         values = rng.uniform(question.min, question.max, n)
         return np.array(
-            [str(int(round(v))) if question.integer else f"{v:.1f}" for v in values], dtype=object
+            [str(round(v)) if question.integer else f"{v:.1f}" for v in values], dtype=object
         )
     return np.array(["A made-up comment."] * n, dtype=object)
 
