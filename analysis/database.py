@@ -38,15 +38,12 @@ def campaign_frame(
     questionnaire: Questionnaire,
     *,
     include_text: bool = False,
-    completed_only: bool = False,
 ) -> pd.DataFrame:
     """The interchange frame (codes, text cells) of the respondents of `campaigns`."""
     ids = [c.id for c in campaigns]
     query = select(Respondent.id, Respondent.language, Respondent.status).where(
         Respondent.campaign_id.in_(ids)
     )
-    if completed_only:
-        query = query.where(Respondent.status == RespondentStatus.COMPLETED)
     people = pd.DataFrame(session.execute(query.order_by(Respondent.id)).all(),
                           columns=["respondent_id", "language", "status"])  # fmt: skip
     wanted = columns(questionnaire, include_text)[7:]
@@ -126,7 +123,6 @@ def load_database(
     wave: str | None = None,
     campaign: str | None = None,
     questionnaires: dict[str, Questionnaire] | None = None,
-    completed_only: bool = False,
 ) -> Dataset:
     """The stored responses as a `Dataset`: every wave of every administration, or only those
     named. A wave gathers every campaign of its administration, wave label and questionnaire."""
@@ -149,7 +145,7 @@ def load_database(
                 "which is not loaded (see CIPS_QUESTIONNAIRE_DIRS)"
             )
         questionnaire = questionnaires[questionnaire_id]
-        frame = campaign_frame(session, campaigns, questionnaire, completed_only=completed_only)
+        frame = campaign_frame(session, campaigns, questionnaire)
         frame["completed"] = frame["completed"] == "true"
         sets.append(build_response_set(questionnaire, code, label, frame))
     return Dataset(sets)

@@ -73,6 +73,18 @@ class ResponseSet:
 
         return compute_statistics(self)
 
+    def completed(self) -> ResponseSet:
+        """Only the respondents who finished."""
+        keep = self.respondents["completed"].to_numpy(dtype=bool)
+        return ResponseSet(
+            questionnaire=self.questionnaire,
+            administration=self.administration,
+            wave=self.wave,
+            respondents=self.respondents[keep],
+            answers=self.answers[keep],
+            other=self.other[keep] if len(self.other.columns) else self.other,
+        )
+
     def values(self) -> pd.DataFrame:
         """The scored items as floats 1-5 after reverse coding; NaN for blank, DK and PNA."""
         return pd.DataFrame(
@@ -223,6 +235,14 @@ class Dataset:
         """The waves of one administration's survey, earliest first."""
         found = {s.wave for s in self._sets.values() if s.key[0::2] == (administration, survey)}
         return sorted(found, key=wave_order)
+
+    def select(self, administration: str | None = None, completed_only: bool = False) -> Dataset:
+        """A dataset of one administration's waves, and/or of finished responses only."""
+        return Dataset(
+            s.completed() if completed_only else s
+            for s in self
+            if administration is None or s.administration == administration
+        )
 
     def administrations(self) -> list[str]:
         return sorted({s.administration for s in self._sets.values()})

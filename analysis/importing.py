@@ -47,8 +47,8 @@ class Imported:
     completed: int
 
 
-def _refuse(text: Text) -> InvalidFile:
-    return InvalidFile([Problem(0, "", text)])
+def _refuse(text: Text, path: Path) -> InvalidFile:
+    return InvalidFile([Problem(0, "", text)], path.name)
 
 
 def default_code(administration: str, wave: str, questionnaire: Questionnaire, data: bytes) -> str:
@@ -74,17 +74,17 @@ def import_file(
     try:
         raw = read_raw(path)
     except FileProblem as exc:
-        raise _refuse(exc.text) from exc
+        raise _refuse(exc.text, path) from exc
     frame = read_and_validate(raw, questionnaire, administration=administration, wave=wave,
-                              labels_language=labels_language)  # fmt: skip
+                              labels_language=labels_language, file=path.name)  # fmt: skip
     administration = frame["administration"].iloc[0]
     wave = frame["wave"].iloc[0]
     owner = session.scalar(select(Administration).where(Administration.code == administration))
     if owner is None:
-        raise _refuse(Text(labels.NO_ADMINISTRATION, {"code": administration}))
+        raise _refuse(Text(labels.NO_ADMINISTRATION, {"code": administration}), path)
     code = code or default_code(administration, wave, questionnaire, path.read_bytes())
     if session.scalar(select(Campaign.id).where(Campaign.code == code)) is not None:
-        raise _refuse(Text(labels.ALREADY_IMPORTED, {"campaign": code}))
+        raise _refuse(Text(labels.ALREADY_IMPORTED, {"campaign": code}), path)
     campaign = create_campaign(session, owner, questionnaire, wave, code=code)
     campaign.closed_at = utcnow()
     store_responses(session, campaign, frame)

@@ -94,9 +94,6 @@ README_LINES = (
        "significant when the interval excludes 0."),
 )  # fmt: skip
 
-YES = N_("yes")
-NO = N_("no")
-
 # Charts.
 CHART_FACTORS_TITLE = N_("{survey}: key factors, {administration} {wave}")
 CHART_GAP_TITLE = N_("Perception gap (officials minus private sector), {administration} {wave}")
@@ -105,9 +102,6 @@ CHART_FAVOURABLE = N_("Favourable (%) with 95% interval")
 CHART_SCORE = N_("Score (0-100)")
 CHART_DIFFERENCE = N_("Difference in favourable (percentage points) with 95% interval")
 CHART_SUPPRESSED = N_("suppressed (n < {k})")
-
-# Levels of the "where the problems are" table.
-LEVELS = {"factor": N_("key factor"), "item": N_("item"), "group": N_("group")}
 
 # Reading and importing interchange files (SCORING.md, "Interchange format").
 FILE_UNREADABLE = N_("The file {file} cannot be read: {reason}")
@@ -135,6 +129,7 @@ NOT_WHOLE = N_("“{value}” is not a whole number")
 OUT_OF_RANGE = N_("{value} is outside {min}-{max}")
 TEXT_TOO_LONG = N_("the text is longer than {count} characters")
 IMPORT_FAILED = N_("{count} problem(s) found in {file}: nothing was imported.")
+INPUT_FAILED = N_("{count} problem(s) found in {file}: nothing was analysed.")
 IMPORTED = N_(
     "Imported {count} respondents ({completed} completed) into the closed campaign {campaign}."
 )

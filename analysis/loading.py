@@ -24,7 +24,7 @@ def questionnaire_named(
     if named not in questionnaires:
         known = ", ".join(sorted(questionnaires))
         reason = Text(f"unknown questionnaire {named!r} (known: {known})", translate=False)
-        raise InvalidFile([Problem(2, f"questionnaire ({path.name})", reason)])
+        raise InvalidFile([Problem(2, "questionnaire", reason)], path.name)
     return questionnaires[named]
 
 
@@ -41,10 +41,12 @@ def load_files(
         try:
             raw = read_raw(path)
         except FileProblem as exc:
-            raise InvalidFile([Problem(0, "", exc.text)]) from exc
+            raise InvalidFile([Problem(0, "", exc.text)], path.name) from exc
         first = raw.rows[0] if raw.rows else []
         questionnaire = questionnaire_named(path, raw.header, first, questionnaires)
-        frame = read_and_validate(raw, questionnaire, labels_language=labels_language)
+        frame = read_and_validate(
+            raw, questionnaire, labels_language=labels_language, file=path.name
+        )
         sets.append(
             build_response_set(
                 questionnaire, frame["administration"].iloc[0], frame["wave"].iloc[0], frame

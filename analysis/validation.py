@@ -61,9 +61,10 @@ class Problem:
 class InvalidFile(ValueError):
     """Raised with every problem found in a file; nothing is imported from it."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], file: str = ""):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s)")
+        self.file = file
+        super().__init__(f"{file}: {len(problems)} problem(s)")
 
 
 def _text(msgid: str, **args) -> Text:
@@ -285,8 +286,9 @@ def read_and_validate(
     administration: str | None = None,
     wave: str | None = None,
     labels_language: str | None = None,
+    file: str = "",
 ) -> pd.DataFrame:
-    """The frame of codes, or `InvalidFile` with every problem."""
+    """The frame of codes, or `InvalidFile` (naming `file`) with every problem."""
     frame, problems = validate(
         raw,
         questionnaire,
@@ -295,5 +297,5 @@ def read_and_validate(
         labels_language=labels_language,
     )
     if problems:
-        raise InvalidFile(problems)
+        raise InvalidFile(problems, file)
     return frame
