@@ -25,6 +25,8 @@ _FROM_POSITION = np.array([1, 2, 3, 4, 5, DK, PNA, BLANK], dtype=np.int8)
 _REVERSED = np.array([BLANK, 5, 4, 3, 2, 1, DK, PNA], dtype=np.int8)
 _TO_TEXT = np.array(["", *AGREEMENT_SCALE, DONT_KNOW, PREFER_NOT_TO_ANSWER], dtype=object)
 
+_CODES = pd.Index(AGREEMENT_CODES)
+
 assert tuple(AGREEMENT_CODES) == (*AGREEMENT_SCALE, DONT_KNOW, PREFER_NOT_TO_ANSWER)
 
 
@@ -33,7 +35,7 @@ def encode(values: pd.Series | np.ndarray, reverse: bool = False) -> np.ndarray:
 
     Anything else becomes 0 (blank): validation happens before, in `analysis.validation`.
     """
-    positions = pd.Categorical(np.asarray(values, dtype=object), categories=AGREEMENT_CODES).codes
+    positions = _CODES.get_indexer(np.asarray(values, dtype=object))
     codes = _FROM_POSITION[positions]
     return _REVERSED[codes] if reverse else codes
 

@@ -164,7 +164,8 @@ def build_response_set(
 
 def _typed(question: Question, cells: np.ndarray):
     if question.type is QuestionType.SINGLE_CHOICE:
-        return pd.Categorical(cells, categories=[c.code for c in question.choices])
+        categories = pd.Index([c.code for c in question.choices])
+        return pd.Categorical.from_codes(categories.get_indexer(cells), categories)
     if question.type is QuestionType.NUMBER:
         return pd.to_numeric(pd.Series(cells).replace("", np.nan)).to_numpy(dtype=float)
     return cells
