@@ -14,45 +14,48 @@ Each table also has its own function taking a `Dataset` (`items_table`, `factors
 published item and factor tables (`gaps_table`, `trends_table`, `problems_table`, `kpis_table`).
 """
 
-from analysis.charts import factor_chart, gap_chart, trend_chart, write_charts
-from analysis.comparisons import gaps_table, trends_table
-from analysis.database import export_campaign, load_database
-from analysis.frames import AnalysisError, Dataset, ResponseSet, build_response_set
-from analysis.importing import import_file
-from analysis.interchange import read_raw
-from analysis.loading import load_files
-from analysis.output import write_results
-from analysis.reports import Kpi, kpis_table, problems_table
-from analysis.results import Results, analyze
-from analysis.synthetic import generate_wave
-from analysis.tables import factors_table, items_table
-from analysis.validation import InvalidFile, validate
+from __future__ import annotations
 
-__all__ = [
-    "AnalysisError",
-    "Dataset",
-    "InvalidFile",
-    "Kpi",
-    "ResponseSet",
-    "Results",
-    "analyze",
-    "build_response_set",
-    "export_campaign",
-    "factor_chart",
-    "factors_table",
-    "gap_chart",
-    "gaps_table",
-    "generate_wave",
-    "import_file",
-    "items_table",
-    "kpis_table",
-    "load_database",
-    "load_files",
-    "problems_table",
-    "read_raw",
-    "trend_chart",
-    "trends_table",
-    "validate",
-    "write_charts",
-    "write_results",
-]
+import importlib
+
+# The public names and the module each lives in. They are imported on first use, so that
+# `import analysis.labels` (the CLI does) pulls in neither pandas nor matplotlib.
+_EXPORTS = {
+    "AnalysisError": "analysis.frames",
+    "Dataset": "analysis.frames",
+    "InvalidFile": "analysis.validation",
+    "Kpi": "analysis.reports",
+    "ResponseSet": "analysis.frames",
+    "Results": "analysis.results",
+    "analyze": "analysis.results",
+    "build_response_set": "analysis.frames",
+    "export_campaign": "analysis.database",
+    "factor_chart": "analysis.charts",
+    "factors_table": "analysis.tables",
+    "gap_chart": "analysis.charts",
+    "gaps_table": "analysis.comparisons",
+    "generate_wave": "analysis.synthetic",
+    "import_file": "analysis.importing",
+    "items_table": "analysis.tables",
+    "kpis_table": "analysis.reports",
+    "load_database": "analysis.database",
+    "load_files": "analysis.loading",
+    "problems_table": "analysis.reports",
+    "read_raw": "analysis.interchange",
+    "trend_chart": "analysis.charts",
+    "trends_table": "analysis.comparisons",
+    "validate": "analysis.validation",
+    "write_charts": "analysis.charts",
+    "write_results": "analysis.output",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

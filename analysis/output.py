@@ -14,6 +14,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import labels
@@ -90,7 +91,10 @@ def write_results(results: Results, folder: Path | str, fmt: str) -> list[Path]:
 
 
 def write_workbook(results: Results, path: Path) -> Path:
+    """The workbook: an "about" sheet, then one sheet per table (write-only, so it stays quick
+    for large tables)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -98,51 +102,56 @@ def write_workbook(results: Results, path: Path) -> Path:
     right_to_left = is_right_to_left(language)
     grey = PatternFill("solid", start_color=GREY, end_color=GREY)
     bold = Font(bold=True)
-    workbook = Workbook()
-    about = workbook.active
-    about.title = "about"
+    workbook = Workbook(write_only=True)
+
+    def styled(sheet, value, **style):
+        cell = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    about = workbook.create_sheet("about")
     about.sheet_view.rightToLeft = right_to_left
-    about.append([label(labels.README_TITLE, language)])
-    about["A1"].font = bold
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 100
+    about.append([styled(about, label(labels.README_TITLE, language), font=bold)])
     for line in labels.README_LINES:
         about.append([label(line, language, k=results.min_cell)])
     about.append([])
     for name in results.tables:
         about.append([name, label(labels.TABLES[name], language)])
-    about.column_dimensions["A"].width = 120
 
     for name, table in results.tables.items():
         sheet = workbook.create_sheet(name)
         sheet.sheet_view.rightToLeft = right_to_left
+        sheet.freeze_panes = "A2"
         headers = [label(labels.COLUMNS[c], language) if c in labels.COLUMNS else c
                    for c in table.columns]  # fmt: skip
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = bold
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for column, header in enumerate(headers, start=1):
+            width = max(10, min(40, len(header) + 2))
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        if len(table.columns):
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
+        wrap = Alignment(wrap_text=True, vertical="top")
+        sheet.append([styled(sheet, h, font=bold, alignment=wrap) for h in headers])
+        formats = [
+            _NUMBER_FORMATS.get(c, "0.0" if table[c].dtype.kind == "f" else None)
+            for c in table.columns
+        ]
         suppressed = (
             table["suppressed"].astype(bool).to_numpy()
             if "suppressed" in table.columns
-            else [False] * len(table)
+            else np.zeros(len(table), dtype=bool)
         )
-        records = _records(table)
-        for row, (record, hidden) in enumerate(zip(records, suppressed, strict=True), start=2):
-            sheet.append(list(record.values()))
-            if hidden:
-                for column, value in enumerate(record.values(), start=1):
-                    if value is None:
-                        sheet.cell(row, column).fill = grey
-        for column, field in enumerate(table.columns, start=1):
-            kind = table[field].dtype.kind
-            letter = get_column_letter(column)
-            width = max(10, min(40, len(headers[column - 1]) + 2))
-            sheet.column_dimensions[letter].width = width
-            number_format = _NUMBER_FORMATS.get(field, "0.0" if kind == "f" else None)
-            if number_format and len(table):
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                    cell.number_format = number_format
-        sheet.freeze_panes = "A2"
-        if len(table.columns):
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
+        for record, hidden in zip(_records(table), suppressed, strict=True):
+            row = []
+            for value, number_format in zip(record.values(), formats, strict=True):
+                if value is None and hidden:
+                    row.append(styled(sheet, None, fill=grey))
+                elif number_format and isinstance(value, float):
+                    row.append(styled(sheet, value, number_format=number_format))
+                else:
+                    row.append(value)
+            sheet.append(row)
     workbook.save(path)
     return path

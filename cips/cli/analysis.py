@@ -9,21 +9,13 @@ from pathlib import Path
 import click
 
 from analysis import labels
-from analysis.charts import CHART_FORMATS, write_charts
-from analysis.database import export_campaign, load_database
-from analysis.frames import AnalysisError
-from analysis.importing import import_file
-from analysis.interchange import FileProblem, read_raw, write
-from analysis.loading import load_files, questionnaire_named
-from analysis.output import FORMATS, write_results
-from analysis.reports import Kpi
-from analysis.results import analyze as analyze_data
-from analysis.synthetic import generate_wave
-from analysis.validation import InvalidFile
 from cips.cli import context
-from survey.campaigns import CampaignError, get_campaign
 from survey.config import MIN_CELL_FLOOR
 from survey.i18n import Text, available_languages, match_language, render
+
+# pandas and matplotlib are imported inside the commands, so that every other `cips` command
+# starts without them.
+TABLE_FORMATS = ("csv", "xlsx", "json")
 
 
 def _default_language() -> str:
@@ -47,9 +39,7 @@ def _labels_choice():
     return click.Choice(available_languages())
 
 
-def _report(
-    error: InvalidFile, language: str, outcome: str = labels.IMPORT_FAILED
-) -> click.ClickException:
+def _report(error, language: str, outcome: str = labels.IMPORT_FAILED) -> click.ClickException:
     """Every problem of a file on stderr, then what it means (nothing was imported)."""
     for problem in error.problems:
         click.echo(problem.render(language), err=True)
@@ -80,6 +70,12 @@ def import_(
     Every cell is checked first; a file with any problem is not imported at all, and each
     problem is listed with its row and column. The respondents go into a new, closed campaign.
     """
+    from analysis.importing import import_file
+    from analysis.interchange import FileProblem, read_raw
+    from analysis.loading import questionnaire_named
+    from analysis.validation import InvalidFile
+    from survey.campaigns import CampaignError
+
     if questionnaire_id is not None:
         questionnaire = context.questionnaire_by_id(questionnaire_id)
     else:
@@ -123,6 +119,10 @@ def export(
     include_text: bool,
 ) -> None:
     """Write a campaign's respondents in the interchange format (anonymous: random ids only)."""
+    from analysis.database import export_campaign
+    from analysis.interchange import write
+    from survey.campaigns import CampaignError, get_campaign
+
     fmt = fmt or output.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         raise click.ClickException("give --format csv|xlsx, or an output file ending in either")
@@ -156,7 +156,7 @@ def _min_cell(value: int | None) -> int:
 @click.option("--input", "inputs", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Score interchange files instead of the database (repeatable).")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), required=True)
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--min-cell", type=int, help="Small-cell threshold k (default CIPS_MIN_CELL, >= 5).")
 @click.option("--kpi", "kpis", multiple=True,
@@ -181,6 +181,14 @@ def analyze(
 ) -> None:
     """Write the result tables of SCORING.md (items, factors, gaps, trends, problems, kpis),
     small cells suppressed, into OUT as csv, xlsx or json."""
+    from analysis.database import load_database
+    from analysis.frames import AnalysisError
+    from analysis.loading import load_files
+    from analysis.output import write_results
+    from analysis.reports import Kpi
+    from analysis.results import analyze as analyze_data
+    from analysis.validation import InvalidFile
+
     k = _min_cell(min_cell)
     try:
         indicators = [Kpi.parse(text) for text in kpis] or None
@@ -212,7 +220,9 @@ def analyze(
     for path in write_results(results, out, fmt):
         click.echo(f"wrote {path}")
     if charts:
-        written = write_charts(results, out / "charts", CHART_FORMATS)
+        from analysis.charts import write_charts
+
+        written = write_charts(results, out / "charts")
         click.echo(f"wrote {len(written)} charts into {out / 'charts'}")
 
 
@@ -235,6 +245,9 @@ def generate(
     output: Path,
 ) -> None:
     """Write a made-up wave of QUESTIONNAIRE_ID in the interchange format (for demonstrations)."""
+    from analysis.interchange import write
+    from analysis.synthetic import generate_wave
+
     questionnaire = context.questionnaire_by_id(questionnaire_id)
     frame = generate_wave(questionnaire, respondents, administration=administration, wave=wave,
                           seed=seed, shift=shift)  # fmt: skip
