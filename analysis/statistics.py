@@ -150,7 +150,7 @@ def compute_statistics(response_set: ResponseSet) -> Statistics:
         [_counts(cells, n_cells, codes[:, i], coding.N_CODES) for i in range(k)], axis=1
     ) if k else np.zeros((n_cells, 0, coding.N_CODES), dtype=np.int64)  # fmt: skip
     # Substantive answers are the codes 1-5: code - 1 (wrapping 0 round to 255) is below 5.
-    valid = (codes - np.int8(1)).view(np.uint8) < 5
+    valid = np.subtract(codes.view(np.uint8), np.uint8(1)) < 5
     units = units_of(response_set)
     unit_respondents = np.zeros((n_cells, len(units)), dtype=np.int64)
     alpha_cells: dict[str, tuple] = {}
@@ -180,15 +180,18 @@ def compute_statistics(response_set: ResponseSet) -> Statistics:
 
 
 def _alpha_cells(codes: np.ndarray, unit: Unit, complete: np.ndarray, cells, n_cells: int):
-    """Per cell: listwise respondents, and sums of values, squares, totals, squared totals."""
-    chosen = cells[complete]
+    """Per cell: listwise respondents, and sums of values, squares, totals, squared totals.
+
+    Respondents who are not listwise complete get code 0 in every item, which adds nothing to
+    the sums; their total is 0, while a complete respondent's is at least k >= 2.
+    """
     values = np.arange(coding.N_CODES, dtype=np.int64)
-    columns = [codes[complete, i] for i in unit.items]
-    per_item = [_counts(chosen, n_cells, c, coding.N_CODES) for c in columns]
+    columns = [codes[:, i] * complete for i in unit.items]
+    per_item = [_counts(cells, n_cells, c, coding.N_CODES) for c in columns]
     s1 = np.stack([c @ values for c in per_item], axis=1)
     s2 = np.stack([c @ values**2 for c in per_item], axis=1)
-    totals = np.sum(columns, axis=0, dtype=np.int64)
+    totals = np.sum(columns, axis=0, dtype=np.int16)
     width = 5 * len(unit.items) + 1
-    per_total = _counts(chosen, n_cells, totals, width)
+    per_total = _counts(cells, n_cells, totals, width)
     t = np.arange(width, dtype=np.int64)
-    return np.bincount(chosen, minlength=n_cells), s1, s2, per_total @ t, per_total @ t**2
+    return per_total[:, 1:].sum(axis=1), s1, s2, per_total @ t, per_total @ t**2
