@@ -131,7 +131,13 @@ def validate(
         checker.problems.append(Problem(0, "", Text(labels.FILE_EMPTY)))
     out: dict[str, pd.Series] = {}
     present = checker.position
-    first = {name: checker.cells(name).iloc[0] for name in present if raw.rows}
+    first = {
+        name: checker.cells(name).iloc[0]
+        for name in ("administration", "wave")
+        if name in present and raw.rows
+    }
+    if wave is not None and not WAVE_LABEL.match(wave):
+        checker.problems.append(Problem(0, "", _text(labels.BAD_WAVE, value=wave)))
     expected = {
         "questionnaire": questionnaire.id,
         "survey": str(questionnaire.survey),

@@ -12,7 +12,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from analysis import analyze, generate_wave, import_file, load_database, load_files
+from analysis import (
+    analyze,
+    generate_wave,
+    import_file,
+    load_database,
+    load_files,
+    read_raw,
+    validate,
+)
 from analysis.interchange import write
 from analysis.output import write_results
 from analysis.validation import InvalidFile
@@ -199,6 +207,8 @@ def test_a_file_with_problems_is_not_loaded_for_analysis_either(tmp_path):
         load_files([path])
     [problem] = refused.value.problems
     assert problem.render("en") == "Row 3, column survey (C): “traders” should be “officials”"
+    _, problems = validate(read_raw(path), QUESTIONNAIRES["cips-officials"], wave="no wave!")
+    assert problems[0].render("en").startswith("“no wave!” is not a wave label")
     broken = tmp_path / "broken.csv"
     broken.write_bytes("respondent_id,questionnaire\nr1,é".encode("latin-1"))
     with pytest.raises(InvalidFile) as unreadable:
