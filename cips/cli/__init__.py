@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from cips.cli.analysis import analyze, export, generate, import_
 from cips.cli.bot import bot
 from cips.cli.campaigns import administration, campaign
 from cips.cli.chat import chat
@@ -36,3 +37,7 @@ main.add_command(administration)
 main.add_command(campaign)
 main.add_command(chat)
 main.add_command(translations)
+main.add_command(import_)
+main.add_command(export)
+main.add_command(analyze)
+main.add_command(generate)

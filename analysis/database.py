@@ -1,0 +1,151 @@
+"""Stored responses (Respondent and Answer rows) read into interchange frames and tidy frames.
+
+Live campaigns and imported waves are stored alike, so both are analysed alike. A wave is every
+campaign of one administration with the same wave label and questionnaire: responses collected
+on Telegram and on tablets in the same wave are scored together.
+
+Respondents are listed by their random id (so the order says nothing about when anyone
+answered), and the exported `respondent_id` is that random id: it names no person and no chat.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis.frames import AnalysisError, Dataset, ResponseSet, build_response_set
+from analysis.interchange import columns
+from survey.engine.messages import SCALE_LABELS
+from survey.i18n import Text, render
+from survey.loader import load_questionnaires
+from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Questionnaire, QuestionType
+from survey.storage.models import (
+    Administration,
+    Answer,
+    Campaign,
+    Respondent,
+    RespondentStatus,
+)
+
+
+def campaign_frame(
+    session: Session,
+    campaigns: list[Campaign],
+    questionnaire: Questionnaire,
+    *,
+    include_text: bool = False,
+) -> pd.DataFrame:
+    """The interchange frame (codes, text cells) of the respondents of `campaigns`."""
+    ids = [c.id for c in campaigns]
+    query = select(Respondent.id, Respondent.language, Respondent.status).where(
+        Respondent.campaign_id.in_(ids)
+    )
+    people = pd.DataFrame(session.execute(query.order_by(Respondent.id)).all(),
+                          columns=["respondent_id", "language", "status"])  # fmt: skip
+    wanted = columns(questionnaire, include_text)[7:]
+    answers = pd.DataFrame(
+        session.execute(
+            select(Answer.respondent_id, Answer.question_id, Answer.value)
+            .join(Respondent, Respondent.id == Answer.respondent_id)
+            .where(Respondent.campaign_id.in_(ids), Answer.question_id.in_(wanted))
+        ).all(),
+        columns=["respondent_id", "question_id", "value"],
+    )
+    grid = np.full((len(people), len(wanted)), "", dtype=object)
+    if len(answers):
+        rows = pd.Index(people["respondent_id"]).get_indexer(answers["respondent_id"])
+        cols = pd.Index(wanted).get_indexer(answers["question_id"])
+        keep = rows >= 0
+        grid[rows[keep], cols[keep]] = answers["value"].to_numpy(dtype=object)[keep]
+    administration = campaigns[0].administration.code if campaigns else ""
+    fixed = pd.DataFrame(
+        {
+            "respondent_id": people["respondent_id"].astype(object),
+            "questionnaire": questionnaire.id,
+            "survey": str(questionnaire.survey),
+            "administration": administration,
+            "wave": campaigns[0].wave if campaigns else "",
+            "language": people["language"].astype(object),
+            "completed": np.where(people["status"] == RespondentStatus.COMPLETED, "true", "false"),
+        }
+    )
+    return pd.concat([fixed, pd.DataFrame(grid, columns=wanted)], axis=1)
+
+
+def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language: str) -> pd.DataFrame:
+    """Answer codes replaced by their labels in `language` (choices joined by ';')."""
+    out = frame.copy()
+    for question in questionnaire.questions:
+        if question.id not in out.columns or not question.codes:
+            continue
+        if question.type is QuestionType.AGREEMENT:
+            names = {code: render(Text(SCALE_LABELS[code]), language) for code in question.codes}
+        else:
+            names = {
+                c.code: render(
+                    Text(c.label, context=f"{questionnaire.id}:{question.id}:{c.code}"), language
+                )
+                for c in question.choices
+            }
+        names[""] = ""
+        if question.type is QuestionType.MULTIPLE_CHOICE:
+            out[question.id] = [
+                MULTIPLE_CHOICE_SEPARATOR.join(names[c] for c in v.split(MULTIPLE_CHOICE_SEPARATOR))
+                if v else ""
+                for v in out[question.id]
+            ]  # fmt: skip
+        else:
+            out[question.id] = out[question.id].map(names)
+    return out
+
+
+def export_campaign(
+    session: Session,
+    campaign: Campaign,
+    questionnaire: Questionnaire,
+    *,
+    labels: str | None = None,
+    include_text: bool = False,
+) -> pd.DataFrame:
+    """One campaign's respondents in the interchange format, with codes or labels."""
+    frame = campaign_frame(session, [campaign], questionnaire, include_text=include_text)
+    return with_labels(frame, questionnaire, labels) if labels else frame
+
+
+def load_database(
+    session: Session,
+    *,
+    administration: str | None = None,
+    wave: str | None = None,
+    campaign: str | None = None,
+    questionnaires: dict[str, Questionnaire] | None = None,
+) -> Dataset:
+    """The stored responses as a `Dataset`: every wave of every administration, or only those
+    named. A wave gathers every campaign of its administration, wave label and questionnaire."""
+    questionnaires = questionnaires if questionnaires is not None else load_questionnaires()
+    query = select(Campaign).join(Administration)
+    if administration is not None:
+        query = query.where(Administration.code == administration)
+    if wave is not None:
+        query = query.where(Campaign.wave == wave)
+    if campaign is not None:
+        query = query.where(Campaign.code == campaign)
+    waves: dict[tuple[str, str, str], list[Campaign]] = defaultdict(list)
+    for found in session.scalars(query.order_by(Campaign.id)):
+        waves[(found.administration.code, found.wave, found.questionnaire_id)].append(found)
+    sets: list[ResponseSet] = []
+    for (code, label, questionnaire_id), campaigns in waves.items():
+        if questionnaire_id not in questionnaires:
+            raise AnalysisError(
+                f"campaign {campaigns[0].code} uses questionnaire {questionnaire_id!r}, "
+                "which is not loaded (see CIPS_QUESTIONNAIRE_DIRS)"
+            )
+        questionnaire = questionnaires[questionnaire_id]
+        frame = campaign_frame(session, campaigns, questionnaire)
+        frame["completed"] = frame["completed"] == "true"
+        sets.append(build_response_set(questionnaire, code, label, frame))
+    return Dataset(sets)

@@ -1,0 +1,139 @@
+"""Every text the analysis shows (table headers, chart labels, import messages), for gettext.
+
+Key factor names come from `survey.factors`, construct names and answer labels from the
+questionnaires; both are already in the catalogs. Use `label(text, language, **args)`.
+"""
+
+from __future__ import annotations
+
+from survey.factors import FACTOR_BY_NUMBER, N_
+from survey.i18n import Text, render
+from survey.questionnaire import Questionnaire
+
+INTEGRITY_INDEX = N_("Overall integrity index")
+
+
+def label(msgid: str, language: str, **args) -> str:
+    return render(Text(msgid, args), language)
+
+
+def unit_name(unit_id: str, questionnaire: Questionnaire | None, language: str) -> str:
+    """The name of a key factor ("6"), a construct, or the overall index, in `language`."""
+    if unit_id.isdigit():
+        return render(Text(FACTOR_BY_NUMBER[int(unit_id)].name), language)
+    if unit_id == "integrity_index":
+        return render(Text(INTEGRITY_INDEX), language)
+    if questionnaire is not None:
+        for construct in questionnaire.constructs:
+            if construct.id == unit_id:
+                context = f"{questionnaire.id}:construct:{construct.id}"
+                return render(Text(construct.name, context=context), language)
+    return unit_id
+
+
+# Readable column headers (XLSX sheets, charts).
+COLUMNS = {
+    "administration": N_("Administration"),
+    "wave": N_("Wave"),
+    "earlier_wave": N_("Earlier wave"),
+    "survey": N_("Survey"),
+    "item_id": N_("Item"),
+    "linked_item_id": N_("Linked item"),
+    "factor": N_("Key factor"),
+    "factor_name": N_("Key factor name"),
+    "group_var": N_("Breakdown"),
+    "group_value": N_("Group"),
+    "n_valid": N_("Valid answers"),
+    "n_dk": N_("Don't know"),
+    "n_pna": N_("Prefer not to answer"),
+    "n_respondents": N_("Respondents"),
+    "score": N_("Score (0-100)"),
+    "pct_favourable": N_("Favourable (%)"),
+    "pct_unfavourable": N_("Unfavourable (%)"),
+    "ci_low": N_("95% interval, low"),
+    "ci_high": N_("95% interval, high"),
+    "dk_rate": N_("Don't know (%)"),
+    "pna_rate": N_("Prefer not to answer (%)"),
+    "alpha": N_("Cronbach's alpha"),
+    "suppressed": N_("Suppressed (fewer than k)"),
+    "officials_pct_favourable": N_("Officials: favourable (%)"),
+    "officials_n": N_("Officials: n"),
+    "private_sector_pct_favourable": N_("Private sector: favourable (%)"),
+    "private_sector_n": N_("Private sector: n"),
+    "pct_favourable_earlier": N_("Earlier wave: favourable (%)"),
+    "n": N_("n"),
+    "n_earlier": N_("Earlier wave: n"),
+    "difference": N_("Difference (points)"),
+    "significant": N_("Significant"),
+    "level": N_("Level"),
+    "rank": N_("Rank"),
+    "below_overall": N_("Below the overall score (points)"),
+    "kpi": N_("Indicator"),
+    "name": N_("Name"),
+    "metric": N_("Measure"),
+}
+
+SURVEYS = {"officials": N_("Customs officials"), "private_sector": N_("Private sector")}
+
+TABLES = {
+    "items": N_("Items"),
+    "factors": N_("Key factors"),
+    "gaps": N_("Perception gap"),
+    "trends": N_("Trends"),
+    "problems": N_("Where the problems are"),
+    "kpis": N_("KPIs"),
+}
+
+README_TITLE = N_("About these tables")
+README_LINES = (
+    N_("Scores follow the CIPS scoring rules: 0-100 scores, % favourable (agree or strongly "
+       "agree) with 95% Wilson intervals, Don't know and Prefer not to answer excluded."),
+    N_("Grey cells are suppressed: fewer than {k} respondents, or the complementary cell that "
+       "would let a suppressed one be worked out from the total."),
+    N_("Differences are in percentage points of % favourable, with 95% Newcombe intervals; "
+       "significant when the interval excludes 0."),
+)  # fmt: skip
+
+# Charts.
+CHART_FACTORS_TITLE = N_("{survey}: key factors, {administration} {wave}")
+CHART_GAP_TITLE = N_("Perception gap (officials minus private sector), {administration} {wave}")
+CHART_TREND_TITLE = N_("{survey}: change from {earlier} to {wave}, {administration}")
+CHART_FAVOURABLE = N_("Favourable (%) with 95% interval")
+CHART_SCORE = N_("Score (0-100)")
+CHART_DIFFERENCE = N_("Difference in favourable (percentage points) with 95% interval")
+CHART_SUPPRESSED = N_("suppressed (n < {k})")
+
+# Reading and importing interchange files (SCORING.md, "Interchange format").
+FILE_UNREADABLE = N_("The file {file} cannot be read: {reason}")
+FILE_NOT_UTF8 = N_("The file is not UTF-8 text. Save it as CSV UTF-8, or as an Excel workbook.")
+FILE_UNKNOWN_TYPE = N_("Use a .csv or .xlsx file.")
+FILE_EMPTY = N_("The file has no respondent rows.")
+CELL_PROBLEM = N_("Row {row}, column {column}: {problem}")
+HEADER_PROBLEM = N_("Column {column}: {problem}")
+ROW_TOO_LONG = N_("Row {row} has more cells than there are columns.")
+MISSING_COLUMN = N_("The column {column} is missing.")
+UNKNOWN_COLUMN = N_("not a column of the interchange format, nor a question of {questionnaire}")
+DUPLICATE_COLUMN = N_("this column appears twice")
+EMPTY_ID = N_("the respondent id is empty")
+DUPLICATE_ID = N_("the respondent id “{value}” is also on row {other}")
+WRONG_VALUE = N_("“{value}” should be “{expected}”")
+BAD_WAVE = N_("“{value}” is not a wave label (up to 32 letters, digits, '.', '-' or '_')")
+BAD_LANGUAGE = N_("“{value}” is not a language code such as en, fr or pt-BR")
+NOT_BOOLEAN = N_("“{value}” should be true or false")
+NOT_AGREEMENT = N_("“{value}” is not an answer on the agreement scale (1-5, DK, PNA, or blank)")
+NOT_A_CHOICE = N_("“{value}” is not one of the answers: {choices}")
+TOO_MANY_CHOICES = N_("more than {count} answers chosen")
+REPEATED_CHOICE = N_("an answer is chosen twice")
+NOT_A_NUMBER = N_("“{value}” is not a number")
+NOT_WHOLE = N_("“{value}” is not a whole number")
+OUT_OF_RANGE = N_("{value} is outside {min}-{max}")
+TEXT_TOO_LONG = N_("the text is longer than {count} characters")
+IMPORT_FAILED = N_("{count} problem(s) found in {file}: nothing was imported.")
+INPUT_FAILED = N_("{count} problem(s) found in {file}: nothing was analysed.")
+IMPORTED = N_(
+    "Imported {count} respondents ({completed} completed) into the closed campaign {campaign}."
+)
+ALREADY_IMPORTED = N_("This file was already imported, as campaign {campaign}.")
+NO_ADMINISTRATION = N_(
+    "There is no administration {code}: create it first with `cips administration create`."
+)

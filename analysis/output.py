@@ -1,0 +1,157 @@
+"""Writing the result tables: one CSV or JSON file per table, or one XLSX workbook.
+
+CSV and JSON keep the column names of SCORING.md and full precision (a suppressed or missing
+value is an empty cell, or null); booleans are `true`/`false`. The workbook has an "about" sheet,
+then one sheet per table named like the table, with readable headers in the chosen language,
+numbers formatted for reading, and suppressed cells greyed out. `metadata.json` records the
+threshold k and the language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import labels
+from analysis.labels import label
+from analysis.results import Results
+from survey.i18n import is_right_to_left
+
+FORMATS = ("csv", "xlsx", "json")
+WORKBOOK = "results.xlsx"
+GREY = "D9D9D9"
+_NUMBER_FORMATS = {"alpha": "0.00"}
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    def plain(value):
+        if value is None or value is pd.NA:
+            return None
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if hasattr(value, "item"):
+            return value.item()
+        return value
+
+    return [
+        {column: plain(value) for column, value in zip(table.columns, row, strict=True)}
+        for row in table.itertuples(index=False)
+    ]
+
+
+def _text_cells(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype.kind == "b" or str(out[column].dtype) == "boolean":
+            out[column] = out[column].map({True: "true", False: "false"}).fillna("")
+    return out
+
+
+def write_results(results: Results, folder: Path | str, fmt: str) -> list[Path]:
+    """Write every table of `results` into `folder` as csv, xlsx or json; the paths written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    if fmt == "csv":
+        for name, table in results.tables.items():
+            path = folder / f"{name}.csv"
+            _text_cells(table).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+            written.append(path)
+    elif fmt == "json":
+        for name, table in results.tables.items():
+            path = folder / f"{name}.json"
+            path.write_text(
+                json.dumps(_records(table), ensure_ascii=False, indent=1, allow_nan=False),
+                encoding="utf-8",
+            )
+            written.append(path)
+    else:
+        written.append(write_workbook(results, folder / WORKBOOK))
+    metadata = folder / "metadata.json"
+    metadata.write_text(
+        json.dumps(
+            {
+                "min_cell": results.min_cell,
+                "language": results.language,
+                "generated_on": dt.date.today().isoformat(),
+                "tables": list(results.tables),
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    return [*written, metadata]
+
+
+def write_workbook(results: Results, path: Path) -> Path:
+    """The workbook: an "about" sheet, then one sheet per table (write-only, so it stays quick
+    for large tables)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    language = results.language
+    right_to_left = is_right_to_left(language)
+    grey = PatternFill("solid", start_color=GREY, end_color=GREY)
+    bold = Font(bold=True)
+    workbook = Workbook(write_only=True)
+
+    def styled(sheet, value, **style):
+        cell = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    about = workbook.create_sheet("about")
+    about.sheet_view.rightToLeft = right_to_left
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 100
+    about.append([styled(about, label(labels.README_TITLE, language), font=bold)])
+    for line in labels.README_LINES:
+        about.append([label(line, language, k=results.min_cell)])
+    about.append([])
+    for name in results.tables:
+        about.append([name, label(labels.TABLES[name], language)])
+
+    for name, table in results.tables.items():
+        sheet = workbook.create_sheet(name)
+        sheet.sheet_view.rightToLeft = right_to_left
+        sheet.freeze_panes = "A2"
+        headers = [label(labels.COLUMNS[c], language) if c in labels.COLUMNS else c
+                   for c in table.columns]  # fmt: skip
+        for column, header in enumerate(headers, start=1):
+            width = max(10, min(40, len(header) + 2))
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        if len(table.columns):
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
+        wrap = Alignment(wrap_text=True, vertical="top")
+        sheet.append([styled(sheet, h, font=bold, alignment=wrap) for h in headers])
+        formats = [
+            _NUMBER_FORMATS.get(c, "0.0" if table[c].dtype.kind == "f" else None)
+            for c in table.columns
+        ]
+        suppressed = (
+            table["suppressed"].astype(bool).to_numpy()
+            if "suppressed" in table.columns
+            else np.zeros(len(table), dtype=bool)
+        )
+        for record, hidden in zip(_records(table), suppressed, strict=True):
+            row = []
+            for value, number_format in zip(record.values(), formats, strict=True):
+                if value is None and hidden:
+                    row.append(styled(sheet, None, fill=grey))
+                elif number_format and isinstance(value, float):
+                    row.append(styled(sheet, value, number_format=number_format))
+                else:
+                    row.append(value)
+            sheet.append(row)
+    workbook.save(path)
+    return path

@@ -1,0 +1,74 @@
+"""Every result table of one analysis, computed once: what `cips analyze`, the web back end and
+a notebook call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.comparisons import gaps_table, trends_table
+from analysis.frames import Dataset, wave_order
+from analysis.reports import Kpi, kpis_table, problems_table
+from analysis.suppression import DEFAULT_MIN_CELL, check_min_cell
+from analysis.tables import factors_table, items_table
+
+TABLE_NAMES = ("items", "factors", "gaps", "trends", "problems", "kpis")
+
+
+@dataclass(frozen=True)
+class Results:
+    items: pd.DataFrame
+    factors: pd.DataFrame
+    gaps: pd.DataFrame
+    trends: pd.DataFrame
+    problems: pd.DataFrame
+    kpis: pd.DataFrame
+    min_cell: int
+    language: str
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    def for_wave(self, wave: str) -> Results:
+        """The same results restricted to one wave (trends: compared with the wave before;
+        the KPI table keeps every wave up to it)."""
+        keep = {
+            name: table[table["wave"] == wave].reset_index(drop=True)
+            for name, table in self.tables.items()
+            if name != "kpis"
+        }
+        later = [c for c in self.kpis.columns[5:] if wave_order(c) > wave_order(wave)]
+        return Results(
+            **keep,
+            kpis=self.kpis.drop(columns=later),
+            min_cell=self.min_cell,
+            language=self.language,
+        )
+
+
+def analyze(
+    data: Dataset,
+    *,
+    min_cell: int = DEFAULT_MIN_CELL,
+    language: str = "en",
+    kpis: list[Kpi] | None = None,
+    top: int = 10,
+) -> Results:
+    """All the result tables of `data`, small cells suppressed with threshold `min_cell`, names
+    in `language`."""
+    check_min_cell(min_cell)
+    items = items_table(data, min_cell=min_cell)
+    factors = factors_table(data, min_cell=min_cell, language=language)
+    return Results(
+        items=items,
+        factors=factors,
+        gaps=gaps_table(data, factors, items),
+        trends=trends_table(data, factors, items),
+        problems=problems_table(factors, items, top=top),
+        kpis=kpis_table(data, factors, items, kpis, language),
+        min_cell=min_cell,
+        language=language,
+    )

@@ -1,0 +1,258 @@
+"""`cips import`, `cips export`, `cips analyze` and `cips generate`: respondent-level data in
+and out (the interchange format of SCORING.md), the result tables and charts, made-up waves."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from analysis import labels
+from cips.cli import context
+from survey.config import MIN_CELL_FLOOR
+from survey.i18n import Text, available_languages, match_language, render
+
+# pandas and matplotlib are imported inside the commands, so that every other `cips` command
+# starts without them.
+TABLE_FORMATS = ("csv", "xlsx", "json")
+
+
+def _default_language() -> str:
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if found := match_language(os.environ.get(variable), available_languages()):
+            return found
+    return "en"
+
+
+def _language_option(function):
+    return click.option(
+        "--language",
+        type=click.Choice(available_languages()),
+        default=_default_language,
+        show_default="from LANG, else en",
+        help="Language of the messages, names and labels.",
+    )(function)
+
+
+def _labels_choice():
+    return click.Choice(available_languages())
+
+
+def _report(error, language: str, outcome: str = labels.IMPORT_FAILED) -> click.ClickException:
+    """Every problem of a file on stderr, then what it means (nothing was imported)."""
+    for problem in error.problems:
+        click.echo(problem.render(language), err=True)
+    text = Text(outcome, {"count": len(error.problems), "file": error.file})
+    return click.ClickException(render(text, language))
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--questionnaire", "questionnaire_id", help="Questionnaire id (default: the file's).")
+@click.option("--administration", help="Administration code (default: the file's).")
+@click.option("--wave", help="Wave label (default: the file's).")
+@click.option("--labels", "labels_language", type=_labels_choice(),
+              help="Also read answer labels in this language (as `cips export --labels` writes).")  # fmt: skip
+@click.option("--code", help="Code of the campaign to create (default: from the file's digest).")
+@_language_option
+def import_(
+    file: Path,
+    questionnaire_id: str | None,
+    administration: str | None,
+    wave: str | None,
+    labels_language: str | None,
+    code: str | None,
+    language: str,
+) -> None:
+    """Import an earlier wave from FILE (.csv or .xlsx, the interchange format).
+
+    Every cell is checked first; a file with any problem is not imported at all, and each
+    problem is listed with its row and column. The respondents go into a new, closed campaign.
+    """
+    from analysis.importing import import_file
+    from analysis.interchange import FileProblem, read_raw
+    from analysis.loading import questionnaire_named
+    from analysis.validation import InvalidFile
+    from survey.campaigns import CampaignError
+
+    if questionnaire_id is not None:
+        questionnaire = context.questionnaire_by_id(questionnaire_id)
+    else:
+        try:
+            raw = read_raw(file)
+            first = raw.rows[0] if raw.rows else []
+            questionnaire = questionnaire_named(file, raw.header, first, context.questionnaires())
+        except FileProblem as exc:
+            raise click.ClickException(render(exc.text, language)) from exc
+        except InvalidFile as exc:
+            raise _report(exc, language) from exc
+    db = context.database()
+    try:
+        with db.transaction() as session:
+            done = import_file(session, file, questionnaire, administration=administration,
+                               wave=wave, labels_language=labels_language, code=code)  # fmt: skip
+    except InvalidFile as exc:
+        raise _report(exc, language) from exc
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    args = {"count": done.respondents, "completed": done.completed, "campaign": done.campaign}
+    click.echo(render(Text(labels.IMPORTED, args), language))
+
+
+@click.command("export")
+@click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+@click.option("--labels", "labels_language", type=_labels_choice(),
+              help="Write answer labels in this language instead of codes.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]),
+              help="File format (default: from the file name).")  # fmt: skip
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--include-text", is_flag=True,
+              help="Add free-text answers (they may identify people: handle with care).")  # fmt: skip
+def export(
+    campaign_code: str,
+    labels_language: str | None,
+    fmt: str | None,
+    output: Path,
+    include_text: bool,
+) -> None:
+    """Write a campaign's respondents in the interchange format (anonymous: random ids only)."""
+    from analysis.database import export_campaign
+    from analysis.interchange import write
+    from survey.campaigns import CampaignError, get_campaign
+
+    fmt = fmt or output.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        raise click.ClickException("give --format csv|xlsx, or an output file ending in either")
+    if output.suffix.lower() != f".{fmt}":
+        output = output.with_name(output.name + f".{fmt}")
+    db = context.database()
+    try:
+        with db.transaction() as session:
+            campaign = get_campaign(session, campaign_code)
+            questionnaire = context.questionnaire_by_id(campaign.questionnaire_id)
+            frame = export_campaign(session, campaign, questionnaire, labels=labels_language,
+                                    include_text=include_text)  # fmt: skip
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    write(frame, output)
+    click.echo(f"wrote {len(frame)} respondents to {output}")
+
+
+def _min_cell(value: int | None) -> int:
+    k = context.settings().min_cell if value is None else value
+    if k < MIN_CELL_FLOOR:
+        raise click.BadParameter(f"must be at least {MIN_CELL_FLOOR}", param_hint="--min-cell")
+    return k
+
+
+@click.command("analyze")
+@click.option("--administration", help="Only this administration (default: all).")
+@click.option("--wave", help="Only this wave (trends compare it with the wave before).")
+@click.option("--input", "inputs", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score interchange files instead of the database (repeatable).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--min-cell", type=int, help="Small-cell threshold k (default CIPS_MIN_CELL, >= 5).")
+@click.option("--kpi", "kpis", multiple=True,
+              help="An indicator for the KPI table, e.g. officials:item:ai2:pct_favourable "
+                   "(repeatable; default: the index and every key factor).")  # fmt: skip
+@click.option("--top", default=10, show_default=True, help="Rows per level in 'problems'.")
+@click.option("--completed-only", is_flag=True, help="Leave out respondents who did not finish.")
+@click.option("--charts", is_flag=True, help="Also draw the charts (PNG and SVG) into OUT/charts.")
+@_language_option
+def analyze(
+    administration: str | None,
+    wave: str | None,
+    inputs: tuple[Path, ...],
+    fmt: str,
+    out: Path,
+    min_cell: int | None,
+    kpis: tuple[str, ...],
+    top: int,
+    completed_only: bool,
+    charts: bool,
+    language: str,
+) -> None:
+    """Write the result tables of SCORING.md (items, factors, gaps, trends, problems, kpis),
+    small cells suppressed, into OUT as csv, xlsx or json."""
+    from analysis.database import load_database
+    from analysis.frames import AnalysisError
+    from analysis.loading import load_files
+    from analysis.output import write_results
+    from analysis.reports import Kpi
+    from analysis.results import analyze as analyze_data
+    from analysis.validation import InvalidFile
+
+    k = _min_cell(min_cell)
+    try:
+        indicators = [Kpi.parse(text) for text in kpis] or None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--kpi") from exc
+    try:
+        if inputs:
+            data = load_files(inputs, questionnaires=context.questionnaires())
+        else:
+            db = context.database()
+            try:
+                with db.transaction() as session:
+                    data = load_database(session, administration=administration,
+                                         questionnaires=context.questionnaires())  # fmt: skip
+            finally:
+                db.dispose()
+        data = data.select(administration, completed_only)
+        results = analyze_data(data, min_cell=k, language=language, kpis=indicators, top=top)
+    except InvalidFile as exc:
+        raise _report(exc, language, labels.INPUT_FAILED) from exc
+    except (AnalysisError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if wave is not None:
+        if not (results.factors["wave"] == wave).any():
+            raise click.ClickException(f"no responses for wave {wave}")
+        results = results.for_wave(wave)
+    if results.factors.empty:
+        raise click.ClickException("no responses to analyse")
+    for path in write_results(results, out, fmt):
+        click.echo(f"wrote {path}")
+    if charts:
+        from analysis.charts import write_charts
+
+        written = write_charts(results, out / "charts")
+        click.echo(f"wrote {len(written)} charts into {out / 'charts'}")
+
+
+@click.command("generate")
+@click.argument("questionnaire_id")
+@click.option("--respondents", default=500, show_default=True)
+@click.option("--administration", default="DEMO", show_default=True)
+@click.option("--wave", default="2026-1", show_default=True)
+@click.option("--seed", default=0, show_default=True, help="Seed of the random answers.")
+@click.option("--shift", default=0.0, show_default=True,
+              help="Move every view up (favourable) or down, in standard deviations.")  # fmt: skip
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def generate(
+    questionnaire_id: str,
+    respondents: int,
+    administration: str,
+    wave: str,
+    seed: int,
+    shift: float,
+    output: Path,
+) -> None:
+    """Write a made-up wave of QUESTIONNAIRE_ID in the interchange format (for demonstrations)."""
+    from analysis.interchange import write
+    from analysis.synthetic import generate_wave
+
+    questionnaire = context.questionnaire_by_id(questionnaire_id)
+    frame = generate_wave(questionnaire, respondents, administration=administration, wave=wave,
+                          seed=seed, shift=shift)  # fmt: skip
+    try:
+        write(frame, output)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {len(frame)} made-up respondents to {output}")
