@@ -10,6 +10,7 @@ from cips.cli.campaigns import administration, campaign
 from cips.cli.chat import chat
 from cips.cli.data import db, questionnaire
 from cips.cli.translations import translations
+from cips.cli.web import user, web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,3 +31,5 @@ main.add_command(administration)
 main.add_command(campaign)
 main.add_command(chat)
 main.add_command(translations)
+main.add_command(web)
+main.add_command(user)
