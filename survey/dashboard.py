@@ -104,21 +104,20 @@ def _group_rows(
     return rows
 
 
-def _funnel(
-    questionnaire: Questionnaire, left_off: Counter, completed: int, k: int
+def funnel(
+    questions: list[str], left_off: Mapping[str, int], completed: int, k: int
 ) -> list[dict[str, Any]]:
-    """Per question: how many got that far, how many left off there, suppressed consistently.
+    """Per question id (in the order asked): how many got that far, how many left off there.
 
     "Got that far" is cumulative, so two shown values bracket a sum of left-off cells; a value is
     only shown where that sum does not isolate a single suppressed cell.
     """
-    questions = questionnaire.questions
-    shown_left = suppress({q.id: left_off[q.id] for q in questions}, k)
-    hidden = [shown_left[q.id] is None for q in questions]
+    shown_left = suppress({q: left_off.get(q, 0) for q in questions}, k)
+    hidden = [shown_left[q] is None for q in questions]
     reached = []
     running = completed
     for question in reversed(questions):
-        running += left_off[question.id]
+        running += left_off.get(question, 0)
         reached.append(running)
     reached.reverse()
     # Boundaries: the first question (everyone who started) and the end (the completed) are
@@ -141,13 +140,13 @@ def _funnel(
         count += sum(hidden[boundaries[-1] : undone])
     return [
         {
-            "question_id": question.id,
-            "number": number,
+            "question_id": question,
+            "number": index + 1,
             "reached": reached[index] if show_reached[index] else None,
-            "left_off": shown_left[question.id],
-            "suppressed": shown_left[question.id] is None or not show_reached[index],
+            "left_off": shown_left[question],
+            "suppressed": hidden[index] or not show_reached[index],
         }
-        for index, (number, question) in enumerate(enumerate(questions, start=1))
+        for index, question in enumerate(questions)
     ]
 
 
@@ -290,8 +289,11 @@ def campaign_dashboard(
             "target_met": None if target is None or margin is None else margin <= target,
         },
         "per_day": _per_day(started_on, completed_on, k, min(now.date(), closed_on)),
-        "funnel": _funnel(
-            questionnaire, _left_off_counts(session, campaign, questionnaire), completed, k
+        "funnel": funnel(
+            [q.id for q in questionnaire.questions],
+            _left_off_counts(session, campaign, questionnaire),
+            completed,
+            k,
         ),
         "by_language": _group_rows(
             started_by["language"], completed_by["language"], languages, k, "language"
