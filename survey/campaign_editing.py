@@ -8,6 +8,7 @@ since links, posters and answers already point at them.
 from __future__ import annotations
 
 import datetime as dt
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import pytest
@@ -112,7 +113,9 @@ def test_funnel_never_lets_a_suppressed_cell_be_worked_out(left, completed, k):
     rows = funnel(questions, dict(zip(questions, left, strict=True)), completed, k)
     truth = [completed + sum(left[i:]) for i in range(len(left))]
     hidden = [row["left_off"] is None for row in rows]
-    assert hidden == [v is None for v in suppress(dict(zip(questions, left, strict=True)), k).values()]
+    assert hidden == [
+        v is None for v in suppress(dict(zip(questions, left, strict=True)), k).values()
+    ]
     for row, value, true_reached in zip(rows, left, truth, strict=True):
         assert row["left_off"] in (None, value)
         assert row["reached"] in (None, true_reached)
@@ -121,7 +124,7 @@ def test_funnel_never_lets_a_suppressed_cell_be_worked_out(left, completed, k):
     # values the left-off cells add up to their difference: never exactly one hidden cell there.
     # (With a single question its one cell is the total: there is nothing to hide it among.)
     known = [i for i, row in enumerate(rows) if row["reached"] is not None] + [len(rows)]
-    for start, end in zip(known, known[1:], strict=False):
+    for start, end in itertools.pairwise(known):
         assert sum(hidden[start:end]) != 1 or len(rows) == 1, (left, completed, k, rows)
 
 
@@ -230,7 +233,7 @@ def test_figures_match_the_database_exactly(db, dash):
 
 
 def test_exact_when_every_group_is_large(db, dash):
-    engine, questionnaire, _ = dash
+    _, questionnaire, _ = dash
     day = dt.date(2026, 11, 2)
     with db.transaction() as session:
         campaign = session.query(Campaign).filter_by(code="dash").one()
@@ -248,7 +251,8 @@ def test_exact_when_every_group_is_large(db, dash):
     assert [(r["language"], r["started"], r["completed"], r["completion_rate"])
             for r in shown["by_language"]] == [("en", 17, 12, 70.6), ("fr", 16, 10, 62.5)]  # fmt: skip
     assert [(r["source"], r["started"], r["completed"]) for r in shown["by_source"]] == [
-        ("", 16, 10), ("port", 17, 12),
+        ("", 16, 10),
+        ("port", 17, 12),
     ]
     assert {r["question_id"]: r["left_off"] for r in shown["funnel"]}["a3"] == 11
     assert [r["reached"] for r in shown["funnel"]] == [33, 33, 33, 33, 22, 22, 22]

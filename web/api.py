@@ -88,7 +88,5 @@ def dashboard(code: str):
     if questionnaire is None:
         abort(404)
     return jsonify(
-        campaign_dashboard(
-            db_session(), found, questionnaire, min_cell=state.settings.min_cell
-        )
+        campaign_dashboard(db_session(), found, questionnaire, min_cell=state.settings.min_cell)
     )

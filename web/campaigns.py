@@ -9,15 +9,6 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from survey.campaigns import (
-    CampaignError,
-    ReminderPolicy,
-    campaign_figures,
-    create_campaign,
-    format_duration,
-    parse_duration,
-    parse_quiet_hours,
-)
 from survey.campaign_editing import (
     add_source,
     check_targets,
@@ -27,13 +18,22 @@ from survey.campaign_editing import (
     source_link,
     update_campaign,
 )
+from survey.campaigns import (
+    CampaignError,
+    ReminderPolicy,
+    campaign_figures,
+    create_campaign,
+    format_duration,
+    parse_duration,
+    parse_quiet_hours,
+)
 from survey.dashboard import campaign_dashboard
 from survey.i18n import Text, is_right_to_left, render
 from survey.storage.models import Administration, Campaign, Role
 from web.auth import campaign_or_404, login_required, may_manage, roles_required, scoped
 from web.charts import daily_chart
-from web.i18n import current_language
 from web.forms import CampaignForm, CampaignSettingsForm, ConfirmForm, SourceForm
+from web.i18n import current_language
 from web.poster import poster_blocks
 from web.qr import qr_png, qr_svg
 from web.state import app_state, db_session
@@ -120,6 +120,7 @@ def new():
         tz = administration.timezone
         try:
             check_targets(form.target_population.data, form.target_margin.data)
+            policy = _policy(form)
             campaign = create_campaign(
                 data,
                 administration,
@@ -129,9 +130,12 @@ def new():
                 opens_at=_to_utc(form.opens_at.data, tz),
                 closes_at=_to_utc(form.closes_at.data, tz),
                 target=form.target_population.data,
-                policy=_policy(form),
+                policy=policy,
             )
             campaign.target_margin = form.target_margin.data
+            # create_campaign's INSERT leaves out a None "last call", so the column default
+            # (24 h) fills it: "off" has to be set again.
+            campaign.last_call_before_s = policy.last_call_before_s
             data.commit()
         except CampaignError as exc:
             data.rollback()

@@ -36,7 +36,9 @@ def daily_chart(per_day: list[dict], labels: dict[str, str], rtl: bool = False) 
         x = MARGIN_SIDE + position * slot + (slot - 2 * bar) / 2
         for offset, key in ((0.0, "started"), (bar, "completed")):
             value = day[key]
-            title = escape(f"{day['date']}: {labels[key]} {labels['suppressed'] if value is None else value}")
+            title = escape(
+                f"{day['date']}: {labels[key]} {labels['suppressed'] if value is None else value}"
+            )
             if value is None:
                 parts.append(
                     f'<rect x="{x + offset:.1f}" y="{HEIGHT - MARGIN_BOTTOM - 6}" width="{bar:.1f}" '

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.utils import cached_property

@@ -25,7 +25,9 @@ def web(host: str, port: int, debug: bool) -> None:
     os.environ.setdefault("CIPS_WEB_INSECURE_COOKIES", "1")
     from web import create_app
 
-    click.echo(f"cips web on http://{host}:{port}/ (development server; use gunicorn in production)")
+    click.echo(
+        f"cips web on http://{host}:{port}/ (development server; use gunicorn in production)"
+    )
     create_app().run(host=host, port=port, debug=debug)
 
 
@@ -50,7 +52,9 @@ def user() -> None:
 @user.command("create")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--administration", "administration_code", help="Required for coordinators and analysts.")
+@click.option(
+    "--administration", "administration_code", help="Required for coordinators and analysts."
+)
 @click.option("--password-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Read the password from this file (else it is prompted).")  # fmt: skip
 def user_create(
