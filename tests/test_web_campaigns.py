@@ -175,7 +175,7 @@ def test_dashboard_page_and_api_show_the_database(world, signed_in):
     client = signed_in("ci-analyst")
     page = client.get(f"/campaigns/{code}/dashboard").text
     assert 'id="kpi-started">3<' in page and 'id="kpi-completed">1<' in page
-    assert 'id="kpi-completion">33.3 %<' in page
+    assert 'id="kpi-completion">33.3%<' in page
     assert "No reminders yet." in page
     assert "&lt;10" in page, "the small English group is suppressed"
     api = client.get(f"/api/v1/campaigns/{code}/dashboard",

@@ -21,7 +21,7 @@ def daily_chart(per_day: list[dict], labels: dict[str, str], rtl: bool = False) 
     plot_w = WIDTH - 2 * MARGIN_SIDE
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     slot = plot_w / len(per_day)
-    bar = max(1.0, slot * 0.4)
+    bar = min(24.0, max(1.0, slot * 0.4))
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(labels["title"])}" xmlns="http://www.w3.org/2000/svg">',

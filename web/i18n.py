@@ -13,11 +13,12 @@ Placeholders are `{name}` as everywhere in cips (checked by `cips translations c
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.utils import cached_property
@@ -87,11 +88,20 @@ def number(value: float | int | None) -> str:
     return format_decimal(value, format="#,##0.#", locale=current_language())
 
 
+def percent(value: float | None) -> str:
+    """A rate given in percent (0-100), written the way the user's language writes percentages."""
+    if value is None:
+        return "—"
+    share = Decimal(str(value)) / 100  # exact: 33.3 stays 33.3
+    return format_percent(share, locale=current_language(), decimal_quantization=False)
+
+
 def init_app(app: Flask) -> None:
     CipsBabel(app, locale_selector=select_language)
     app.add_url_rule("/language/<code>", "language", switch_language)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
 
     @app.context_processor
     def language_globals():
