@@ -17,9 +17,9 @@ Every breakdown obeys the small-cell suppression of SCORING.md: a group of 1..k-
 shown empty, and when exactly one group of a breakdown is suppressed the next smallest is too.
 A count of zero describes nobody and is shown. Totals are not a breakdown and are exact.
 
-Where people left off: an in-progress respondent is at `position`; a withdrawn respondent has no
-position any more (the engine clears it), so the question after the furthest one they answered is
-taken. "Got that far" counts everybody who is at or beyond a question, so a question shown only to
+Where people left off: the respondent's `position` (the question they were at). A withdrawn
+respondent whose position the engine cleared is placed at the question after the furthest one
+they answered (this reads their answers, the one part that grows with the answers table). "Got that far" counts everybody who is at or beyond a question, so a question shown only to
 some (skip logic) counts those who passed it too.
 """
 
@@ -170,18 +170,28 @@ def _per_day(started: Counter, completed: Counter, k: int, until: dt.date) -> li
 
 
 def _left_off_counts(session: Session, campaign: Campaign, questionnaire: Questionnaire) -> Counter:
-    """Respondents not completed, counted by the question where they left off (two queries)."""
+    """Respondents not completed, counted by the question where they left off.
+
+    Their position says it (an index-only count). A withdrawn respondent whose position was
+    cleared is placed after the furthest question they answered, which reads their answers.
+    """
     counts: Counter = Counter()
     at_position = session.execute(
         select(Respondent.position, func.count())
         .where(
             Respondent.campaign_id == campaign.id,
-            Respondent.status == RespondentStatus.IN_PROGRESS,
+            Respondent.status.in_([RespondentStatus.IN_PROGRESS, RespondentStatus.WITHDRAWN]),
         )
-        .group_by(Respondent.position)
+        .group_by(Respondent.status, Respondent.position)
     )
+    unplaced = 0
     for position, n in at_position:
-        counts[position] += n
+        if position is None:
+            unplaced += n
+        else:
+            counts[position] += n
+    if not unplaced:
+        return counts
     questions = questionnaire.questions
     order = {q.id: index for index, q in enumerate(questions)}
     furthest = (
@@ -191,6 +201,7 @@ def _left_off_counts(session: Session, campaign: Campaign, questionnaire: Questi
         .where(
             Respondent.campaign_id == campaign.id,
             Respondent.status == RespondentStatus.WITHDRAWN,
+            Respondent.position.is_(None),
         )
         .group_by(Respondent.id)
         .subquery()
@@ -214,42 +225,31 @@ def campaign_dashboard(
     """Every figure of the campaign dashboard, suppressed, ready for a template or JSON."""
     now = now or dt.datetime.now(dt.UTC)
     k = min_cell
+    # One pass over the campaign's respondents, read from one covering index.
+    columns = (Respondent.status, Respondent.language, Respondent.source_tag,
+               Respondent.started_on, Respondent.completed_on)  # fmt: skip
     groups = session.execute(
-        select(Respondent.status, Respondent.language, Respondent.source_tag, func.count())
+        select(*columns, func.count())
         .where(Respondent.campaign_id == campaign.id)
-        .group_by(Respondent.status, Respondent.language, Respondent.source_tag)
+        .group_by(*columns)
     ).all()
     by_status: Counter = Counter()
     started_by = {"language": Counter(), "source": Counter()}
     completed_by = {"language": Counter(), "source": Counter()}
-    for status, language, source, n in groups:
+    started_on: Counter = Counter()
+    completed_on: Counter = Counter()
+    for status, language, source, started_day, completed_day, n in groups:
         by_status[status] += n
         started_by["language"][language] += n
         started_by["source"][source or NO_SOURCE] += n
+        started_on[started_day] += n
+        if completed_day is not None:
+            completed_on[completed_day] += n
         if status == RespondentStatus.COMPLETED:
             completed_by["language"][language] += n
             completed_by["source"][source or NO_SOURCE] += n
     started = sum(by_status.values())
     completed = by_status[RespondentStatus.COMPLETED]
-
-    started_on = Counter(
-        dict(
-            session.execute(
-                select(Respondent.started_on, func.count())
-                .where(Respondent.campaign_id == campaign.id)
-                .group_by(Respondent.started_on)
-            ).all()
-        )
-    )
-    completed_on = Counter(
-        dict(
-            session.execute(
-                select(Respondent.completed_on, func.count())
-                .where(Respondent.campaign_id == campaign.id, Respondent.completed_on.is_not(None))
-                .group_by(Respondent.completed_on)
-            ).all()
-        )
-    )
 
     offered = campaign.administration.language_list
     languages = offered + sorted(set(started_by["language"]) - set(offered))

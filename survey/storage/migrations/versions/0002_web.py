@@ -1,4 +1,4 @@
-"""web back end: campaign target margin, outreach sources, dashboard index
+"""web back end: campaign target margin, outreach sources, dashboard indexes
 
 Revision ID: 0002
 Revises: 0001
@@ -32,10 +32,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('respondents', schema=None) as batch_op:
         batch_op.create_index('ix_respondents_progress', ['campaign_id', 'status', 'position'], unique=False)
+        batch_op.create_index('ix_respondents_figures', ['campaign_id', 'status', 'language', 'source_tag', 'started_on', 'completed_on'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('respondents', schema=None) as batch_op:
+        batch_op.drop_index('ix_respondents_figures')
         batch_op.drop_index('ix_respondents_progress')
 
     op.drop_table('campaign_sources')
