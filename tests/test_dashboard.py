@@ -21,7 +21,7 @@ from survey.dashboard import (
 )
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaire, load_questionnaires
-from survey.storage.models import Campaign, Respondent, RespondentStatus
+from survey.storage.models import Answer, Campaign, Respondent, RespondentStatus
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 
@@ -264,3 +264,25 @@ def test_an_empty_campaign(db, dash):
     assert shown["totals"]["started"] == 0 and shown["totals"]["completion_rate"] is None
     assert shown["per_day"] == [] and shown["precision"]["margin_of_error"] is None
     assert all(r["reached"] == 0 for r in shown["funnel"])
+
+
+def test_withdrawn_respondents_counted_where_they_stopped(db, dash):
+    """A withdrawn respondent with a position left off there; one without, after their answers."""
+    _, questionnaire, _ = dash
+    day = dt.date(2026, 11, 2)
+    with db.transaction() as session:
+        campaign = session.query(Campaign).filter_by(code="dash").one()
+        kept = [Respondent(campaign_id=campaign.id, language="en", position="a2", started_on=day,
+                           updated_on=day, status=RespondentStatus.WITHDRAWN) for _ in range(6)]  # fmt: skip
+        cleared = [Respondent(campaign_id=campaign.id, language="en", position=None, started_on=day,
+                              updated_on=day, status=RespondentStatus.WITHDRAWN) for _ in range(5)]  # fmt: skip
+        session.add_all(kept + cleared)
+        session.flush()
+        session.add_all(
+            Answer(respondent_id=r.id, question_id=q, value="3")
+            for r in cleared
+            for q in ("role", "a1", "a2", "a3")
+        )
+    left = {r["question_id"]: r["left_off"] for r in figures(db, questionnaire)["funnel"]}
+    assert (left["a2"], left["asked"]) == (6, 5)
+    assert sum(left.values()) == 11
