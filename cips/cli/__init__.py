@@ -12,6 +12,7 @@ from cips.cli.campaigns import administration, campaign
 from cips.cli.chat import chat
 from cips.cli.data import db, questionnaire
 from cips.cli.translations import translations
+from cips.cli.web import user, web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,3 +42,5 @@ main.add_command(import_)
 main.add_command(export)
 main.add_command(analyze)
 main.add_command(generate)
+main.add_command(web)
+main.add_command(user)

@@ -7,7 +7,7 @@
   and when the campaign closes. `Participation` keeps a keyed mark per campaign that stops a second
   response and leads to nothing else. `Outbox` holds messages waiting for the one sending path.
 
-Plus the organisation (`Administration`, `Campaign`) and web accounts (`User`, `ApiToken`).
+Plus the organisation (`Administration`, `Campaign` and its outreach `CampaignSource`s) and web accounts (`User`, `ApiToken`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -115,6 +116,8 @@ class Campaign(Base):
     closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     target_population: Mapped[int | None] = mapped_column(Integer)
+    # The margin of error (95%, percentage points) the completed responses should reach.
+    target_margin: Mapped[float | None] = mapped_column(Float)
     # The reminder policy (DESIGN.md, "Reminders"): durations in seconds, quiet hours as local hours.
     remind_after_s: Mapped[int] = mapped_column(Integer, default=24 * 3600)
     remind_every_s: Mapped[int] = mapped_column(Integer, default=48 * 3600)
@@ -125,6 +128,9 @@ class Campaign(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     administration: Mapped[Administration] = relationship(back_populates="campaigns")
+    sources: Mapped[list[CampaignSource]] = relationship(
+        back_populates="campaign", order_by="CampaignSource.tag", cascade="all, delete-orphan"
+    )
 
     def status(self, now: dt.datetime) -> CampaignStatus:
         if self.closed_at is not None or (self.closes_at is not None and now >= self.closes_at):
@@ -132,6 +138,25 @@ class Campaign(Base):
         if self.opens_at is not None and now < self.opens_at:
             return CampaignStatus.SCHEDULED
         return CampaignStatus.OPEN
+
+
+class CampaignSource(Base):
+    """An outreach channel of a campaign (a port's poster, a brokers' association).
+
+    Its tag rides in the deep link (`code__tag`) and is kept on the respondent, so coordinators
+    see which channel brings responses, never who.
+    """
+
+    __tablename__ = "campaign_sources"
+    __table_args__ = (UniqueConstraint("campaign_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="sources")
 
 
 class RespondentStatus(StrEnum):
@@ -144,6 +169,19 @@ class Respondent(Base):
     """One anonymous response. Dates only: no time of day is ever stored here."""
 
     __tablename__ = "respondents"
+    # The dashboard counts a campaign's respondents from these two (index-only scans).
+    __table_args__ = (
+        Index("ix_respondents_progress", "campaign_id", "status", "position"),
+        Index(
+            "ix_respondents_figures",
+            "campaign_id",
+            "status",
+            "language",
+            "source_tag",
+            "started_on",
+            "completed_on",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)

@@ -1,0 +1,305 @@
+"""A campaign's live figures for coordinators: counted in SQL, suppressed before anyone sees them.
+
+`campaign_dashboard` returns one JSON-ready dict that the web page and the JSON API both show:
+
+- totals: started (consented), in progress, completed, withdrawn, completion rate, and the
+  response rate against the target population;
+- precision: the margin of error the completed responses give (95%, worst case p = 0.5, with the
+  finite population correction when the target population is known) against the target margin,
+  and how many completed responses the target margin needs;
+- per day: responses started and completed each day;
+- the dropout funnel: per question, in the order asked, how many got at least that far and how
+  many left off there (still in progress there, or withdrew there);
+- by language and by source tag: started, completed, completion rate;
+- reminders: None until reminders exist (their figures slot in here).
+
+Every breakdown obeys the small-cell suppression of SCORING.md: a group of 1..k-1 respondents is
+shown empty, and when exactly one group of a breakdown is suppressed the next smallest is too.
+A count of zero describes nobody and is shown. Totals are not a breakdown and are exact.
+
+Where people left off: the respondent's `position` (the question they were at). A withdrawn
+respondent whose position the engine cleared is placed at the question after the furthest one
+they answered (this reads their answers, the one part that grows with the answers table). "Got that far" counts everybody who is at or beyond a question, so a question shown only to
+some (skip logic) counts those who passed it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from survey.questionnaire import Questionnaire
+from survey.storage.models import Answer, Campaign, Respondent, RespondentStatus
+
+Z_95 = 1.959964
+NO_SOURCE = ""  # the source value of respondents who came through the plain link
+
+
+def suppress(counts: Mapping[Hashable, int], k: int) -> dict[Hashable, int | None]:
+    """The counts of one breakdown with small cells (1..k-1) set to None (SCORING.md).
+
+    If exactly one cell is suppressed, the next smallest cell is suppressed too, so that the
+    suppressed one cannot be worked out from the total.
+    """
+    shown: dict[Hashable, int | None] = dict(counts)
+    small = [key for key, n in counts.items() if 0 < n < k]
+    for key in small:
+        shown[key] = None
+    if len(small) == 1:
+        rest = sorted((n, str(key), key) for key, n in counts.items() if key not in small)
+        if rest:
+            shown[rest[0][2]] = None
+    return shown
+
+
+def margin_of_error(completed: int, population: int | None) -> float | None:
+    """Half-width (percentage points) of the 95% interval of a proportion, worst case p = 0.5."""
+    if completed <= 0:
+        return None
+    if population is not None and completed >= population:
+        return 0.0
+    margin = Z_95 * math.sqrt(0.25 / completed)
+    if population is not None and population > 1:
+        margin *= math.sqrt((population - completed) / (population - 1))
+    return 100 * margin
+
+
+def responses_needed(target_margin: float, population: int | None) -> int:
+    """Completed responses that bring the margin of error down to `target_margin` points."""
+    n0 = Z_95**2 * 0.25 / (target_margin / 100) ** 2
+    if population is None:
+        return math.ceil(n0)
+    return min(population, math.ceil(n0 / (1 + (n0 - 1) / population)))
+
+
+def _rate(part: int | None, whole: int | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def _group_rows(
+    started: Counter, completed: Counter, order: list[Hashable], k: int, name: str
+) -> list[dict[str, Any]]:
+    """Rows of a breakdown; a row is suppressed as a whole when its group (started) is small."""
+    shown = suppress({key: started[key] for key in order}, k)
+    rows = []
+    for key in order:
+        hidden = shown[key] is None
+        rows.append(
+            {
+                name: key,
+                "started": None if hidden else started[key],
+                "completed": None if hidden else completed[key],
+                "completion_rate": None if hidden else _rate(completed[key], started[key]),
+                "suppressed": hidden,
+            }
+        )
+    return rows
+
+
+def funnel(
+    questions: list[str], left_off: Mapping[str, int], completed: int, k: int
+) -> list[dict[str, Any]]:
+    """Per question id (in the order asked): how many got that far, how many left off there.
+
+    "Got that far" is cumulative, so two shown values bracket a sum of left-off cells; a value is
+    only shown where that sum does not isolate a single suppressed cell.
+    """
+    shown_left = suppress({q: left_off.get(q, 0) for q in questions}, k)
+    hidden = [shown_left[q] is None for q in questions]
+    reached = []
+    running = completed
+    for question in reversed(questions):
+        running += left_off.get(question, 0)
+        reached.append(running)
+    reached.reverse()
+    # Boundaries: the first question (everyone who started) and the end (the completed) are
+    # known totals. Between two shown boundaries the left-off cells must hold no suppressed cell
+    # or at least two; the walk shows every value it can, then undoes the last ones if the final
+    # stretch isolates one.
+    show_reached = [index == 0 for index in range(len(questions))]
+    boundaries = [0]
+    count = 0
+    for index in range(1, len(questions)):
+        count += hidden[index - 1]
+        if count != 1:
+            show_reached[index] = True
+            boundaries.append(index)
+            count = 0
+    count += hidden[-1] if questions else 0
+    while count == 1 and len(boundaries) > 1:
+        undone = boundaries.pop()
+        show_reached[undone] = False
+        count += sum(hidden[boundaries[-1] : undone])
+    return [
+        {
+            "question_id": question,
+            "number": index + 1,
+            "reached": reached[index] if show_reached[index] else None,
+            "left_off": shown_left[question],
+            "suppressed": hidden[index] or not show_reached[index],
+        }
+        for index, question in enumerate(questions)
+    ]
+
+
+def _per_day(started: Counter, completed: Counter, k: int, until: dt.date) -> list[dict]:
+    if not started:
+        return []
+    first = min(started)
+    days = [first + dt.timedelta(days=i) for i in range(max(0, (until - first).days) + 1)]
+    days = sorted(set(days) | set(started) | set(completed))
+    shown_started = suppress({d: started[d] for d in days}, k)
+    shown_completed = suppress({d: completed[d] for d in days}, k)
+    return [
+        {
+            "date": day.isoformat(),
+            "started": shown_started[day],
+            "completed": shown_completed[day],
+            "suppressed": shown_started[day] is None or shown_completed[day] is None,
+        }
+        for day in days
+    ]
+
+
+def _left_off_counts(session: Session, campaign: Campaign, questionnaire: Questionnaire) -> Counter:
+    """Respondents not completed, counted by the question where they left off.
+
+    Their position says it (an index-only count). A withdrawn respondent whose position was
+    cleared is placed after the furthest question they answered, which reads their answers.
+    """
+    counts: Counter = Counter()
+    at_position = session.execute(
+        select(Respondent.position, func.count())
+        .where(
+            Respondent.campaign_id == campaign.id,
+            Respondent.status.in_([RespondentStatus.IN_PROGRESS, RespondentStatus.WITHDRAWN]),
+        )
+        .group_by(Respondent.status, Respondent.position)
+    )
+    unplaced = 0
+    for position, n in at_position:
+        if position is None:
+            unplaced += n
+        else:
+            counts[position] += n
+    if not unplaced:
+        return counts
+    questions = questionnaire.questions
+    order = {q.id: index for index, q in enumerate(questions)}
+    furthest = (
+        select(func.max(case(order, value=Answer.question_id, else_=-1)).label("furthest"))
+        .select_from(Respondent)
+        .outerjoin(Answer, Answer.respondent_id == Respondent.id)
+        .where(
+            Respondent.campaign_id == campaign.id,
+            Respondent.status == RespondentStatus.WITHDRAWN,
+            Respondent.position.is_(None),
+        )
+        .group_by(Respondent.id)
+        .subquery()
+    )
+    for index, n in session.execute(
+        select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest)
+    ):
+        following = min((-1 if index is None else index) + 1, len(questions) - 1)
+        counts[questions[following].id] += n
+    return counts
+
+
+def campaign_dashboard(
+    session: Session,
+    campaign: Campaign,
+    questionnaire: Questionnaire,
+    *,
+    min_cell: int,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Every figure of the campaign dashboard, suppressed, ready for a template or JSON."""
+    now = now or dt.datetime.now(dt.UTC)
+    k = min_cell
+    # One pass over the campaign's respondents, read from one covering index.
+    columns = (Respondent.status, Respondent.language, Respondent.source_tag,
+               Respondent.started_on, Respondent.completed_on)  # fmt: skip
+    groups = session.execute(
+        select(*columns, func.count())
+        .where(Respondent.campaign_id == campaign.id)
+        .group_by(*columns)
+    ).all()
+    by_status: Counter = Counter()
+    started_by = {"language": Counter(), "source": Counter()}
+    completed_by = {"language": Counter(), "source": Counter()}
+    started_on: Counter = Counter()
+    completed_on: Counter = Counter()
+    for status, language, source, started_day, completed_day, n in groups:
+        by_status[status] += n
+        started_by["language"][language] += n
+        started_by["source"][source or NO_SOURCE] += n
+        started_on[started_day] += n
+        if completed_day is not None:
+            completed_on[completed_day] += n
+        if status == RespondentStatus.COMPLETED:
+            completed_by["language"][language] += n
+            completed_by["source"][source or NO_SOURCE] += n
+    started = sum(by_status.values())
+    completed = by_status[RespondentStatus.COMPLETED]
+
+    offered = campaign.administration.language_list
+    languages = offered + sorted(set(started_by["language"]) - set(offered))
+    tags = [source.tag for source in campaign.sources]
+    sources = [NO_SOURCE, *tags, *sorted(set(started_by["source"]) - {NO_SOURCE, *tags})]
+
+    population = campaign.target_population
+    margin = margin_of_error(completed, population)
+    target = campaign.target_margin
+    closed_on = (campaign.closed_at or campaign.closes_at or now).date()
+    return {
+        "campaign": {
+            "code": campaign.code,
+            "administration": campaign.administration.code,
+            "questionnaire": campaign.questionnaire_id,
+            "wave": campaign.wave,
+            "status": str(campaign.status(now)),
+            "opens_at": campaign.opens_at.isoformat() if campaign.opens_at else None,
+            "closes_at": campaign.closes_at.isoformat() if campaign.closes_at else None,
+            "closed_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
+        },
+        "as_of": now.isoformat(timespec="seconds"),
+        "min_cell": k,
+        "totals": {
+            "started": started,
+            "in_progress": by_status[RespondentStatus.IN_PROGRESS],
+            "completed": completed,
+            "withdrawn": by_status[RespondentStatus.WITHDRAWN],
+            "completion_rate": _rate(completed, started),
+            "target_population": population,
+            "response_rate": _rate(completed, population),
+        },
+        "precision": {
+            "margin_of_error": None if margin is None else round(margin, 2),
+            "target_margin": target,
+            "completed_needed": responses_needed(target, population) if target else None,
+            "target_met": None if target is None or margin is None else margin <= target,
+        },
+        "per_day": _per_day(started_on, completed_on, k, min(now.date(), closed_on)),
+        "funnel": funnel(
+            [q.id for q in questionnaire.questions],
+            _left_off_counts(session, campaign, questionnaire),
+            completed,
+            k,
+        ),
+        "by_language": _group_rows(
+            started_by["language"], completed_by["language"], languages, k, "language"
+        ),
+        "by_source": _group_rows(
+            started_by["source"], completed_by["source"], sources, k, "source"
+        ),
+        "reminders": None,
+    }

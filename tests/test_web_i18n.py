@@ -1,0 +1,64 @@
+"""The pages in every language: nothing left in English, Arabic right to left."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from survey.i18n import locales_dir, translations
+from tests.web_support import post_form
+
+pytest_plugins = ["tests.web_fixtures"]
+LANGUAGES = ["fr", "es", "ar", "pt"]
+
+
+def web_messages() -> list[str]:
+    """The web's own texts (long enough not to occur by chance inside other words)."""
+    with (locales_dir() / "messages.pot").open("rb") as handle:
+        template = read_po(handle)
+    return [
+        m.id for m in template
+        if isinstance(m.id, str) and len(longest_literal(m.id)) >= 12 and not m.context
+        and any(path.startswith("web/") for path, _ in m.locations)
+    ]  # fmt: skip
+
+
+def longest_literal(message: str) -> str:
+    """The longest stretch of a message between its {placeholders}."""
+    return max(re.split(r"\{[a-z_0-9]*\}", message), key=len).strip()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_is_translated(world, signed_in, language):
+    client = signed_in("admin")
+    code = world.campaigns["CI"]
+    client.get(f"/language/{language}")
+    post_form(client, "/account/tokens", "/account/tokens", {"label": "x"})
+    pages = ["/campaigns", f"/campaigns/{code}", f"/campaigns/{code}/dashboard",
+             f"/campaigns/{code}/edit", "/campaigns/new", "/administrations",
+             "/administrations/new", "/account/tokens", "/campaigns/nope"]  # fmt: skip
+    catalog = translations(language)
+    # (Messages whose words are the same in this language, like "Administration", can't tell.)
+    english = [m for m in web_messages() if longest_literal(m) not in catalog.gettext(m)]
+    for path in pages:
+        html = client.get(path).text
+        assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}">' in html
+        left = [m for m in english if longest_literal(m) in html]
+        assert left == [], (path, left)
+    assert catalog.gettext("Where people stop") in client.get(f"/campaigns/{code}/dashboard").text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_language_follows_the_browser_until_chosen(world):
+    client = world.app.test_client()
+    page = client.get("/login", headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"})
+    assert '<html lang="pt" dir="ltr">' in page.text and "Iniciar sessão" in page.text
+    page = client.get("/login", headers={"Accept-Language": "ar"})
+    assert '<html lang="ar" dir="rtl">' in page.text and "تسجيل الدخول" in page.text
+    client.get("/language/es")
+    page = client.get("/login", headers={"Accept-Language": "ar"})
+    assert '<html lang="es" dir="ltr">' in page.text, "a chosen language wins"
+    assert client.get("/language/xx?next=https://evil.example/").location == "/campaigns"

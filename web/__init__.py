@@ -1,0 +1,60 @@
+"""The coordinators' back end: a Flask app (factory `create_app`) with one blueprint per job.
+
+- `auth`: sign in and out, sessions, throttling, the current user;
+- `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard;
+- `administrations`: administrations (admins only);
+- `account`: the user's API tokens;
+- `api`: the JSON API (token authenticated).
+
+Run `cips web` in development and `gunicorn "web:create_app()"` in production.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from web import errors, i18n, state
+from web.config import flask_config
+
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """A configured app: settings from the environment, then `overrides` (tests, `cips web`)."""
+    app = Flask(__name__)
+    app.config.from_mapping(flask_config())
+    app.config.from_mapping(overrides or {})
+    state.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+
+    from web import account, administrations, api, auth, campaigns
+
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(campaigns.bp)
+    app.register_blueprint(administrations.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("campaigns.index"))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    return app

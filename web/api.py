@@ -1,0 +1,92 @@
+"""The JSON API: the dashboard figures for scripts, authenticated by an API token.
+
+`Authorization: Bearer <token>` on every request (tokens: the account page or
+`cips user token`). Scoped like the pages: a campaign of another administration is a 404.
+Documented in the README ("The web back end") and in `web/static/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from flask import Blueprint, abort, g, jsonify, request
+from sqlalchemy import select
+
+from survey.campaign_editing import source_link
+from survey.campaigns import campaign_figures
+from survey.dashboard import campaign_dashboard
+from survey.storage.models import Campaign
+from web.auth import campaign_or_404, scoped
+from web.state import app_state, db_session
+from web.users import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def token_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        user = None
+        if scheme.lower() == "bearer" and token.strip():
+            user = user_for_token(db_session(), token.strip(), dt.datetime.now(dt.UTC).date())
+        if user is None:
+            response = jsonify({"error": "Unauthorized", "status": 401})
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Bearer realm="cips"'
+            return response
+        db_session().commit()  # the token's last-used day
+        g.user = user
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _summary(campaign: Campaign, now: dt.datetime) -> dict:
+    figures = campaign_figures(db_session(), campaign)
+    return {
+        "code": campaign.code,
+        "administration": campaign.administration.code,
+        "questionnaire": campaign.questionnaire_id,
+        "wave": campaign.wave,
+        "status": str(campaign.status(now)),
+        "link": source_link(app_state().settings.bot_username, campaign.code),
+        "sources": [
+            {
+                "tag": s.tag,
+                "label": s.label,
+                "link": source_link(app_state().settings.bot_username, campaign.code, s.tag),
+            }
+            for s in campaign.sources
+        ],
+        "started": figures.started,
+        "completed": figures.completed,
+    }
+
+
+@bp.get("/campaigns")
+@token_required
+def campaigns():
+    now = dt.datetime.now(dt.UTC)
+    rows = db_session().scalars(scoped(select(Campaign), g.user).order_by(Campaign.id)).all()
+    return jsonify({"campaigns": [_summary(c, now) for c in rows]})
+
+
+@bp.get("/campaigns/<code>")
+@token_required
+def campaign(code: str):
+    return jsonify(_summary(campaign_or_404(code), dt.datetime.now(dt.UTC)))
+
+
+@bp.get("/campaigns/<code>/dashboard")
+@token_required
+def dashboard(code: str):
+    found = campaign_or_404(code)
+    state = app_state()
+    questionnaire = state.questionnaires.get(found.questionnaire_id)
+    if questionnaire is None:
+        abort(404)
+    return jsonify(
+        campaign_dashboard(db_session(), found, questionnaire, min_cell=state.settings.min_cell)
+    )

@@ -1,0 +1,32 @@
+"""The web app's configuration, read from the environment (the same variables as the rest).
+
+`CIPS_SECRET_KEY` signs the session cookies (through a key derived for that purpose only).
+Cookies are `Secure` unless `CIPS_WEB_INSECURE_COOKIES=1` (plain-HTTP development: `cips web`
+sets it for you); they are always `HttpOnly` and `SameSite=Lax`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from survey.anonymity import keyed_hash
+from survey.config import load_settings
+
+
+def flask_config() -> dict[str, Any]:
+    settings = load_settings()
+    insecure = os.environ.get("CIPS_WEB_INSECURE_COOKIES", "") in ("1", "true", "yes")
+    return {
+        "CIPS_SETTINGS": settings,
+        "SECRET_KEY": keyed_hash(settings.secret_key, "web-session"),
+        "SESSION_COOKIE_NAME": "cips_session",
+        "SESSION_COOKIE_SECURE": not insecure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "WTF_CSRF_SSL_STRICT": not insecure,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
