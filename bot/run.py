@@ -1,8 +1,8 @@
 """Running the bot: build python-telegram-bot's Application, then poll or serve a webhook.
 
 Exactly one bot process talks to Telegram. It handles updates, sends the outbox (replies and
-the clock's reminders) at Telegram's pace, keeps the command menu in every language, and purges
-its record of handled updates once they are a day old.
+the clock's reminders) at Telegram's pace, and keeps the command menu in every language. (The
+clock purges its record of handled updates.)
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from survey.storage import Database
 
 log = logging.getLogger(__name__)
 
-HOUSEKEEPING_EVERY_S = 3600
 HEARTBEAT_EVERY_S = 10
 
 
@@ -102,7 +101,7 @@ async def serve(
     sender = OutboxSender(db, bot, service.cipher, Pacer(limits), service.sent, service.api_calls)
     sender_stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(sender_stop))
-    chores = asyncio.create_task(_housekeeping(service, heartbeat, stop))
+    chores = asyncio.create_task(_heartbeat(heartbeat, stop))
     server = None
     try:
         await set_commands(bot)
@@ -131,14 +130,8 @@ async def serve(
         log.info("bot stopped")
 
 
-async def _housekeeping(service: BotService, heartbeat: Path | None, stop: asyncio.Event) -> None:
-    """Purge the handled-updates record; touch the liveness file for the process manager."""
-    since_purge = HOUSEKEEPING_EVERY_S
-    while not stop.is_set():
-        if since_purge >= HOUSEKEEPING_EVERY_S:
-            await asyncio.to_thread(service.purge_handled_updates)
-            since_purge = 0
-        if heartbeat is not None:
-            heartbeat.touch()
+async def _heartbeat(heartbeat: Path | None, stop: asyncio.Event) -> None:
+    """Touch the liveness file for the process manager while the bot runs."""
+    while heartbeat is not None and not stop.is_set():
+        heartbeat.touch()
         await asyncio.sleep(HEARTBEAT_EVERY_S)
-        since_purge += HEARTBEAT_EVERY_S

@@ -28,8 +28,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.outbox import EDIT, LAST_QUESTION
+from bot.outbox import payload as outbox_payload
 from bot.pacing import Pacer
+from bot.render import message_of
 from survey.anonymity import ChatCipher
+from survey.engine.replies import reply_from_data
+from survey.reminders import REMINDER_KIND
 from survey.storage import Database
 from survey.storage.models import Contact, Outbox, utcnow
 
@@ -46,6 +50,7 @@ class Row:
     id: int
     chat: str
     contact_id: str | None
+    kind: str
     payload: dict
 
 
@@ -108,16 +113,16 @@ class OutboxSender:
 
     def _load(self, rescan: bool) -> list[Row]:
         """Due rows not already queued: new ones, or (rescan) any, for late commits and retries."""
-        query = select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.payload).where(
-            Outbox.not_before <= utcnow()
-        )
+        query = select(
+            Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload
+        ).where(Outbox.not_before <= utcnow())
         if not rescan:
             query = query.where(Outbox.id > self.watermark)
         query = query.order_by(Outbox.id).limit(BATCH + len(self.in_flight))
         with self.db.sessions() as session:
             found = session.execute(query).all()
         rows = []
-        for id_, secret, contact_id, payload in found:
+        for id_, secret, contact_id, kind, payload in found:
             self.watermark = max(self.watermark, id_)
             if id_ in self.in_flight:
                 continue
@@ -127,7 +132,7 @@ class OutboxSender:
                 log.error("outbox message %s cannot be decrypted with this key: dropped", id_)
                 self.sent_ids.append(id_)
                 continue
-            rows.append(Row(id_, chat, contact_id, payload))
+            rows.append(Row(id_, chat, contact_id, kind, payload))
         return rows
 
     def _queue(self, row: Row) -> None:
@@ -160,6 +165,8 @@ class OutboxSender:
     async def _send_one(self, row: Row) -> bool:
         """Send until Telegram accepts or refuses for good; False when the chat is unreachable."""
         backoff = 0.5
+        if row.kind == REMINDER_KIND and not await asyncio.to_thread(self._still_in_progress, row):
+            return True  # finished, stopped or closed since the reminder was written
         while True:
             await self.pacer.wait_turn(row.chat)
             try:
@@ -187,6 +194,8 @@ class OutboxSender:
 
     async def _call(self, row: Row) -> None:
         payload = row.payload
+        if "reply" in payload:  # written by another process (the clock's reminders)
+            payload = outbox_payload(message_of(reply_from_data(payload["reply"])))
         markup = _markup(payload.get("keyboard") or [])
         if payload["method"] == EDIT:
             message_id = payload.get("message_id")
@@ -202,6 +211,10 @@ class OutboxSender:
             message_id = message.message_id
         if payload.get("track"):
             self.last_question[row.chat] = message_id
+
+    def _still_in_progress(self, row: Row) -> bool:
+        with self.db.sessions() as session:
+            return session.get(Contact, row.contact_id) is not None
 
     def _unreachable(self, contact_id: str | None) -> None:
         if contact_id is None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,7 +29,6 @@ from survey.storage.models import HandledUpdate, utcnow
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-HANDLED_UPDATES_KEPT = dt.timedelta(days=1)
 HTTP_CONNECTIONS = 12
 
 
@@ -86,13 +83,6 @@ class BotService:
             .returning(HandledUpdate.update_id)
         )
         return claimed is not None
-
-    def purge_handled_updates(self) -> int:
-        cutoff = utcnow() - HANDLED_UPDATES_KEPT
-        with self.db.transaction() as session:
-            return session.execute(
-                delete(HandledUpdate).where(HandledUpdate.handled_at < cutoff)
-            ).rowcount
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from survey.campaigns import CampaignError, ReminderPolicy, deep_link
 from survey.engine.engine import SOURCE_SEPARATOR, SOURCE_TAG
+from survey.reminders import reschedule_campaign
 from survey.storage.models import Campaign, CampaignSource, CampaignStatus, Contact
 
 START_PAYLOAD_MAX = 64  # Telegram's limit on a deep-link parameter
@@ -50,6 +51,10 @@ def update_campaign(
     campaign.max_reminders = policy.max_reminders
     campaign.quiet_start_hour, campaign.quiet_end_hour = policy.quiet_hours
     campaign.last_call_before_s = policy.last_call_before_s
+    session = object_session(campaign)
+    if session is not None:
+        session.flush()
+        reschedule_campaign(session, campaign)  # the new policy applies to everyone in progress
 
 
 def open_now(campaign: Campaign, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from cips.cli.analysis import analyze, export, generate, import_
 from cips.cli.bot import bot
 from cips.cli.campaigns import administration, campaign
 from cips.cli.chat import chat
+from cips.cli.clock import clock, reminders
 from cips.cli.data import db, questionnaire
 from cips.cli.translations import translations
 from cips.cli.web import user, web
@@ -37,6 +38,8 @@ main.add_command(questionnaire)
 main.add_command(administration)
 main.add_command(campaign)
 main.add_command(chat)
+main.add_command(clock)
+main.add_command(reminders)
 main.add_command(translations)
 main.add_command(import_)
 main.add_command(export)

@@ -8,6 +8,7 @@ import click
 from sqlalchemy import select
 
 from cips.cli import context
+from survey.campaign_editing import update_campaign
 from survey.campaigns import (
     CampaignError,
     ReminderPolicy,
@@ -108,6 +109,63 @@ def campaign_create(
             )
             click.echo(f"campaign {created.code} created")
             click.echo(f"link: {deep_link(context.settings().bot_username, created.code)}")
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@campaign.command("update")
+@click.argument("code")
+@click.option("--opens", help="Opening time (ISO 8601, local); 'none' to clear.")
+@click.option("--closes", help="Closing time (ISO 8601, local); 'none' to clear.")
+@click.option("--target", type=int, help="Target population.")
+@click.option("--remind-after", help="First reminder after this long without progress.")
+@click.option("--remind-every", help="Then one every ...")
+@click.option("--max-reminders", type=int, help="At most this many reminders per person.")
+@click.option("--quiet-hours", help="Local hours without reminders, HH-HH (00-00: none).")
+@click.option("--last-call", help="Last call this long before closing; 'off'.")
+def campaign_update(code: str, **changes: str | int | None) -> None:
+    """Change a campaign's schedule, target or reminder policy (what is not given stays)."""
+    db = context.database()
+    try:
+        with db.transaction() as session:
+            c = get_campaign(session, code)
+            zone = c.administration.timezone
+
+            def when(text: str | None, current: dt.datetime | None, end: bool = False):
+                if text is None:
+                    return current
+                return None if text == "none" else parse_time(text, zone, end_of_day=end)
+
+            def duration(text: str | None, current: int | None) -> int | None:
+                return current if text is None else parse_duration(text)
+
+            last_call = changes["last_call"]
+            policy = ReminderPolicy(
+                remind_after_s=duration(changes["remind_after"], c.remind_after_s),
+                remind_every_s=duration(changes["remind_every"], c.remind_every_s),
+                max_reminders=(
+                    c.max_reminders
+                    if changes["max_reminders"] is None
+                    else changes["max_reminders"]
+                ),
+                quiet_hours=(
+                    (c.quiet_start_hour, c.quiet_end_hour)
+                    if changes["quiet_hours"] is None
+                    else parse_quiet_hours(changes["quiet_hours"])
+                ),
+                last_call_before_s=(
+                    None if last_call == "off" else duration(last_call, c.last_call_before_s)
+                ),
+            )
+            update_campaign(
+                c,
+                opens_at=when(changes["opens"], c.opens_at),
+                closes_at=when(changes["closes"], c.closes_at, end=True),
+                target=c.target_population if changes["target"] is None else changes["target"],
+                target_margin=c.target_margin,
+                policy=policy,
+            )
+            click.echo(f"campaign {c.code} updated")
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -49,6 +49,7 @@ from survey.i18n import (
     verbatim,
 )
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Questionnaire, QuestionType
+from survey.reminders import record_progress
 from survey.storage import Database
 from survey.storage.models import (
     Answer,
@@ -435,7 +436,7 @@ class _Turn:
         self.session.flush()
         self.contact.respondent_id = self.respondent.id
         self.contact.stage = Stage.ANSWERING
-        self.contact.last_progress_at = self.now
+        record_progress(self.session, self.contact, self.campaign, self.now)
         return [self.ask_current()]
 
     # -- answering -----------------------------------------------------------------------------
@@ -586,7 +587,7 @@ class _Turn:
             )
             del self.answers[hidden]
         self.respondent.updated_on = self.now.date()
-        self.contact.last_progress_at = self.now
+        record_progress(self.session, self.contact, self.campaign, self.now)
 
     def _record_and_advance(self, value: str, note: Text | None = None) -> list[Reply]:
         question = self.questionnaire.question(self.respondent.position)

@@ -102,3 +102,14 @@ THANKS = N_(
     "Thank you! Your answers have been saved. They can no longer be linked to you: this "
     "protects your anonymity, and it also means they cannot be changed or deleted now."
 )
+
+# Reminders (sent by the clock, in the person's language).
+REMINDER = N_(
+    "You have answered {answered} of {total} questions. Your answers are kept: press "
+    "“Continue” to go on where you stopped."
+)
+LAST_CALL = N_(
+    "The survey closes in about {hours} hours. You have answered {answered} of {total} "
+    "questions: press “Continue” to finish it."
+)
+CONTINUE = N_("Continue")

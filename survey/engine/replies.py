@@ -48,3 +48,50 @@ class Reply:
     question_id: str | None = None
     progress: tuple[int, int] | None = None
     language: str = "en"
+
+
+# A reply stored for later rendering (the clock's reminders wait in the outbox as data; the
+# channel renders them when it sends). Arguments are Texts or plain JSON values.
+
+
+def text_to_data(text: Text) -> dict:
+    return {
+        "msgid": text.msgid,
+        "context": text.context,
+        "translate": text.translate,
+        "args": {k: text_to_data(v) if isinstance(v, Text) else v for k, v in text.args.items()},
+    }
+
+
+def text_from_data(data: dict) -> Text:
+    args = {k: text_from_data(v) if isinstance(v, dict) else v for k, v in data["args"].items()}
+    return Text(data["msgid"], args, data["context"], data["translate"])
+
+
+def reply_to_data(reply: Reply) -> dict:
+    return {
+        "kind": reply.kind.value,
+        "parts": [text_to_data(part) for part in reply.parts],
+        "buttons": [
+            {
+                "label": text_to_data(b.label),
+                "action": b.action.value,
+                "value": b.value,
+                "question_id": b.question_id,
+                "row": b.row,
+            }
+            for b in reply.buttons
+        ],
+        "language": reply.language,
+    }
+
+
+def reply_from_data(data: dict) -> Reply:
+    buttons = tuple(
+        Button(
+            text_from_data(b["label"]), Action(b["action"]), b["value"], b["question_id"], b["row"]
+        )
+        for b in data["buttons"]
+    )
+    parts = tuple(text_from_data(p) for p in data["parts"])
+    return Reply(ReplyKind(data["kind"]), parts, buttons, language=data["language"])

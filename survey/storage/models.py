@@ -124,7 +124,8 @@ class Campaign(Base):
     max_reminders: Mapped[int] = mapped_column(Integer, default=3)
     quiet_start_hour: Mapped[int] = mapped_column(Integer, default=20)
     quiet_end_hour: Mapped[int] = mapped_column(Integer, default=8)
-    last_call_before_s: Mapped[int | None] = mapped_column(Integer, default=24 * 3600)
+    # None: no last call (no column default, which would turn None into 24 h).
+    last_call_before_s: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     administration: Mapped[Administration] = relationship(back_populates="campaigns")

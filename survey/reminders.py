@@ -1,0 +1,248 @@
+"""Reminders: when each person who left a survey half-way is reminded, and writing them out.
+
+The schedule lives in the database (`Contact.next_reminder_at`, indexed): recomputed whenever a
+person answers, after each reminder, and when a campaign's policy changes. A clock process asks
+for the due contacts, locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so that two clocks share
+the work instead of repeating it; SQLite writes one transaction at a time), and hands each a
+reminder, which the channel puts in its outbox in the same transaction. A restart neither loses
+nor repeats one: whatever was committed is sent, and what was not is still due.
+
+The rules (DESIGN.md, "Reminders"):
+- only to someone who started (consented) and has not completed, stopped, deleted, or become
+  unreachable: the others have no contact record, or one marked unreachable;
+- the first `remind_after` without progress, then every `remind_every` while still idle; at
+  most `max_reminders` to a person in all (answering again does not restart the count: people
+  who keep stopping are not nagged);
+- never in the quiet hours of the administration's time zone: moved to the end of them;
+- a last call `last_call_before` the campaign closes, to anyone still idle for `remind_after`,
+  on top of the maximum;
+- never after the campaign closes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, func, select, update
+from sqlalchemy.orm import Session
+
+from survey.engine import messages
+from survey.engine.flow import shown_questions
+from survey.engine.replies import Action, Button, Reply, ReplyKind, reply_to_data
+from survey.i18n import SOURCE_LANGUAGE, Text
+from survey.questionnaire import Questionnaire
+from survey.storage.models import Answer, Campaign, Contact, Outbox, ReminderSent
+
+ANSWERED_AGAIN_WINDOW = dt.timedelta(hours=24)
+REMINDER_KIND = "reminder"
+
+
+def next_reminder_at(campaign: Campaign, contact: Contact) -> dt.datetime | None:
+    """When this person should next be reminded, or None."""
+    if contact.unreachable or contact.respondent_id is None:
+        return None
+    idle_from = contact.last_progress_at
+    after = dt.timedelta(seconds=campaign.remind_after_s)
+    every = dt.timedelta(seconds=campaign.remind_every_s)
+    candidates = []
+    if contact.reminders_sent < campaign.max_reminders:
+        reminded = contact.last_reminder_at
+        if reminded is not None and reminded > idle_from:  # still idle since the last one
+            candidates.append(reminded + every)
+        else:
+            candidates.append(idle_from + after)
+    closes = campaign.closes_at
+    if closes is not None and campaign.last_call_before_s:
+        last_call = max(
+            closes - dt.timedelta(seconds=campaign.last_call_before_s), idle_from + after
+        )
+        already = contact.last_reminder_at is not None and contact.last_reminder_at >= (
+            closes - dt.timedelta(seconds=campaign.last_call_before_s)
+        )
+        if not already:
+            candidates.append(last_call)
+    if not candidates:
+        return None
+    when = outside_quiet_hours(min(candidates), campaign)
+    if closes is not None and when >= closes:
+        return None
+    if campaign.closed_at is not None:
+        return None
+    return when
+
+
+def outside_quiet_hours(when: dt.datetime, campaign: Campaign) -> dt.datetime:
+    """`when`, or the end of the quiet hours it falls in (administration's local time)."""
+    start, end = campaign.quiet_start_hour, campaign.quiet_end_hour
+    if start == end:
+        return when
+    zone = ZoneInfo(campaign.administration.timezone)
+    local = when.astimezone(zone)
+    hour = local.hour
+    quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not quiet:
+        return when
+    wake = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if wake <= local:
+        wake += dt.timedelta(days=1)
+    # Through the wall clock, then back to UTC: right across daylight-saving changes.
+    return wake.replace(tzinfo=None).replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def schedule(campaign: Campaign, contact: Contact) -> None:
+    contact.next_reminder_at = next_reminder_at(campaign, contact)
+
+
+def record_progress(
+    session: Session, contact: Contact, campaign: Campaign, now: dt.datetime
+) -> None:
+    """The person answered: count it for the last reminder if recent, and plan the next one."""
+    if contact.last_reminder_id is not None:
+        if contact.last_reminder_at and now - contact.last_reminder_at <= ANSWERED_AGAIN_WINDOW:
+            session.execute(
+                update(ReminderSent)
+                .where(ReminderSent.id == contact.last_reminder_id)
+                .values(answered_again=True)
+            )
+        contact.last_reminder_id = None
+    contact.last_progress_at = now
+    schedule(campaign, contact)
+
+
+def reschedule_campaign(session: Session, campaign: Campaign) -> int:
+    """After a policy change: every contact's next reminder, recomputed."""
+    contacts = session.scalars(select(Contact).where(Contact.campaign_id == campaign.id)).all()
+    for contact in contacts:
+        schedule(campaign, contact)
+    return len(contacts)
+
+
+# -- the clock's side ------------------------------------------------------------------------
+
+
+def due_contacts(session: Session, now: dt.datetime, limit: int) -> list[Contact]:
+    """Contacts whose reminder is due, locked for this transaction (skipping those another
+    clock holds)."""
+    query = (
+        select(Contact)
+        .where(
+            Contact.next_reminder_at <= now,
+            Contact.unreachable.is_(False),
+            Contact.chat_secret.is_not(None),
+        )
+        .order_by(Contact.next_reminder_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Contact)
+    )
+    return list(session.scalars(query))
+
+
+def send_due(
+    session: Session, questionnaires: dict[str, Questionnaire], now: dt.datetime, limit: int = 500
+) -> int:
+    """Put the due reminders in the outbox, in this transaction; how many.
+
+    The reminder is stored as a neutral reply, with the contact's (encrypted) chat address: the
+    channel's sender renders and sends it at its pace.
+    """
+    sent = 0
+    for contact in due_contacts(session, now, limit):
+        campaign = contact.campaign
+        when = next_reminder_at(campaign, contact)
+        if when is None or when > now:  # the rules changed since it was planned
+            contact.next_reminder_at = when
+            continue
+        questionnaire = questionnaires[campaign.questionnaire_id]
+        reply = reminder(session, contact, campaign, questionnaire, now)
+        session.add(
+            Outbox(
+                contact_id=contact.id,
+                chat_secret=contact.chat_secret,
+                kind=REMINDER_KIND,
+                payload={"reply": reply_to_data(reply)},
+                not_before=now,
+                attempts=0,
+            )
+        )
+        log_entry = ReminderSent(campaign_id=campaign.id, sent_on=now.date())
+        session.add(log_entry)
+        session.flush()
+        contact.reminders_sent += 1
+        contact.last_reminder_at = now
+        contact.last_reminder_id = log_entry.id
+        schedule(campaign, contact)
+        sent += 1
+    return sent
+
+
+def reminder(
+    session: Session,
+    contact: Contact,
+    campaign: Campaign,
+    questionnaire: Questionnaire,
+    now: dt.datetime,
+) -> Reply:
+    answers = dict(
+        session.execute(
+            select(Answer.question_id, Answer.value).where(
+                Answer.respondent_id == contact.respondent_id
+            )
+        ).all()
+    )
+    total = len(shown_questions(questionnaire, answers))
+    counts = {"answered": len(answers), "total": total}
+    closes = campaign.closes_at
+    last_call = (
+        closes is not None
+        and campaign.last_call_before_s
+        and now >= closes - dt.timedelta(seconds=campaign.last_call_before_s)
+    )
+    if last_call:
+        hours = max(1, round((closes - now).total_seconds() / 3600))
+        text = Text(messages.LAST_CALL, {**counts, "hours": hours})
+    else:
+        text = Text(messages.REMINDER, counts)
+    title = Text(questionnaire.title, context=f"{questionnaire.id}:title")
+    return Reply(
+        ReplyKind.INFO,
+        (title, text),
+        (Button(Text(messages.CONTINUE), Action.RESUME),),
+        language=contact.language or SOURCE_LANGUAGE,
+    )
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderDay:
+    day: dt.date
+    sent: int
+    answered_again: int
+
+
+def reminder_figures(session: Session, campaign_id: int) -> list[ReminderDay]:
+    """Reminders sent per day, and how many of them brought an answer within 24 hours."""
+    rows = session.execute(
+        select(
+            ReminderSent.sent_on,
+            func.count(),
+            func.sum(func.cast(ReminderSent.answered_again, type_=Integer)),
+        )
+        .where(ReminderSent.campaign_id == campaign_id)
+        .group_by(ReminderSent.sent_on)
+        .order_by(ReminderSent.sent_on)
+    )
+    return [ReminderDay(day, sent, int(again or 0)) for day, sent, again in rows]
+
+
+def planned(session: Session, campaign_ids: list[int] | None = None) -> list[dt.datetime]:
+    """When the planned reminders fall (due ones included), soonest first."""
+    query = select(Contact.next_reminder_at).where(
+        Contact.next_reminder_at.is_not(None), Contact.unreachable.is_(False)
+    )
+    if campaign_ids is not None:
+        query = query.where(Contact.campaign_id.in_(campaign_ids))
+    return list(session.scalars(query.order_by(Contact.next_reminder_at)))

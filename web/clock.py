@@ -1,0 +1,104 @@
+"""The clock: APScheduler jobs for reminders, campaign closing and purges (`cips clock`).
+
+The jobs only read and write the database; the bot's sender delivers what they put in the
+outbox. Their schedule is not state: every run asks the database what is due, so a restart
+loses nothing and repeats nothing, and two clocks running at once share the due reminders
+(locked rows are skipped) instead of sending them twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from survey.housekeeping import close_due_campaigns, purge
+from survey.questionnaire import Questionnaire
+from survey.reminders import send_due
+from survey.storage import Database
+from survey.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+REMINDER_BATCH = 500
+
+
+class Clock:
+    def __init__(
+        self,
+        db: Database,
+        questionnaires: dict[str, Questionnaire],
+        clock: Callable[[], dt.datetime] = utcnow,
+        heartbeat: Path | None = None,
+    ):
+        self.db = db
+        self.questionnaires = questionnaires
+        self.clock = clock
+        self.heartbeat = heartbeat
+
+    def send_reminders(self) -> int:
+        """Every due reminder, in batches (each its own transaction)."""
+        total = 0
+        while True:
+            with self.db.transaction() as session:
+                sent = send_due(session, self.questionnaires, self.clock(), REMINDER_BATCH)
+            total += sent
+            if sent < REMINDER_BATCH:
+                break
+        if total:
+            log.info("reminders queued: %d", total)
+        self._beat()
+        return total
+
+    def close_campaigns(self) -> list[str]:
+        with self.db.transaction() as session:
+            closed = close_due_campaigns(session, self.clock())
+        for code in closed:
+            log.info("campaign %s closed; its contact records are erased", code)
+        return closed
+
+    def purge(self) -> dict[str, int]:
+        with self.db.transaction() as session:
+            purged = purge(session, self.clock())
+        if any(purged.values()):
+            log.info("purged %s", purged)
+        return purged
+
+    def _beat(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.touch()
+
+    def schedule(self, scheduler: BaseScheduler, every_s: float = 30) -> BaseScheduler:
+        """The jobs on `scheduler`: reminders every `every_s`, closing every minute, purges
+        hourly. Missed runs are coalesced into one; a job never overlaps itself."""
+        options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        scheduler.add_job(self.send_reminders, "interval", seconds=every_s, id="reminders",
+                          next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
+        scheduler.add_job(self.close_campaigns, "interval", seconds=min(60, every_s),
+                          id="campaigns", next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
+        scheduler.add_job(self.purge, "interval", hours=1, id="purge",
+                          next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
+        return scheduler
+
+
+def run_blocking(clock: Clock, every_s: float) -> None:
+    """`cips clock`: until SIGTERM / Ctrl-C."""
+    scheduler = clock.schedule(BlockingScheduler(timezone=dt.UTC), every_s)
+    # Jobs are transactions: stopping between two is always safe; SIGTERM ends like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+
+
+def start_background(clock: Clock, every_s: float) -> BackgroundScheduler:
+    """The jobs in a background thread (`cips run`, one process)."""
+    scheduler = clock.schedule(BackgroundScheduler(timezone=dt.UTC), every_s)
+    scheduler.start()
+    return scheduler
