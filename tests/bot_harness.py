@@ -86,6 +86,26 @@ class BotProcess:
         return self.log.read_text()
 
 
+class ClockProcess(BotProcess):
+    """`cips clock` in a child process (same environment as the bot)."""
+
+    def __init__(self, fake: FakeTelegram, database_url: str, folder: Path, every: float = 0.5):
+        super().__init__(fake, database_url, folder)
+        self.log = folder / "clock.log"
+        self.command = [sys.executable, "-m", "cips", "clock", "--every", str(every)]
+
+    def start(self) -> ClockProcess:
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(self.command, env=self.env, cwd=self.folder,
+                                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while "clock running" not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the clock did not start:\n{self.log.read_text()}")
+            time.sleep(0.05)
+        return self
+
+
 def answerable(message: ChatMessage) -> list[dict]:
     """The answer buttons of a question message (not Skip, Done, or a language)."""
     return [b for b in message.buttons if b["callback_data"].split("|")[0] in ("a", "t")]

@@ -5,18 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from cips.cli import context, main
+from cips.cli import context
 from survey.loader import builtin_paths
-
-
-def run_cips(*args: str, ok: bool = True):
-    """Run `cips ARGS...` in this process and check whether it succeeded."""
-    context.settings.cache_clear()
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert (result.exit_code == 0) == ok, result.output
-    return result
+from tests.cli_support import run_cips
 
 
 @pytest.fixture
