@@ -11,7 +11,7 @@
 - the dropout funnel: per question, in the order asked, how many got at least that far and how
   many left off there (still in progress there, or withdrew there);
 - by language and by source tag: started, completed, completion rate;
-- reminders: None until reminders exist (their figures slot in here).
+- reminders: sent per day and answered again within 24 h (None before the first reminder).
 
 Every breakdown obeys the small-cell suppression of SCORING.md: a group of 1..k-1 respondents is
 shown empty, and when exactly one group of a breakdown is suppressed the next smallest is too.
@@ -35,6 +35,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from survey.questionnaire import Questionnaire
+from survey.reminders import reminder_figures
 from survey.storage.models import Answer, Campaign, Respondent, RespondentStatus
 
 Z_95 = 1.959964
@@ -301,5 +302,23 @@ def campaign_dashboard(
         "by_source": _group_rows(
             started_by["source"], completed_by["source"], sources, k, "source"
         ),
-        "reminders": None,
+        "reminders": _reminders(session, campaign.id, k),
+    }
+
+
+def _reminders(session: Session, campaign_id: int, k: int) -> dict | None:
+    """Reminders sent per day and how many brought an answer within 24 h (small cells hidden)."""
+    days = reminder_figures(session, campaign_id)
+    if not days:
+        return None
+    again = suppress({d.day: d.answered_again for d in days}, k)
+    sent = sum(d.sent for d in days)
+    answered_again = sum(d.answered_again for d in days)
+    return {
+        "sent": sent,
+        "answered_again": answered_again,
+        "answered_again_rate": _rate(answered_again, sent),
+        "per_day": [
+            {"day": d.day.isoformat(), "sent": d.sent, "answered_again": again[d.day]} for d in days
+        ],
     }

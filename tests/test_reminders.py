@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.campaigns import ReminderPolicy, create_administration, create_campaign
+from survey.dashboard import campaign_dashboard
 from survey.engine import ConversationEngine
 from survey.engine.replies import reply_from_data
 from survey.i18n import render
@@ -231,3 +232,22 @@ def test_two_clocks_at_once_never_send_the_same_reminder_twice(world, db, now):
         ).all()
         assert len(per_contact) == people and {n for _, n in per_contact} == {1}
         assert session.scalar(select(func.count()).select_from(ReminderSent)) == people
+
+
+def test_the_dashboard_shows_the_reminder_figures_with_small_cells_hidden(world, db, now):
+    engine, clock = world()
+    people = [started(engine, f"p{i}", answers=1) for i in range(12)]
+    now.now = START + 24 * HOUR
+    assert clock.send_reminders() == 12
+    now.now += HOUR
+    for person in people[:10]:  # ten answer again within the day
+        person.press(person.prompt.buttons[0].value)
+    with db.transaction() as session:
+        campaign = session.scalar(select(Campaign))
+        questionnaire = load_questionnaires()[campaign.questionnaire_id]
+        figures = campaign_dashboard(session, campaign, questionnaire, min_cell=10, now=now.now)
+        assert figures["reminders"]["per_day"] == [
+            {"day": "2026-11-03", "sent": 12, "answered_again": 10}
+        ]
+        small = campaign_dashboard(session, campaign, questionnaire, min_cell=11, now=now.now)
+        assert small["reminders"]["per_day"][0]["answered_again"] is None

@@ -32,6 +32,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from survey import reminders  # a module: survey.reminders also imports the engine package
 from survey.anonymity import ChatCipher, participation_mark, user_hash
 from survey.engine import events as ev
 from survey.engine import messages
@@ -49,7 +50,6 @@ from survey.i18n import (
     verbatim,
 )
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Questionnaire, QuestionType
-from survey.reminders import record_progress
 from survey.storage import Database
 from survey.storage.models import (
     Answer,
@@ -436,7 +436,7 @@ class _Turn:
         self.session.flush()
         self.contact.respondent_id = self.respondent.id
         self.contact.stage = Stage.ANSWERING
-        record_progress(self.session, self.contact, self.campaign, self.now)
+        reminders.record_progress(self.session, self.contact, self.campaign, self.now)
         return [self.ask_current()]
 
     # -- answering -----------------------------------------------------------------------------
@@ -587,7 +587,7 @@ class _Turn:
             )
             del self.answers[hidden]
         self.respondent.updated_on = self.now.date()
-        record_progress(self.session, self.contact, self.campaign, self.now)
+        reminders.record_progress(self.session, self.contact, self.campaign, self.now)
 
     def _record_and_advance(self, value: str, note: Text | None = None) -> list[Reply]:
         question = self.questionnaire.question(self.respondent.position)
