@@ -91,8 +91,8 @@ def _seconds(value) -> float:
 
 
 class WebhookHandler(RequestHandler):
-    def initialize(self, application: Application, secret: str) -> None:
-        self.application = application
+    def initialize(self, telegram: Application, secret: str) -> None:
+        self.telegram = telegram
         self.secret = secret
 
     async def post(self) -> None:
@@ -102,13 +102,13 @@ class WebhookHandler(RequestHandler):
             self.set_status(403)
             return
         try:
-            update = Update.de_json(json.loads(self.request.body), self.application.bot)
+            update = Update.de_json(json.loads(self.request.body), self.telegram.bot)
         except (ValueError, TypeError, KeyError):
             self.set_status(400)
             return
-        await self.application.process_update(update)
-        if update.update_id in failed(self.application):
-            failed(self.application).discard(update.update_id)
+        await self.telegram.process_update(update)
+        if update.update_id in failed(self.telegram):
+            failed(self.telegram).discard(update.update_id)
             self.set_status(500)  # Telegram delivers it again later
             return
         self.set_status(200)
@@ -118,5 +118,5 @@ class WebhookHandler(RequestHandler):
 
 
 def webhook_server(application: Application, path: str, secret: str) -> HTTPServer:
-    app = WebApplication([(path, WebhookHandler, {"application": application, "secret": secret})])
+    app = WebApplication([(path, WebhookHandler, {"telegram": application, "secret": secret})])
     return HTTPServer(app, xheaders=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -327,3 +331,49 @@ def test_pace_telegram_limits_with_a_short_burst(database_url, tmp_path):
     finally:
         bot.stop()
         fake.stop()
+
+
+@SQLITE_ONLY
+def test_webhook_mode_checks_the_secret_token(fake, database_url, tmp_path):
+    prepare_database(database_url, CAMPAIGNS)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    bot = BotProcess(fake, database_url, tmp_path, **FAST)
+    bot.command += ["--webhook", url, "--listen", "127.0.0.1", "--port", str(port)]
+    bot.start()
+    try:
+        fake.wait_until(lambda: fake.webhook is not None)
+        assert fake.webhook["url"] == url
+        secret = fake.webhook["secret_token"]
+        user = fake.user(795_000_001, "fr")
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": int(time.time()), "text": "/start off",
+            "chat": {"id": user.id, "type": "private"}, "from": user._from,
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}  # fmt: skip
+
+        def post(headers: dict) -> int:
+            request = urllib.request.Request(url, json.dumps(update).encode(),
+                                             {"Content-Type": "application/json", **headers})  # fmt: skip
+            try:
+                return urllib.request.urlopen(request, timeout=10).status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert post({}) == 403
+        assert post({"X-Telegram-Bot-Api-Secret-Token": "forged"}) == 403
+        time.sleep(0.5)
+        assert user.messages == []  # forged calls did nothing
+        assert post({"X-Telegram-Bot-Api-Secret-Token": secret}) == 200
+        user.wait_for(lambda ms: len(ms) == 1)
+        assert "Voulez-vous participer" in user.messages[0].text or user.messages[0].keyboard
+        assert post({"X-Telegram-Bot-Api-Secret-Token": secret}) == 200  # Telegram retrying
+        time.sleep(0.5)
+        assert len(user.messages) == 1  # ... changes nothing
+    finally:
+        bot.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -107,6 +107,6 @@ def check_invariants(db, questionnaire):
                 assert respondent.position in shown
                 following = first_unanswered(questionnaire, answers)
                 assert shown.index(respondent.position) <= shown.index(following)
-            else:
-                assert respondent.position is None
+            else:  # withdrawn: the position stays where they left off (the dropout funnel)
+                assert respondent.position in shown
             assert USER_ID not in repr(answers) and USER_ID not in repr(vars(respondent))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from babel.messages.pofile import read_po
 
+from survey import i18n
 from survey.i18n import locales_dir, translations
 from tests.web_support import post_form
 
@@ -62,3 +64,29 @@ def test_language_follows_the_browser_until_chosen(world):
     page = client.get("/login", headers={"Accept-Language": "ar"})
     assert '<html lang="es" dir="ltr">' in page.text, "a chosen language wins"
     assert client.get("/language/xx?next=https://evil.example/").location == "/campaigns"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sixth_language_dropped_into_locales_is_offered_without_code(
+    world, tmp_path, monkeypatch
+):
+    """A translator adds locales/sw/: the pages offer and speak it, and so does the bot's
+    engine (its language menu, and the command menu, list `available_languages()`)."""
+    folder = tmp_path / "loc"
+    shutil.copytree(locales_dir(), folder)
+    (folder / "sw" / "LC_MESSAGES").mkdir(parents=True)
+    (folder / "sw" / "LC_MESSAGES" / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Sign in"\nmsgstr "Ingia"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "locales_dir", lambda: folder)
+    i18n.translations.cache_clear()
+    try:
+        client = world.app.test_client()
+        page = client.get("/login", headers={"Accept-Language": "sw"})
+        assert '<html lang="sw" dir="ltr">' in page.text
+        assert "Ingia" in page.text and "Kiswahili" in page.text
+        assert "sw" in i18n.available_languages()
+    finally:
+        i18n.translations.cache_clear()

@@ -633,8 +633,8 @@ class _Turn:
             self.contact.stage = Stage.ANSWERING
             return [self.ask_current()]
         if event.action == "stop":
+            # The position stays: where this person left off, for the dropout funnel.
             self.respondent.status = RespondentStatus.WITHDRAWN
-            self.respondent.position = None
             self.respondent.draft = None
             self.respondent.updated_on = self.now.date()
             self._end_contact()
