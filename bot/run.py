@@ -42,7 +42,6 @@ class Webhook:
     url: str  # the public HTTPS address Telegram calls
     listen: str = "0.0.0.0"
     port: int = 8443
-    secret: str | None = None  # defaults to one derived from CIPS_SECRET_KEY
 
 
 def build_application(settings: Settings) -> Application:
@@ -113,7 +112,7 @@ async def serve(
             log.info("polling for updates")
             await poll(application, stop)
         else:
-            secret = webhook.secret or webhook_secret(settings)
+            secret = webhook_secret(settings)
             server = webhook_server(application, urlsplit(webhook.url).path or "/", secret)
             server.listen(webhook.port, webhook.listen)
             await bot.set_webhook(webhook.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

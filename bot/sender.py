@@ -77,7 +77,6 @@ class OutboxSender:
         self.sent_ids: list[int] = []
         self.acked = asyncio.Event()
         self.last_question: dict[str, int] = {}  # chat -> message id of the last question sent
-        self.sent_count = 0
         self.stopping = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -91,6 +90,7 @@ class OutboxSender:
                 rescan = loop.time() - last_rescan >= RESCAN_EVERY_S
                 if rescan:
                     last_rescan = loop.time()
+                    self.pacer.forget_idle()
                 rows = await asyncio.to_thread(self._load, rescan)
                 for row in rows:
                     self._queue(row)
@@ -172,7 +172,6 @@ class OutboxSender:
             try:
                 async with self.api_calls:
                     await self._call(row)
-                self.sent_count += 1
                 return True
             except RetryAfter as exc:
                 delay = exc.retry_after
@@ -250,9 +249,6 @@ class OutboxSender:
     def _delete(self, ids: list[int]) -> None:
         with self.db.transaction() as session:
             session.execute(delete(Outbox).where(Outbox.id.in_(ids)))
-
-    def idle(self) -> bool:
-        return not self.queues and not self.sent_ids
 
 
 def _markup(rows: list[list[list[str]]]) -> InlineKeyboardMarkup | None:

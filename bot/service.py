@@ -69,7 +69,7 @@ class BotService:
             with self.db.transaction() as session:
                 if self._claim_update(session, update_id):
                     text = localized(list(parts), language)
-                    enqueue(session, self.cipher, chat_id, [_plain(text)], kind="notice")
+                    enqueue(session, self.cipher, chat_id, [payload(Message(text))], kind="notice")
 
         await asyncio.get_running_loop().run_in_executor(self.executor, write)
         self.sent.set()
@@ -86,10 +86,6 @@ class BotService:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
-
-
-def _plain(text: str) -> dict:
-    return payload(Message(text))
 
 
 class KeyedLock:

@@ -27,7 +27,7 @@ def close_due_campaigns(session: Session, now: dt.datetime) -> list[str]:
     due = session.scalars(
         select(Campaign)
         .where(Campaign.closes_at <= now, Campaign.closed_at.is_(None))
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Campaign)
     ).all()
     for campaign in due:
         contact_ids = select(Contact.id).where(Contact.campaign_id == campaign.id)

@@ -53,24 +53,24 @@ def next_reminder_at(campaign: Campaign, contact: Contact) -> dt.datetime | None
             candidates.append(reminded + every)
         else:
             candidates.append(idle_from + after)
-    closes = campaign.closes_at
-    if closes is not None and campaign.last_call_before_s:
-        last_call = max(
-            closes - dt.timedelta(seconds=campaign.last_call_before_s), idle_from + after
-        )
-        already = contact.last_reminder_at is not None and contact.last_reminder_at >= (
-            closes - dt.timedelta(seconds=campaign.last_call_before_s)
-        )
+    last_call = last_call_at(campaign)
+    if last_call is not None:
+        already = contact.last_reminder_at is not None and contact.last_reminder_at >= last_call
         if not already:
-            candidates.append(last_call)
-    if not candidates:
+            candidates.append(max(last_call, idle_from + after))
+    if not candidates or campaign.closed_at is not None:
         return None
     when = outside_quiet_hours(min(candidates), campaign)
-    if closes is not None and when >= closes:
-        return None
-    if campaign.closed_at is not None:
+    if campaign.closes_at is not None and when >= campaign.closes_at:
         return None
     return when
+
+
+def last_call_at(campaign: Campaign) -> dt.datetime | None:
+    """When the last call before closing falls, if the campaign has one."""
+    if campaign.closes_at is None or not campaign.last_call_before_s:
+        return None
+    return campaign.closes_at - dt.timedelta(seconds=campaign.last_call_before_s)
 
 
 def outside_quiet_hours(when: dt.datetime, campaign: Campaign) -> dt.datetime:
@@ -193,14 +193,9 @@ def reminder(
     )
     total = len(shown_questions(questionnaire, answers))
     counts = {"answered": len(answers), "total": total}
-    closes = campaign.closes_at
-    last_call = (
-        closes is not None
-        and campaign.last_call_before_s
-        and now >= closes - dt.timedelta(seconds=campaign.last_call_before_s)
-    )
-    if last_call:
-        hours = max(1, round((closes - now).total_seconds() / 3600))
+    last_call = last_call_at(campaign)
+    if last_call is not None and now >= last_call:
+        hours = max(1, round((campaign.closes_at - now).total_seconds() / 3600))
         text = Text(messages.LAST_CALL, {**counts, "hours": hours})
     else:
         text = Text(messages.REMINDER, counts)

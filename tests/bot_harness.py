@@ -50,6 +50,10 @@ class BotProcess:
         self.process: subprocess.Popen | None = None
         self.command = [sys.executable, "-m", "cips", "bot"]
 
+    def ready(self) -> bool:
+        """The command menu is set: the last thing before polling."""
+        return None in self.fake.commands
+
     def start(self) -> BotProcess:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
@@ -59,11 +63,10 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        # Ready once the command menu is set (the last thing before polling).
         deadline = time.monotonic() + 30
-        while None not in self.fake.commands:
+        while not self.ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
+                raise AssertionError(f"{self.command} did not start:\n{self.log.read_text()}")
             time.sleep(0.05)
         return self
 
@@ -94,16 +97,8 @@ class ClockProcess(BotProcess):
         self.log = folder / "clock.log"
         self.command = [sys.executable, "-m", "cips", "clock", "--every", str(every)]
 
-    def start(self) -> ClockProcess:
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(self.command, env=self.env, cwd=self.folder,
-                                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-        deadline = time.monotonic() + 30
-        while "clock running" not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the clock did not start:\n{self.log.read_text()}")
-            time.sleep(0.05)
-        return self
+    def ready(self) -> bool:
+        return "clock running" in self.log.read_text()
 
 
 def answerable(message: ChatMessage) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from survey.engine import ConversationEngine, Reply, ReplyKind, Sender, Typed
 from survey.engine.inputs import event_for_button, event_for_command
 from survey.i18n import render
@@ -77,3 +79,13 @@ class Respondent:
                 if button.action == "t":
                     self.press("Done")
         raise AssertionError("the survey did not end")
+
+
+class ControlledClock:
+    """The engine's (and the clock's) time, moved by the test: `clock.now += ...`."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now

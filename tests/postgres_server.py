@@ -24,7 +24,7 @@ def find_bindir() -> Path | None:
     return Path(candidates[0]).parent if candidates else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -35,7 +35,7 @@ class PostgresServer:
         self.bindir = bindir
         self.durable = durable  # fsync on, as in production (benchmarks); off for the tests
         self.folder = Path(tempfile.mkdtemp(prefix="cips-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         # initdb refuses to run as root: run the server as the postgres system user then.
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 

@@ -9,7 +9,6 @@ import re
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from analysis import (
@@ -24,22 +23,19 @@ from analysis import (
 from analysis.interchange import write
 from analysis.output import write_results
 from analysis.validation import InvalidFile
-from cips.cli import context, main
+from cips.cli import context
 from survey.campaigns import create_administration, create_campaign
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
 from survey.storage import Answer, Campaign, Respondent
+from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 
 QUESTIONNAIRES = load_questionnaires()
 
 
-def run(*args: str, ok: bool = True):
-    context.settings.cache_clear()
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert (result.exit_code == 0) == ok, result.output
-    return result
+run = run_cips
 
 
 @pytest.fixture

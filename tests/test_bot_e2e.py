@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.error
@@ -20,6 +19,7 @@ from survey.storage import Database
 from survey.storage.models import Answer, Contact, Outbox, Respondent, RespondentStatus
 from tests.bot_harness import LANGUAGES, BotProcess, Participant, prepare_database, question_of
 from tests.fake_telegram import ApiError, FakeTelegram, Pace
+from tests.postgres_server import free_port
 
 # Telegram's pace scaled up, so that a test run takes seconds; test_pace_* uses the real one.
 FAST = {"CIPS_CHAT_RATE": "100", "CIPS_CHAT_BURST": "10", "CIPS_SEND_RATE": "0"}
@@ -336,7 +336,7 @@ def test_pace_telegram_limits_with_a_short_burst(database_url, tmp_path):
 @SQLITE_ONLY
 def test_webhook_mode_checks_the_secret_token(fake, database_url, tmp_path):
     prepare_database(database_url, CAMPAIGNS)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
     bot = BotProcess(fake, database_url, tmp_path, **FAST)
     bot.command += ["--webhook", url, "--listen", "127.0.0.1", "--port", str(port)]
@@ -371,9 +371,3 @@ def test_webhook_mode_checks_the_secret_token(fake, database_url, tmp_path):
         assert len(user.messages) == 1  # ... changes nothing
     finally:
         bot.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -17,6 +17,7 @@ from survey.loader import load_questionnaire, load_questionnaires
 from survey.storage import Answer, Campaign, Contact, Participation, Respondent
 from survey.storage.models import RespondentStatus
 from tests.conftest import TEST_SECRET
+from tests.engine_driver import ControlledClock
 from tests.engine_driver import Respondent as Person
 
 SMALL = """
@@ -108,17 +109,9 @@ def french(tmp_path, monkeypatch):
     i18n.translations.cache_clear()
 
 
-class Clock:
-    def __init__(self):
-        self.now = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return ControlledClock(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture

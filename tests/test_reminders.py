@@ -19,7 +19,7 @@ from survey.reminders import reminder_figures
 from survey.storage.models import Campaign, Contact, Outbox, ReminderSent
 from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
-from tests.engine_driver import Respondent
+from tests.engine_driver import ControlledClock, Respondent
 from web.clock import Clock
 
 HOUR = dt.timedelta(hours=1)
@@ -34,17 +34,9 @@ POLICY = ReminderPolicy(
 )
 
 
-class Now:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
 def now():
-    return Now()
+    return ControlledClock(START)
 
 
 @pytest.fixture

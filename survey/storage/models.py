@@ -128,7 +128,8 @@ class Campaign(Base):
     last_call_before_s: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    administration: Mapped[Administration] = relationship(back_populates="campaigns")
+    # Joined: every answer reschedules a reminder in the administration's time zone.
+    administration: Mapped[Administration] = relationship(back_populates="campaigns", lazy="joined")
     sources: Mapped[list[CampaignSource]] = relationship(
         back_populates="campaign", order_by="CampaignSource.tag", cascade="all, delete-orphan"
     )
