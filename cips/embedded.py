@@ -10,15 +10,18 @@ pacing is lifted there (real Telegram's limits still apply with a real token).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
+import fcntl
 import logging
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.run import serve
@@ -125,3 +128,28 @@ class Embedded:
 def local_telegram() -> LocalTelegram:
     """A local Telegram with a token of its own for this run."""
     return LocalTelegram(f"{secrets.randbelow(10**9)}:{secrets.token_urlsafe(24)}")
+
+
+class DatabaseBusy(RuntimeError):
+    """Another `cips run` or `cips demo` is using this database."""
+
+
+@contextlib.contextmanager
+def sole_bot(database_url: str) -> Iterator[None]:
+    """Hold the database's bot lock: one bot only, since every bot sends the whole outbox.
+
+    Only SQLite files get one (a lock file beside the database); in production the Procfile
+    runs exactly one bot process.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield
+        return
+    with open(f"{url.database}.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise DatabaseBusy(
+                f"another cips run or cips demo is using {url.database}: stop it first"
+            ) from exc
+        yield

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import text
+
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
 from survey.storage import Database
@@ -196,3 +198,24 @@ class Participant:
 
 def _is_consent(message: ChatMessage) -> bool:
     return any(b["callback_data"] == "c||yes" for b in message.buttons)
+
+
+def assert_no_identifiers(url: str, log: str, user_ids: list[int]) -> None:
+    """Anonymity: no Telegram id anywhere in the database or the log after a run."""
+    db = Database(url)
+    with db.sessions() as session:
+        tables = [
+            row[0]
+            for row in session.execute(
+                text("SELECT name FROM sqlite_master WHERE type='table'")
+                if db.dialect == "sqlite"
+                else text("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+            )
+        ]
+        dump = "\n".join(
+            str(row) for table in tables for row in session.execute(text(f"SELECT * FROM {table}"))
+        )
+    db.dispose()
+    for user_id in user_ids:
+        assert str(user_id) not in dump
+        assert str(user_id) not in log

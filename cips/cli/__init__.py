@@ -12,6 +12,7 @@ from cips.cli.campaigns import administration, campaign
 from cips.cli.chat import chat
 from cips.cli.clock import clock, reminders
 from cips.cli.data import db, questionnaire
+from cips.cli.demo import demo
 from cips.cli.run import run
 from cips.cli.translations import translations
 from cips.cli.web import user, web
@@ -34,6 +35,7 @@ def main(verbose: bool) -> None:
 
 
 main.add_command(run)
+main.add_command(demo)
 main.add_command(bot)
 main.add_command(db)
 main.add_command(questionnaire)

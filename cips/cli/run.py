@@ -8,7 +8,14 @@ import os
 import click
 
 from cips.cli import context
-from cips.embedded import ADMIN_USERNAME, Embedded, local_telegram, prepare_first_run
+from cips.embedded import (
+    ADMIN_USERNAME,
+    DatabaseBusy,
+    Embedded,
+    local_telegram,
+    prepare_first_run,
+    sole_bot,
+)
 from survey.storage.migrate import upgrade
 
 
@@ -19,6 +26,14 @@ from survey.storage.migrate import upgrade
 def run(host: str, port: int) -> None:
     """Bot, web back end and clock in one process (a local chat page if no bot token is set)."""
     settings = context.settings()
+    try:
+        with sole_bot(settings.database_url):
+            _run(settings, host, port)
+    except DatabaseBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _run(settings, host: str, port: int) -> None:
     upgrade(settings.database_url)  # the embedded default sets up its own database
     db = context.database()
     questionnaires = context.questionnaires()
