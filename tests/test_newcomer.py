@@ -114,3 +114,34 @@ def test_a_newcomer_answers_in_the_chat_page_and_sees_the_dashboard(cips_run, br
     shot(browser, "newcomer-4-dashboard")
     # The bot's token never reaches the log; nor does the respondent's chat id.
     assert "local-telegram/bot" not in log.read_text()
+
+
+def test_with_a_token_cips_run_connects_the_real_bot_instead(tmp_path):
+    """TELEGRAM_BOT_TOKEN set: the bot talks to Telegram (here the fake) and no chat page."""
+    import urllib.error
+    import urllib.request
+
+    from tests.fake_telegram import TOKEN, FakeTelegram
+
+    fake = FakeTelegram().start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIPS_", "DATABASE_URL"))}
+    env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": fake.url}
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "cips", "run", "--port", "0"], env=env,
+                                   cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        fake.wait_until(lambda: None in fake.commands, timeout=60)
+        url = re.search(r"cips is running: (http://\S+)/", log.read_text()).group(1)
+        assert "The Telegram bot is connected" in log.read_text()
+        user = fake.user(424242, "fr")
+        user.send("/start demo")
+        user.wait_for(lambda messages: any("Acceptez-vous" in m.text for m in messages))
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{url}/chat")
+        assert missing.value.code == 404
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0, log.read_text()
+        fake.stop()
+    assert "424242" not in log.read_text()
