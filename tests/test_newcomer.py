@@ -112,6 +112,10 @@ def test_a_newcomer_answers_in_the_chat_page_and_sees_the_dashboard(cips_run, br
     assert browser.current_url.endswith("/campaigns/demo/dashboard")
     assert browser.find_element(By.ID, "kpi-completed").text == "1"
     shot(browser, "newcomer-4-dashboard")
+    # The campaign's page offers its link in the chat page, opened as the deep link would be.
+    browser.get(f"{url}/campaigns/demo-traders")
+    browser.find_element(By.ID, "local-chat-demo-traders").click()
+    assert browser.find_element(By.ID, "start").text == "Start"
     # The bot's token never reaches the log; nor does the respondent's chat id.
     assert "local-telegram/bot" not in log.read_text()
 

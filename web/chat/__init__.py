@@ -22,6 +22,7 @@ def init_app(app: Flask, telegram: LocalTelegram) -> None:
     app.register_blueprint(endpoint.bp)
     csrf.exempt(endpoint.bp)
     app.register_blueprint(page.bp)
+    app.jinja_env.globals["local_chat_link"] = page.start_link
 
 
 def local_telegram(app: Flask) -> LocalTelegram | None:

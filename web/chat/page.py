@@ -29,6 +29,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from survey.campaign_editing import source_payload
 from survey.i18n import Text, render
 from survey.storage.models import Campaign
 from web.chat.telegram import MAX_TEXT, LocalTelegram
@@ -120,3 +121,8 @@ def press():
 def new_person():
     session.pop("chat_person", None)
     return redirect(url_for("chat.page"))
+
+
+def start_link(campaign_code: str, tag: str | None = None) -> str:
+    """The chat page opened as a campaign's (or outreach channel's) deep link would open."""
+    return url_for("chat.page", start=source_payload(campaign_code, tag))
