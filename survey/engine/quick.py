@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, null, select, update
 from sqlalchemy.orm import Session
 
 from survey import reminders
@@ -81,24 +81,32 @@ RESPONDENT = (
         _answers.c.value,
     )
     .select_from(_respondents.outerjoin(_answers, _answers.c.respondent_id == _respondents.c.id))
-    .where(_respondents.c.id == bindparam("respondent_id"))
+    .where(_respondents.c.id == bindparam("respondent"))
 )
-ADD_ANSWER = insert(_answers)
+ADD_ANSWER = insert(_answers).values(
+    respondent_id=bindparam("respondent"),
+    question_id=bindparam("question"),
+    value=bindparam("answer"),
+)
 ADVANCE = (
     update(_respondents)
-    .where(_respondents.c.id == bindparam("respondent_id"))
-    .values(position=bindparam("position"), draft=None, updated_on=bindparam("updated_on"))
+    .where(_respondents.c.id == bindparam("respondent"))
+    .values(position=bindparam("next_question"), draft=null(), updated_on=bindparam("today"))
 )
 PROGRESS = (
     update(_contacts)
-    .where(_contacts.c.id == bindparam("contact_id"))
+    .where(_contacts.c.id == bindparam("contact"))
     .values(
-        last_event_id=bindparam("last_event_id"),
-        last_progress_at=bindparam("last_progress_at"),
-        next_reminder_at=bindparam("next_reminder_at"),
-        last_reminder_id=bindparam("last_reminder_id"),
+        last_event_id=bindparam("event_id"),
+        last_progress_at=bindparam("progress_at"),
+        next_reminder_at=bindparam("reminder_at"),
+        last_reminder_id=bindparam("reminder_id"),
     )
 )
+# The three writes in one round trip where the database takes writing CTEs (PostgreSQL; each
+# runs once, on its own table). SQLite, with no round trips to save, runs them one by one.
+RECORD = PROGRESS.add_cte(ADD_ANSWER.cte("added")).add_cte(ADVANCE.cte("advanced"))
+WRITING_CTES = {"postgresql"}
 
 
 @dataclass
@@ -170,11 +178,11 @@ def answer(
     if campaign.status(now) is CampaignStatus.CLOSED:
         return None
     questionnaire = engine.questionnaires[campaign.questionnaire_id]
-    rows = connection.execute(RESPONDENT, {"respondent_id": row.respondent_id}).all()
+    rows = connection.execute(RESPONDENT, {"respondent": row.respondent_id}).all()
     if not rows or rows[0].position is None:
         return None
     position = rows[0].position
-    answers = {r.question_id: r.value for r in rows if r.question_id is not None}
+    answers = {qid: value for _, qid, value in rows if qid is not None}
     if position in answers or not questionnaire.has_question(position):
         return None  # back at an answered question: the general path changes it
     question = questionnaire.question(position)
@@ -192,23 +200,23 @@ def answer(
 
     contact = _Contact(*(row[i] for i in range(len(_CONTACT_COLUMNS))))
     reminders.record_progress(session, contact, campaign, now)
-    connection.execute(
-        ADD_ANSWER, {"respondent_id": row.respondent_id, "question_id": position, "value": value}
-    )
-    connection.execute(
-        ADVANCE,
-        {"respondent_id": row.respondent_id, "position": following.id, "updated_on": now.date()},
-    )
-    connection.execute(
-        PROGRESS,
-        {
-            "contact_id": contact.id,
-            "last_event_id": sender.event_id if sender.event_id is not None else row.last_event_id,
-            "last_progress_at": contact.last_progress_at,
-            "next_reminder_at": contact.next_reminder_at,
-            "last_reminder_id": contact.last_reminder_id,
-        },
-    )
+    params = {
+        "respondent": row.respondent_id,
+        "question": position,
+        "answer": value,
+        "next_question": following.id,
+        "today": now.date(),
+        "contact": contact.id,
+        "event_id": sender.event_id if sender.event_id is not None else row.last_event_id,
+        "progress_at": contact.last_progress_at,
+        "reminder_at": contact.next_reminder_at,
+        "reminder_id": contact.last_reminder_id,
+    }
+    if connection.dialect.name in WRITING_CTES:
+        connection.execute(RECORD, params)
+    else:
+        for statement in (ADD_ANSWER, ADVANCE, PROGRESS):
+            connection.execute(statement, params)
     language = row.language
     return [
         recorded(questionnaire, question, value, language),
