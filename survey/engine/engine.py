@@ -6,6 +6,10 @@ event, processed at once on two workers, run one after the other and the second 
 left to do. The answer and the advance of the position are committed together, with whatever
 the channel queues for delivery (`deliver`), before any reply leaves.
 
+The common event (an answer to the current question, with another question to follow) runs on
+the lean path of `survey.engine.quick`, Core statements with the same lock; whatever it does not
+take runs here, on ORM objects, in the same transaction.
+
 Decisions (DESIGN.md leaves them to us):
 - Pressing the button of an earlier question changes that answer when the questionnaire allows
   going back (`allow_back`, the default); the position stays where it was unless the change
