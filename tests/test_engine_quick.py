@@ -19,7 +19,7 @@ from tests.engine_driver import ControlledClock
 from tests.engine_driver import Respondent as Person
 
 # Statements per common answer (BEGIN and COMMIT left out): lock, read, then three writes on
-# SQLite, one on PostgreSQL. The general path took nine.
+# SQLite, one on PostgreSQL. The general path took seven.
 MOST_STATEMENTS = {"sqlite": 5, "postgresql": 3}
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
