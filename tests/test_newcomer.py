@@ -56,9 +56,16 @@ def _answer_until_the_end(browser) -> int:
     """Answer every question on the chat page like a person; returns the number of answers."""
     from selenium.webdriver.common.by import By
 
-    answers = 0
-    for _ in range(150):
+    answers, answered = 0, None
+    for _ in range(250):
         last = browser.find_elements(By.CSS_SELECTOR, "li.message.bot")[-1]
+        if last.get_attribute("data-message-id") == answered:
+            # The page came back before the next question (a slow moment): look again, as a
+            # person would.
+            time.sleep(0.3)
+            _click(browser, browser.find_element(By.ID, "refresh"))
+            continue
+        answered = last.get_attribute("data-message-id")
         buttons = last.find_elements(By.CSS_SELECTOR, ".keyboard button")
         values = [b.get_attribute("value") for b in buttons]
         if "c||yes" in values:
