@@ -30,8 +30,6 @@ from tests.postgres_server import free_port
 from tests.test_bot_e2e import FAST, FAST_PACE
 from tests.web_support import csrf_token
 
-pytestmark = pytest.mark.postgres
-
 PROCFILE = Path(__file__).resolve().parents[1] / "Procfile"
 PASSWORD = "a long enough password for the coordinator"
 STOP_WITHIN_S = 10
@@ -144,6 +142,7 @@ def _stop_all(processes) -> dict[str, int | None]:
     return statuses
 
 
+@pytest.mark.postgres
 def test_procfile_on_postgresql(empty_postgres_url, tmp_path, monkeypatch):
     url = empty_postgres_url
     fake = FakeTelegram(FAST_PACE).start()
@@ -232,3 +231,21 @@ def test_procfile_on_postgresql(empty_postgres_url, tmp_path, monkeypatch):
         for entry in entries:
             line = json.dumps(entry)
             assert not [i for i in identifiers if i in line], f"{name}: {line}"
+
+
+def test_the_systemd_units_run_the_procfile_commands():
+    """deploy/systemd (README, "Deploying") runs what the Procfile runs, with a fixed address
+    for the web and a heartbeat file for the bot and the clock."""
+    units = PROCFILE.parent / "deploy" / "systemd"
+    expected = {
+        "web": procfile()["web"].replace("0.0.0.0:$PORT", "127.0.0.1:8000"),
+        "bot": f"{procfile()['bot']} --heartbeat /run/cips-bot/alive",
+        "clock": f"{procfile()['clock']} --heartbeat /run/cips-clock/alive",
+    }
+    for name, command in expected.items():
+        unit = (units / f"cips-{name}.service").read_text()
+        assert f"ExecStart=/opt/cips/venv/bin/{command}\n" in unit
+        assert "EnvironmentFile=/etc/cips/cips.env" in unit and "Restart=always" in unit
+    watch = (units / "cips-watch.service").read_text()
+    for name in ("bot", "clock"):
+        assert f"--heartbeat /run/cips-{name}/alive || systemctl restart cips-{name}'" in watch
