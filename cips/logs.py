@@ -21,7 +21,6 @@ import sys
 from typing import Any
 
 FORMATS = ("text", "json")
-ROLES = ("web", "bot", "clock", "cli")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "tornado.access")
 # Detail shown with --verbose only: migrations step by step, and the clock's "Running job ..."

@@ -17,6 +17,8 @@ from survey.storage.db import create_db_engine
 from survey.storage.migrate import upgrade
 from tests.postgres_server import PostgresServer, find_bindir
 
+pytest_plugins = ["tests.browser_support"]  # the `browser` fixture
+
 TEST_SECRET = "test-secret-key-not-for-production"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 _database_numbers = itertools.count()

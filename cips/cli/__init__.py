@@ -12,11 +12,13 @@ from cips.cli.chat import chat
 from cips.cli.clock import clock, reminders
 from cips.cli.data import db, questionnaire
 from cips.cli.health import health
+from cips.cli.run import run
 from cips.cli.translations import translations
 from cips.cli.web import user, web
 
-# The long-running processes name themselves in JSON logs; every other command is "cli".
-ROLES = {"web": "web", "bot": "bot", "clock": "clock"}
+# The long-running processes name themselves in JSON logs (`cips run` is all three in one);
+# every other command is "cli".
+ROLES = {"web": "web", "bot": "bot", "clock": "clock", "run": "run"}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +32,7 @@ def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     logs.setup(ROLES.get(ctx.invoked_subcommand or "", "cli"), log_format, verbose)
 
 
+main.add_command(run)
 main.add_command(bot)
 main.add_command(db)
 main.add_command(questionnaire)
