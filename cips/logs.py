@@ -1,4 +1,4 @@
-"""Logging of every process (web, bot, clock, cli): one format chosen by `CIPS_LOG_FORMAT`.
+"""Logging of every process (web, bot, clock, run, cli): one format chosen by `CIPS_LOG_FORMAT`.
 
 `text` (the default) is one readable line per record; `json` is one JSON object per line
 (`time` in UTC ISO 8601, `level`, `logger`, `message`, `role`, and `exception` when there is
