@@ -51,12 +51,18 @@ class BotProcess:
         }
         self.process: subprocess.Popen | None = None
         self.command = [sys.executable, "-m", "cips", "bot"]
+        # In a process group of its own, signalled as a whole (as a platform stops a process
+        # started through a shell).
+        self.own_group = False
 
     def ready(self) -> bool:
         """The command menu is set: the last thing before polling."""
         return None in self.fake.commands
 
     def start(self) -> BotProcess:
+        return self.launch().wait_ready()
+
+    def launch(self) -> BotProcess:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 self.command,
@@ -64,7 +70,11 @@ class BotProcess:
                 cwd=self.folder,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=self.own_group,
             )
+        return self
+
+    def wait_ready(self) -> BotProcess:
         deadline = time.monotonic() + 30
         while not self.ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -72,18 +82,24 @@ class BotProcess:
             time.sleep(0.05)
         return self
 
+    def signal(self, number: int) -> None:
+        if self.own_group:
+            os.killpg(self.process.pid, number)
+        else:
+            self.process.send_signal(number)
+
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        self.signal(signal.SIGKILL)
         self.process.wait(10)
         self.fake.commands.clear()
 
-    def stop(self) -> int:
+    def stop(self, timeout: float = 30) -> int:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.signal(signal.SIGTERM)
             try:
-                return self.process.wait(30)
+                return self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self.signal(signal.SIGKILL)
                 raise
         return self.process.returncode
 

@@ -4,7 +4,8 @@
 - `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard;
 - `administrations`: administrations (admins only);
 - `account`: the user's API tokens;
-- `api`: the JSON API (token authenticated).
+- `api`: the JSON API (token authenticated);
+- `health`: `/healthz` for probes and load balancers.
 
 Run `cips web` in development and `gunicorn "web:create_app()"` in production.
 """
@@ -32,7 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     errors.init_app(app)
 
-    from web import account, administrations, api, auth, campaigns
+    from web import account, administrations, api, auth, campaigns, health
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -41,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    app.register_blueprint(health.bp)
 
     @app.get("/")
     def index():
