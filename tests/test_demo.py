@@ -79,3 +79,33 @@ def test_demo_refuses_while_cips_run_holds_the_database(tmp_path):
         refused = _demo(tmp_path, "--respondents", "2")
     assert refused.returncode != 0
     assert "another cips run or cips demo is using" in refused.stderr
+
+
+def test_cips_run_fills_the_demo_while_it_serves(tmp_path):
+    """`cips run --demo N`: the simulated respondents use the running bot; the dashboards fill."""
+    import re
+    import signal
+    import time
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN")}
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "cips", "run", "--port", "0", "--demo",
+                                    "2"], cwd=tmp_path, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while len(re.findall(r"wave \d+: \d+ completed", log.read_text())) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        url = re.search(r"cips is running: (http://\S+)/", log.read_text()).group(1)
+        with urllib.request.urlopen(f"{url}/healthz") as health:
+            assert health.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0, log.read_text()
+    db = Database(f"sqlite:///{tmp_path / 'cips.db'}")
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Respondent)) == 4
+    db.dispose()

@@ -17,6 +17,7 @@ from survey.i18n import available_languages
 from survey.storage.migrate import upgrade
 from web.chat.respondents import SimulatedRespondent, run_all
 
+DEMO_SEED = 2026
 # The current wave is a little more favourable than the last, so trends have something to show.
 WAVE_SHIFT = {False: 0.0, True: 0.3}
 
@@ -24,7 +25,7 @@ WAVE_SHIFT = {False: 0.0, True: 0.3}
 @click.command("demo")
 @click.option("--respondents", default=40, show_default=True, type=click.IntRange(2, 2000),
               help="Simulated respondents per wave, half officials and half private sector.")  # fmt: skip
-@click.option("--seed", default=2026, show_default=True, help="Draws the same answers again.")
+@click.option("--seed", default=DEMO_SEED, show_default=True, help="Draws the same answers again.")
 def demo(respondents: int, seed: int) -> None:
     """Fill the demo administration: last year's wave (then closed) and this year's (left open).
 
@@ -54,18 +55,21 @@ async def _fill(settings, respondents: int, seed: int) -> None:
                         clock=False).start()  # fmt: skip
     stop = asyncio.Event()
     bot = asyncio.create_task(embedded.run_bot(stop))
-    while None not in telegram.commands:  # the bot sets its menu last before polling
-        if bot.done():
-            return await bot
-        await asyncio.sleep(0.05)
-    year = dt.datetime.now(dt.UTC).year
     try:
-        for number, (wave, current) in enumerate([(str(year - 1), False), (str(year), True)]):
-            await asyncio.to_thread(_fill_wave, telegram, db, questionnaires, wave, current,
-                                    respondents, seed + number)  # fmt: skip
+        await asyncio.to_thread(fill_demo, telegram, db, questionnaires, respondents, seed)
     finally:
         stop.set()
         await bot
+
+
+def fill_demo(telegram, db, questionnaires, respondents: int, seed: int) -> None:
+    """Last year's wave, then this year's, once the bot is up (it sets its menu last)."""
+    if not telegram.wait_until(lambda: None in telegram.commands, timeout=60):
+        click.echo("demo: the bot did not start; no respondents simulated", err=True)
+        return
+    year = dt.datetime.now(dt.UTC).year
+    for number, (wave, current) in enumerate([(str(year - 1), False), (str(year), True)]):
+        _fill_wave(telegram, db, questionnaires, wave, current, respondents, seed + number)
 
 
 def _fill_wave(telegram, db, questionnaires, wave: str, current: bool, respondents: int,

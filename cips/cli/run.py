@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 
 import click
 
 from cips.cli import context
+from cips.cli.demo import DEMO_SEED, fill_demo
 from cips.embedded import (
     ADMIN_USERNAME,
     DatabaseBusy,
@@ -23,17 +25,22 @@ from survey.storage.migrate import upgrade
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address of the web pages (0.0.0.0: reachable from other machines).")  # fmt: skip
 @click.option("--port", default=5000, show_default=True, type=int)
-def run(host: str, port: int) -> None:
+@click.option("--demo", "demo_respondents", default=0, type=click.IntRange(0, 2000),
+              help="Meanwhile, N simulated respondents per wave answer through the local chat "
+                   "stand-in, as `cips demo` does: watch the dashboards fill.")  # fmt: skip
+def run(host: str, port: int, demo_respondents: int) -> None:
     """Bot, web back end and clock in one process (a local chat page if no bot token is set)."""
     settings = context.settings()
+    if demo_respondents and settings.telegram_token:
+        raise click.UsageError("--demo needs the local chat stand-in: unset TELEGRAM_BOT_TOKEN")
     try:
         with sole_bot(settings.database_url):
-            _run(settings, host, port)
+            _run(settings, host, port, demo_respondents)
     except DatabaseBusy as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-def _run(settings, host: str, port: int) -> None:
+def _run(settings, host: str, port: int, demo_respondents: int) -> None:
     upgrade(settings.database_url)  # the embedded default sets up its own database
     db = context.database()
     questionnaires = context.questionnaires()
@@ -52,6 +59,10 @@ def _run(settings, host: str, port: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     _welcome(embedded, first)
+    if demo_respondents:
+        # A daemon thread: Ctrl-C stops cips run at once, even half-way through the demo.
+        threading.Thread(target=fill_demo, daemon=True, name="cips-demo",
+                         args=(telegram, db, questionnaires, demo_respondents, DEMO_SEED)).start()  # fmt: skip
     asyncio.run(embedded.run_bot())
 
 
@@ -72,6 +83,6 @@ def _welcome(embedded: Embedded, first) -> None:
         click.echo("   set the token of a bot made with @BotFather to reach real phones)")
     else:
         click.echo("  The Telegram bot is connected: open your bot's link in Telegram.")
-    click.echo("  Fill it with simulated respondents: `cips demo` (in another terminal: stop")
-    click.echo("  this one first, or it will answer their messages itself). Ctrl-C to stop.")
+    click.echo("  Simulated respondents fill the dashboards with `cips run --demo 40`")
+    click.echo("  (or `cips demo` while cips run is stopped). Ctrl-C to stop.")
     click.echo()
