@@ -4,6 +4,7 @@
 - `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard;
 - `administrations`: administrations (admins only);
 - `account`: the user's API tokens;
+- `results`: a wave's scored results, charts and downloads;
 - `api`: the JSON API (token authenticated).
 
 Run `cips web` in development and `gunicorn "web:create_app()"` in production.
@@ -32,7 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     errors.init_app(app)
 
-    from web import account, administrations, api, auth, campaigns
+    from web import account, administrations, api, auth, campaigns, results
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -40,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(administrations.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(results.bp)
     csrf.exempt(api.bp)
 
     @app.get("/")
