@@ -124,6 +124,8 @@ def test_live_answers_change_the_scores_and_small_counts_stay_hidden(
     min_cell_5, world, signed_in, db
 ):
     client = signed_in("ci-coordinator")
+    dashboard = client.get(f"/campaigns/{world.campaigns['CI']}/dashboard").text
+    assert 'href="/results/CI/2026"' in dashboard and 'href="/results"' in dashboard
     page = client.get("/results/CI/2026").text
     assert "No responses yet. Scores appear here as soon as respondents answer." in page
 
