@@ -6,11 +6,12 @@ A wave is every campaign of one administration with that wave label, live or imp
 together (as `cips analyze` does). Every earlier wave of the administration is loaded too, so the
 trends and the KPI columns are exactly those of `cips analyze --administration A --wave W`.
 
-The data version is a digest of the loaded campaigns, their respondents counted by status, and
-their answers counted by code, computed in SQL (about 0.1-0.2 s for 4,000 respondents). It
-changes whenever someone starts, answers, changes an answer, finishes, withdraws or deletes their
-answers; the only change it can miss is two answers changing in opposite ways between two page
-views, which the next change brings in. Charts are drawn once per version and language.
+The data version of a wave is a digest of its campaigns, their respondents counted by status and
+their answers counted by code, computed in SQL in one pass. It changes whenever someone starts,
+answers, changes an answer, finishes, withdraws or deletes their answers; the only change it can
+miss is two answers changing in opposite ways between two page views, which the next change
+brings in. Loaded waves, computed results and drawn charts are kept per version (and language),
+in each process, a few at a time.
 """
 
 from __future__ import annotations
@@ -125,34 +126,42 @@ def wave_campaigns(session: Session, administration: Administration, wave: str) 
     return [c for c in campaigns if wave_order(c.wave) <= wave_order(wave)]
 
 
-def data_version(session: Session, campaigns: list[Campaign]) -> str:
-    """A digest that changes whenever the stored responses of `campaigns` change."""
+def wave_versions(session: Session, campaigns: list[Campaign]) -> dict[str, str]:
+    """Per wave label, a digest that changes whenever the stored responses of its campaigns
+    change."""
     ids = [c.id for c in campaigns]
+    wave_of = {c.id: c.wave for c in campaigns}
     people = session.execute(
         select(Respondent.campaign_id, Respondent.status, func.count())
         .where(Respondent.campaign_id.in_(ids))
         .group_by(Respondent.campaign_id, Respondent.status)
         .order_by(Respondent.campaign_id, Respondent.status)
-    ).all()
+    )
     answers = session.execute(
-        select(Answer.value, func.count())
+        select(Respondent.campaign_id, Answer.value, func.count())
         .join(Respondent, Respondent.id == Answer.respondent_id)
         .where(Respondent.campaign_id.in_(ids))
-        .group_by(Answer.value)
-        .order_by(Answer.value)
-    ).all()
-    facts = (ids, [c.questionnaire_id for c in campaigns], [tuple(r) for r in people],
-             [tuple(r) for r in answers])  # fmt: skip
-    return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
+        .group_by(Respondent.campaign_id, Answer.value)
+        .order_by(Respondent.campaign_id, Answer.value)
+    )
+    facts: dict[str, list] = {c.wave: [] for c in campaigns}
+    for campaign in campaigns:
+        facts[campaign.wave].append((campaign.id, campaign.questionnaire_id))
+    for kind, rows in (("people", people), ("answers", answers)):
+        for row in rows:
+            facts[wave_of[row[0]]].append((kind, *row))
+    return {
+        wave: hashlib.sha256(repr(items).encode()).hexdigest()[:16] for wave, items in facts.items()
+    }
 
 
-def _cache(app) -> LruCache:
-    return app.extensions.setdefault("cips-results", LruCache(8))
+def _cache(app, name: str, size: int) -> LruCache:
+    return app.extensions.setdefault(f"cips-{name}", LruCache(size))
 
 
 def cached(app, administration: str, wave: str, language: str, k: int, version: str):
     """The results of a version already computed in this process, or None."""
-    return _cache(app).get((administration, wave, language, k, version))
+    return _cache(app, "results", 8).get((administration, wave, language, k, version))
 
 
 def compute(
@@ -164,20 +173,28 @@ def compute(
     k: int,
     questionnaires: dict[str, Questionnaire],
 ) -> WaveResults:
-    """The wave's results at the current data version (from the cache when unchanged)."""
+    """The wave's results at the current data version (from the cache when unchanged). The
+    responses of a wave are loaded again only when they changed, so a new answer in this wave
+    does not reload the earlier ones (whose statistics stay computed too)."""
     from analysis.database import load_database
     from analysis.results import analyze
 
     campaigns = wave_campaigns(session, administration, wave)
-    version = data_version(session, campaigns)
+    versions = wave_versions(session, campaigns)
+    version = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()[:16]
     found = cached(app, administration.code, wave, language, k, version)
     if found is not None:
         return found
+    loaded = _cache(app, "response-sets", 16)
     data = Dataset()
-    for label in sorted({c.wave for c in campaigns}, key=wave_order):
-        for response_set in load_database(
-            session, administration=administration.code, wave=label, questionnaires=questionnaires
-        ):
+    for label in sorted(versions, key=wave_order):
+        key = (administration.code, label, versions[label])
+        sets = loaded.get(key)
+        if sets is None:
+            sets = list(load_database(session, administration=administration.code, wave=label,
+                                      questionnaires=questionnaires))  # fmt: skip
+            loaded.put(key, sets)
+        for response_set in sets:
             data.add(response_set)
     this_wave = [s for s in data if s.wave == wave]
     results = analyze(data, min_cell=k, language=language).for_wave(wave)
@@ -192,7 +209,7 @@ def compute(
         respondents={s.survey: len(s) for s in this_wave},
         completed={s.survey: int(s.respondents["completed"].sum()) for s in this_wave},
     )
-    _cache(app).put((administration.code, wave, language, k, version), computed)
+    _cache(app, "results", 8).put((administration.code, wave, language, k, version), computed)
     return computed
 
 
