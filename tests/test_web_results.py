@@ -280,3 +280,20 @@ def test_results_stay_within_the_administration(world, signed_in, tmp_path):
     for path in theirs:
         response = anonymous.get(path)
         assert response.status_code == 302 and "/login" in response.location, path
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_wave_that_cannot_be_scored_says_why(world, signed_in):
+    from dataclasses import replace
+
+    from survey.campaigns import create_campaign
+    from survey.storage.models import Administration
+
+    other = replace(QUESTIONNAIRES["cips-officials"], id="officials-local")
+    world.app.extensions["cips"].questionnaires[other.id] = other
+    with world.db.transaction() as session:
+        ci = session.query(Administration).filter_by(code="CI").one()
+        create_campaign(session, ci, other, "2026", code="ci-2026-local")
+    response = signed_in("ci-analyst").get("/results/CI/2026")
+    assert response.status_code == 409
+    assert "cannot be scored together" in response.text and "officials-local" in response.text

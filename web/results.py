@@ -137,9 +137,17 @@ def _campaigns(administration: Administration, wave: str) -> list[Campaign]:
 
 
 def _compute(administration: Administration, wave: str, language: str):
+    from analysis.frames import AnalysisError
+
     state = app_state()
-    return wave_results.compute(current_app, db_session(), administration, wave, language,
-                                state.settings.min_cell, state.questionnaires)  # fmt: skip
+    try:
+        return wave_results.compute(current_app, db_session(), administration, wave, language,
+                                    state.settings.min_cell, state.questionnaires)  # fmt: skip
+    except AnalysisError as exc:  # e.g. two questionnaires of one survey in the same wave
+        message = _("The responses of this wave cannot be scored together: {reason}").format(
+            reason=str(exc)
+        )
+        abort(Response(render_template("error.html", code=409, message=message), 409))
 
 
 @bp.get("/<administration>/<wave>")
