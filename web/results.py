@@ -166,7 +166,6 @@ def wave(administration: str, wave: str):
             "questionnaire": questionnaire.id,
             "closed": all(c.status(now) == CampaignStatus.CLOSED for c in own),
         }
-    names = {s: wave_results.survey_name(s, q, language) for s, q in results.questionnaires.items()}
     return render_template(
         "results/wave.html",
         administration=found,
@@ -175,13 +174,7 @@ def wave(administration: str, wave: str):
         waves=waves,
         wr=results,
         campaigns=[(c, c.status(now)) for c in campaigns],
-        names=names,
-        scores=wave_results.score_rows(results),
-        gaps=wave_results.gap_rows(results) if wave_results.gap_published(results) else [],
-        trends=wave_results.trend_rows(results),
-        problems=wave_results.problem_rows(results),
-        charts=wave_results.available_charts(results),
-        chart_titles=wave_results.chart_titles(results, names),
+        **wave_results.page_rows(results),
         exports=exports,
         may_download_data=g.user.role in DATA_ROLES,
         text=_texts(language, results.min_cell),

@@ -78,6 +78,7 @@ class WaveResults:
     respondents: dict[str, int]  # survey -> respondents of the wave (anyone who started)
     completed: dict[str, int]
     charts: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    _rows: dict = field(default_factory=dict, repr=False)
 
     @property
     def surveys(self) -> list[str]:
@@ -214,6 +215,23 @@ def compute(
 
 
 # What the page shows ---------------------------------------------------------------------
+
+
+def page_rows(wr: WaveResults) -> dict:
+    """Everything the page's tables and charts show, shaped once per computed result."""
+    if not wr._rows:
+        names = {s: survey_name(s, q, wr.language) for s, q in wr.questionnaires.items()}
+        wr._rows.update(
+            names=names,
+            scores=score_rows(wr),
+            gaps=gap_rows(wr) if gap_published(wr) else [],
+            trends=trend_rows(wr),
+            problems=problem_rows(wr),
+            charts=available_charts(wr),
+            chart_titles=chart_titles(wr, names),
+            published={s: wr.published(s) for s in wr.surveys},
+        )
+    return wr._rows
 
 
 def survey_name(survey: str, questionnaire: Questionnaire | None, language: str) -> str:
