@@ -122,7 +122,7 @@ class Questionnaire:
     allow_back: bool = True
     path: Path | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         """Every question in the order it is asked: demographics, then items."""
         return self.demographics + self.items

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import text
+
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
 from survey.storage import Database
@@ -49,12 +51,18 @@ class BotProcess:
         }
         self.process: subprocess.Popen | None = None
         self.command = [sys.executable, "-m", "cips", "bot"]
+        # In a process group of its own, signalled as a whole (as a platform stops a process
+        # started through a shell).
+        self.own_group = False
 
     def ready(self) -> bool:
         """The command menu is set: the last thing before polling."""
         return None in self.fake.commands
 
     def start(self) -> BotProcess:
+        return self.launch().wait_ready()
+
+    def launch(self) -> BotProcess:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 self.command,
@@ -62,7 +70,11 @@ class BotProcess:
                 cwd=self.folder,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=self.own_group,
             )
+        return self
+
+    def wait_ready(self) -> BotProcess:
         deadline = time.monotonic() + 30
         while not self.ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -70,18 +82,24 @@ class BotProcess:
             time.sleep(0.05)
         return self
 
+    def signal(self, number: int) -> None:
+        if self.own_group:
+            os.killpg(self.process.pid, number)
+        else:
+            self.process.send_signal(number)
+
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        self.signal(signal.SIGKILL)
         self.process.wait(10)
         self.fake.commands.clear()
 
-    def stop(self) -> int:
+    def stop(self, timeout: float = 30) -> int:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.signal(signal.SIGTERM)
             try:
-                return self.process.wait(30)
+                return self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self.signal(signal.SIGKILL)
                 raise
         return self.process.returncode
 
@@ -196,3 +214,24 @@ class Participant:
 
 def _is_consent(message: ChatMessage) -> bool:
     return any(b["callback_data"] == "c||yes" for b in message.buttons)
+
+
+def assert_no_identifiers(url: str, log: str, user_ids: list[int]) -> None:
+    """Anonymity: no Telegram id anywhere in the database or the log after a run."""
+    db = Database(url)
+    with db.sessions() as session:
+        tables = [
+            row[0]
+            for row in session.execute(
+                text("SELECT name FROM sqlite_master WHERE type='table'")
+                if db.dialect == "sqlite"
+                else text("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+            )
+        ]
+        dump = "\n".join(
+            str(row) for table in tables for row in session.execute(text(f"SELECT * FROM {table}"))
+        )
+    db.dispose()
+    for user_id in user_ids:
+        assert str(user_id) not in dump
+        assert str(user_id) not in log

@@ -6,6 +6,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from survey.storage import Database
 from survey.storage.db import create_db_engine
 from survey.storage.migrate import upgrade
 from tests.postgres_server import PostgresServer, find_bindir
+
+pytest_plugins = ["tests.browser_support"]  # the `browser` fixture
 
 TEST_SECRET = "test-secret-key-not-for-production"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -79,6 +82,22 @@ def _with_database(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+@contextmanager
+def _new_postgres_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """A database of its own on the server (a copy of `template`), dropped afterwards."""
+    name = f"cips_test_{os.getpid()}_{next(_database_numbers)}"
+    copy = f" TEMPLATE {template}" if template else ""
+    admin = _server_engine(server_url)
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}{copy}"))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a new database with the current schema, on each backend in turn."""
@@ -88,17 +107,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{path}"
         return
     server_url = request.getfixturevalue("postgres_url")
-    template = request.getfixturevalue("postgres_template")
-    name = f"cips_test_{os.getpid()}_{next(_database_numbers)}"
-    admin = _server_engine(server_url)
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    try:
-        yield _with_database(server_url, name)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with _new_postgres_database(server_url, request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A new PostgreSQL database without any table (for what runs the migrations itself)."""
+    with _new_postgres_database(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,13 +11,20 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bot.render import RIGHT_TO_LEFT_MARK
 from survey.i18n import translations
 from survey.storage import Database
 from survey.storage.models import Answer, Contact, Outbox, Respondent, RespondentStatus
-from tests.bot_harness import LANGUAGES, BotProcess, Participant, prepare_database, question_of
+from tests.bot_harness import (
+    LANGUAGES,
+    BotProcess,
+    Participant,
+    assert_no_identifiers,
+    prepare_database,
+    question_of,
+)
 from tests.fake_telegram import ApiError, FakeTelegram, Pace
 from tests.postgres_server import free_port
 
@@ -126,28 +133,7 @@ def test_five_languages_both_questionnaires_concurrently(fake, bot_factory, data
         participants
     )
     bot.stop()
-    _assert_no_identifiers(database_url, bot.log_text(), [p.user.id for p in participants])
-
-
-def _assert_no_identifiers(url: str, log: str, user_ids: list[int]) -> None:
-    """Anonymity: no Telegram id anywhere in the database or the log after a run."""
-    db = Database(url)
-    with db.sessions() as session:
-        tables = [
-            row[0]
-            for row in session.execute(
-                text("SELECT name FROM sqlite_master WHERE type='table'")
-                if db.dialect == "sqlite"
-                else text("SELECT tablename FROM pg_tables WHERE schemaname='public'")
-            )
-        ]
-        dump = "\n".join(
-            str(row) for table in tables for row in session.execute(text(f"SELECT * FROM {table}"))
-        )
-    db.dispose()
-    for user_id in user_ids:
-        assert str(user_id) not in dump
-        assert str(user_id) not in log
+    assert_no_identifiers(database_url, bot.log_text(), [p.user.id for p in participants])
 
 
 @SQLITE_ONLY

@@ -5,8 +5,6 @@ phone-sized screen, then at the results of an imported wave. Screenshots are kep
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -20,30 +18,11 @@ from survey.campaigns import create_administration
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
 from survey.storage.models import Role
+from tests.browser_support import shot
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 from tests.web_support import PASSWORD, add_user
 from web import create_app
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--window-size=1280,900", "--lang=en-US"]  # fmt: skip
-
-
-def _chromium():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not (binary and driver):
-        message = "Chromium and chromedriver are needed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI") or os.environ.get("CIPS_REQUIRE_POSTGRES"):
-            pytest.fail(message)
-        pytest.skip(message)
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options, service=webdriver.ChromeService(driver))
 
 
 @pytest.fixture
@@ -63,19 +42,6 @@ def server(db, database_url, monkeypatch):
     http.shutdown()
     thread.join(5)
     app.extensions["cips"].db.dispose()
-
-
-@pytest.fixture
-def browser():
-    driver = _chromium()
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-
-
-def shot(browser, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / f"web-{name}.png"))
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

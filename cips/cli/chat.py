@@ -12,27 +12,21 @@ import click
 from sqlalchemy import select
 
 from cips.cli import context
-from survey.campaigns import create_administration, create_campaign
+from survey.demo import demo_campaigns
 from survey.engine import ConversationEngine, Reply, Sender, Typed
 from survey.engine.inputs import event_for_button, event_for_command
 from survey.i18n import render
 from survey.storage.models import Campaign
 
-DEMO_ADMINISTRATION = "DEMO"
-
 
 def _demo_campaign(db, questionnaires) -> str:
-    """The first open campaign, or a demo one created for the occasion."""
+    """The first open campaign, or the demo one created for the occasion."""
     now = dt.datetime.now(dt.UTC)
     with db.transaction() as session:
         for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
             if campaign.status(now) == "open":
                 return campaign.code
-        admin = create_administration(session, DEMO_ADMINISTRATION, "Demo Customs administration",
-                                      "UTC", ["en", "fr", "es", "ar", "pt"])  # fmt: skip
-        campaign = create_campaign(
-            session, admin, questionnaires["cips-officials"], "demo", code="demo"
-        )
+        campaign = demo_campaigns(session, questionnaires, str(now.year))[0]
         click.echo(f"(created the demo campaign {campaign.code})")
         return campaign.code
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from survey.reminders import planned
 from survey.storage.models import Campaign
 from web.clock import Clock, run_blocking
 
+log = logging.getLogger(__name__)
+
 
 @click.command("clock")
 @click.option("--every", default=30.0, show_default=True,
@@ -24,7 +27,7 @@ from web.clock import Clock, run_blocking
               help="File touched at every reminder run (liveness checks).")  # fmt: skip
 def clock(every: float, heartbeat: Path | None) -> None:
     """Run the scheduler: reminders, opening and closing campaigns, purges (exactly one)."""
-    click.echo(f"clock running: reminders every {every:g} s; Ctrl-C to stop")
+    log.info("clock running: reminders every %g s; Ctrl-C to stop", every)
     run_blocking(Clock(context.database(), context.questionnaires(), heartbeat=heartbeat), every)
 
 

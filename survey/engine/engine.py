@@ -6,6 +6,10 @@ event, processed at once on two workers, run one after the other and the second 
 left to do. The answer and the advance of the position are committed together, with whatever
 the channel queues for delivery (`deliver`), before any reply leaves.
 
+The common event (an answer to the current question, with another question to follow) runs on
+the lean path of `survey.engine.quick`, Core statements with the same lock; whatever it does not
+take runs here, on ORM objects, in the same transaction.
+
 Decisions (DESIGN.md leaves them to us):
 - Pressing the button of an earlier question changes that answer when the questionnaire allows
   going back (`allow_back`, the default); the position stays where it was unless the change
@@ -35,9 +39,15 @@ from sqlalchemy.orm import Session
 from survey import reminders  # a module: survey.reminders also imports the engine package
 from survey.anonymity import ChatCipher, participation_mark, user_hash
 from survey.engine import events as ev
-from survey.engine import messages
+from survey.engine import messages, quick
 from survey.engine.answers import join_choices, parse_typed
-from survey.engine.flow import SKIPPED, first_unanswered, hidden_answers, previous_question
+from survey.engine.flow import (
+    SKIPPED,
+    Stage,
+    first_unanswered,
+    hidden_answers,
+    previous_question,
+)
 from survey.engine.flow import shown_questions as shown
 from survey.engine.questions import ask, recorded
 from survey.engine.replies import Action, Button, Reply, ReplyKind
@@ -68,16 +78,6 @@ ATTEMPTS = 4
 SOURCE_TAG = re.compile(r"^[a-z0-9-]{1,32}$")
 START_CODE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
 SOURCE_SEPARATOR = "__"
-
-
-class Stage:
-    """Where a conversation stands, stored on the contact."""
-
-    LANGUAGE = "language"
-    CONSENT = "consent"
-    ANSWERING = "answering"
-    CONFIRM_STOP = "confirm_stop"
-    CONFIRM_DELETE = "confirm_delete"
 
 
 Deliver = Callable[[Session, list[Reply]], None]
@@ -134,7 +134,11 @@ class ConversationEngine:
                 with self.db.transaction() as session:
                     if claim is not None and not claim(session):
                         return []
-                    replies = _Turn(self, session, event).run()
+                    now = self.clock()
+                    hashed = user_hash(self.secret_key, event.sender.channel, event.sender.user_id)
+                    replies = quick.answer(self, session, event, hashed, now)
+                    if replies is None:
+                        replies = _Turn(self, session, event, hashed, now).run()
                     if deliver is not None and replies:
                         deliver(session, replies)
                     return replies
@@ -157,13 +161,20 @@ def _retryable(exc: Exception) -> bool:
 class _Turn:
     """One event against the state it finds; every method runs inside the transaction."""
 
-    def __init__(self, engine: ConversationEngine, session: Session, event: ev.Event):
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        session: Session,
+        event: ev.Event,
+        user_hash: str,
+        now: dt.datetime,
+    ):
         self.engine = engine
         self.session = session
         self.event = event
         self.sender = event.sender
-        self.now = engine.clock()
-        self.user_hash = user_hash(engine.secret_key, self.sender.channel, self.sender.user_id)
+        self.now = now
+        self.user_hash = user_hash
         self.contact: Contact | None = None
         self.campaign: Campaign | None = None
         self.questionnaire: Questionnaire | None = None

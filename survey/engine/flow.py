@@ -1,4 +1,5 @@
-"""Where a respondent is: which questions are shown, which comes next, how far along they are.
+"""Where a respondent is: the conversation's stage, which questions are shown, which comes next,
+how far along they are.
 
 Pure functions of the questionnaire and the answers so far. The rule is simple: the next question
 is always the first shown question that has no answer yet (a skipped question holds the empty
@@ -8,11 +9,21 @@ were, and a question that a changed answer reveals is asked next.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from survey.questionnaire import Question, Questionnaire
 
 SKIPPED = ""
+
+
+class Stage:
+    """Where a conversation stands, stored on the contact."""
+
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    ANSWERING = "answering"
+    CONFIRM_STOP = "confirm_stop"
+    CONFIRM_DELETE = "confirm_delete"
 
 
 def shown_questions(questionnaire: Questionnaire, answers: Mapping[str, str]) -> list[Question]:
@@ -22,7 +33,7 @@ def shown_questions(questionnaire: Questionnaire, answers: Mapping[str, str]) ->
     shown: list[Question] = []
     effective: dict[str, str] = {}
     for question in questionnaire.questions:
-        if question.is_shown(effective):
+        if not question.show_if or question.is_shown(effective):
             shown.append(question)
             if question.id in answers and answers[question.id] != SKIPPED:
                 effective[question.id] = answers[question.id]
@@ -55,8 +66,14 @@ def previous_question(
 
 
 def progress(
-    questionnaire: Questionnaire, answers: Mapping[str, str], position: str
+    questionnaire: Questionnaire,
+    answers: Mapping[str, str],
+    position: str,
+    shown: Sequence[Question] | None = None,
 ) -> tuple[int, int]:
-    """(number of the current question, number of questions) among those shown."""
-    ids = [q.id for q in shown_questions(questionnaire, answers)]
-    return ids.index(position) + 1, len(ids)
+    """(number of the current question, number of questions) among those shown (`shown`, if
+    the caller has them)."""
+    if shown is None:
+        shown = shown_questions(questionnaire, answers)
+    number = next(i for i, q in enumerate(shown, 1) if q.id == position)
+    return number, len(shown)

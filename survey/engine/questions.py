@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from survey.engine import messages
 from survey.engine.answers import answer_label, number_prompt, option_label
@@ -77,8 +77,13 @@ def ask(
     answers: Mapping[str, str],
     language: str,
     note: Text | None = None,
+    *,
+    shown: Sequence[Question] | None = None,
 ) -> Reply:
-    """The question, with `note` first (an explanation), and the current answer if going back."""
+    """The question, with `note` first (an explanation), and the current answer if going back.
+
+    `shown`: the questions shown for these answers, when the caller has them already.
+    """
     parts: list[Text] = [note] if note else []
     parts.append(question_text(questionnaire, question))
     if (hint := _hint(question)) is not None:
@@ -95,7 +100,7 @@ def ask(
         parts=tuple(parts),
         buttons=tuple(_buttons(questionnaire, question, current)),
         question_id=question.id,
-        progress=progress(questionnaire, answers, question.id),
+        progress=progress(questionnaire, answers, question.id, shown),
         language=language,
     )
 

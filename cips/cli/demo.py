@@ -1,0 +1,108 @@
+"""`cips demo`: two waves of simulated respondents, answering through the real delivery path."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+
+import click
+
+from analysis.synthetic import generate_wave
+from cips.cli import context
+from cips.embedded import DatabaseBusy, Embedded, local_telegram, sole_bot
+from survey.campaign_editing import close_now
+from survey.demo import demo_campaigns
+from survey.i18n import available_languages
+from survey.storage.migrate import upgrade
+from web.chat.respondents import SimulatedRespondent, run_all
+
+# The current wave is a little more favourable than the last, so trends have something to show.
+WAVE_SHIFT = {False: 0.0, True: 0.3}
+
+
+@click.command("demo")
+@click.option("--respondents", default=40, show_default=True, type=click.IntRange(2, 2000),
+              help="Simulated respondents per wave, half officials and half private sector.")  # fmt: skip
+@click.option("--seed", default=2026, show_default=True, help="Draws the same answers again.")
+def demo(respondents: int, seed: int) -> None:
+    """Fill the demo administration: last year's wave (then closed) and this year's (left open).
+
+    Simulated respondents answer through the real bot, the local chat stand-in for Telegram
+    standing in for their phones: plausible, varied answers, some "Don't know", some who stop
+    part-way. Run it with `cips run` stopped (both would answer the same chats); a wave whose
+    campaigns are closed is not filled again.
+    """
+    settings = context.settings()
+    try:
+        with sole_bot(settings.database_url):
+            upgrade(settings.database_url)
+            asyncio.run(_fill(settings, respondents, seed))
+    except DatabaseBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+async def _fill(settings, respondents: int, seed: int) -> None:
+    from web import chat, create_app
+
+    db = context.database()
+    questionnaires = context.questionnaires()
+    telegram = local_telegram()
+    app = create_app()
+    chat.init_app(app, telegram)
+    embedded = Embedded(settings, db, questionnaires, app, port=0, telegram=telegram,
+                        clock=False).start()  # fmt: skip
+    stop = asyncio.Event()
+    bot = asyncio.create_task(embedded.run_bot(stop))
+    while None not in telegram.commands:  # the bot sets its menu last before polling
+        if bot.done():
+            return await bot
+        await asyncio.sleep(0.05)
+    year = dt.datetime.now(dt.UTC).year
+    try:
+        for number, (wave, current) in enumerate([(str(year - 1), False), (str(year), True)]):
+            await asyncio.to_thread(_fill_wave, telegram, db, questionnaires, wave, current,
+                                    respondents, seed + number)  # fmt: skip
+    finally:
+        stop.set()
+        await bot
+
+
+def _fill_wave(telegram, db, questionnaires, wave: str, current: bool, respondents: int,
+               seed: int) -> None:  # fmt: skip
+    now = dt.datetime.now(dt.UTC)
+    with db.transaction() as session:
+        campaigns = demo_campaigns(session, questionnaires, wave, current=current)
+        plan = [(c.code, questionnaires[c.questionnaire_id]) for c in campaigns
+                if c.status(now) == "open"]  # fmt: skip
+    if not plan:
+        click.echo(f"wave {wave}: its campaigns are closed, left as they are")
+        return
+    people = []
+    for index, (code, questionnaire) in enumerate(plan):
+        count = respondents // len(plan) + (index < respondents % len(plan))
+        sheets = generate_wave(questionnaire, count, wave=wave, seed=seed * 10 + index,
+                               shift=WAVE_SHIFT[current], languages=tuple(available_languages()),
+                               include_text=True)  # fmt: skip
+        for row in sheets.to_dict("records"):
+            people.append((SimulatedRespondent(telegram, questionnaire, row, row["language"]),
+                           code))  # fmt: skip
+    click.echo(f"wave {wave}: {len(people)} simulated respondents answering "
+               f"({', '.join(code for code, _ in plan)})...")  # fmt: skip
+    started = time.perf_counter()
+    outcomes = run_all(people)
+    elapsed = time.perf_counter() - started
+    answers = sum(o.answers for o in outcomes)
+    completed = sum(o.completed for o in outcomes)
+    stalled = sum(o.stalled for o in outcomes)
+    click.echo(f"wave {wave}: {completed} completed, {len(outcomes) - completed} stopped part-way;"
+               f" {answers} answers in {elapsed:.0f} s ({answers / elapsed:.0f} answers/s)")  # fmt: skip
+    if stalled:
+        click.echo(
+            f"wave {wave}: {stalled} respondents got no answer from the bot in time", err=True
+        )
+    if not current:
+        with db.transaction() as session:
+            for campaign in demo_campaigns(session, questionnaires, wave, current=False):
+                close_now(session, campaign, dt.datetime.now(dt.UTC))
+        click.echo(f"wave {wave}: campaigns closed")

@@ -1,0 +1,81 @@
+"""`cips demo`: simulated respondents fill two waves through the real bot (the local chat
+stand-in for Telegram), so that the dashboard, the scores and the trend have something to show."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from analysis.database import load_database
+from analysis.results import analyze
+from survey.storage import Database
+from survey.storage.models import Answer, Campaign, Contact, Respondent, RespondentStatus
+from tests.bot_harness import assert_no_identifiers
+from web.chat.respondents import FIRST_USER_ID
+
+RESPONDENTS = 6  # per wave: 3 officials and 3 traders
+
+
+def _demo(folder, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN")}
+    return subprocess.run([sys.executable, "-m", "cips", "demo", *args], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+def test_two_waves_of_simulated_respondents_answer_through_the_bot(tmp_path):
+    done = _demo(tmp_path, "--respondents", str(RESPONDENTS))
+    assert done.returncode == 0, done.stdout + done.stderr
+    db = Database(f"sqlite:///{tmp_path / 'cips.db'}")
+    with db.sessions() as session:
+        campaigns = {c.code: c for c in session.scalars(select(Campaign))}
+        previous, current = sorted({c.wave for c in campaigns.values()})
+        assert int(current) == int(previous) + 1
+        by_wave = {
+            wave: session.execute(
+                select(Respondent.status, func.count())
+                .join(Campaign)
+                .where(Campaign.wave == wave)
+                .group_by(Respondent.status)
+            ).all()
+            for wave in (previous, current)
+        }
+        for wave, counts in by_wave.items():
+            counts = dict(counts)
+            assert sum(counts.values()) == RESPONDENTS, (wave, counts)
+            assert counts.get(RespondentStatus.COMPLETED, 0) >= 2, (wave, counts)
+        # Officials and private sector in both waves; last year's wave closed, its contacts gone.
+        now_open = {c.code for c in campaigns.values() if c.closed_at is None}
+        assert now_open == {"demo", "demo-traders"}
+        assert {c.questionnaire_id for c in campaigns.values()} == {
+            "cips-officials", "cips-private-sector"}  # fmt: skip
+        closed_ids = [c.id for c in campaigns.values() if c.closed_at is not None]
+        assert not session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.campaign_id.in_(closed_ids))
+        )
+        answers = session.scalars(select(Answer.value)).all()
+        assert {"DK"} <= set(answers), "some answer Don't know"
+        assert len({a for a in answers if a in "12345"}) == 5, "the whole scale is used"
+        # The analysis sees both waves of both surveys, so the trend can be computed.
+        results = analyze(load_database(session), min_cell=5)
+    assert set(results.trends["survey"]) == {"officials", "private_sector"}
+    db.dispose()
+    assert "completed" in done.stdout
+    simulated = [FIRST_USER_ID + n for n in range(2 * RESPONDENTS)]
+    assert_no_identifiers(f"sqlite:///{tmp_path / 'cips.db'}", done.stdout + done.stderr, simulated)
+
+    # Run again: last year's wave is closed and stays as it is; this year's gets more people.
+    again = _demo(tmp_path, "--respondents", "2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"wave {previous}: its campaigns are closed" in again.stdout
+
+
+def test_demo_refuses_while_cips_run_holds_the_database(tmp_path):
+    from cips.embedded import sole_bot
+
+    with sole_bot(f"sqlite:///{tmp_path / 'cips.db'}"):
+        refused = _demo(tmp_path, "--respondents", "2")
+    assert refused.returncode != 0
+    assert "another cips run or cips demo is using" in refused.stderr
