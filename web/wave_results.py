@@ -75,7 +75,7 @@ class WaveResults:
     version: str
     results: Results
     questionnaires: dict[str, Questionnaire]  # survey -> the wave's questionnaire
-    respondents: dict[str, int]  # survey -> respondents of the wave (anyone who started)
+    respondents: dict[str, int]  # survey -> respondents of the wave (everyone who started)
     completed: dict[str, int]
     charts: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _rows: dict = field(default_factory=dict, repr=False)
