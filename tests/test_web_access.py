@@ -24,6 +24,13 @@ CAMPAIGN_WRITES = [
     ("POST", "/campaigns/{c}/sources/port/remove"),
 ]
 API_CAMPAIGN = ["/api/v1/campaigns/{c}", "/api/v1/campaigns/{c}/dashboard"]
+# The results of an administration's wave ({a}); the respondent-level file, which has role and
+# closing rules of its own, is tested in test_web_results.py.
+RESULT_READS = ["/results/{a}/2026", "/results/{a}/2026/results.xlsx"]
+RESULT_ROUTES = {"/results", "/results/<administration>/<wave>",
+                 "/results/<administration>/<wave>/results.xlsx",
+                 "/results/<administration>/<wave>/charts/<name>.<any(png, svg):fmt>",
+                 "/results/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>"}  # fmt: skip
 EDIT_DATA = {"remind_after": "24h", "remind_every": "48h", "max_reminders": "3",
              "quiet_hours": "20-08", "last_call": "24h", "target_population": "300"}  # fmt: skip
 # /healthz is public on purpose (probes; it tells only "ok", "database" or "migrations"):
@@ -44,6 +51,7 @@ def test_every_route_is_in_this_file(world):
     covered = {p.replace("{c}", "<code>") for p in CAMPAIGN_READS + API_CAMPAIGN}
     covered |= {p.replace("{c}", "<code>").replace("/port/", "/<tag>/") for _, p in CAMPAIGN_WRITES}
     routes = {rule.rule for rule in world.app.url_map.iter_rules()}
+    covered |= RESULT_ROUTES
     assert routes - covered - OTHER_ROUTES == set(), "a new route needs its permission tests"
 
 
@@ -64,6 +72,8 @@ def test_nothing_of_another_administration_is_reachable(world, signed_in, userna
     before = _campaign_state(world, theirs)
     for path in CAMPAIGN_READS:
         assert client.get(_fill(path, theirs)).status_code == 404, path
+    for path in RESULT_READS:
+        assert client.get(path.replace("{a}", "BF")).status_code == 404, path
     for method, path in CAMPAIGN_WRITES:
         data = {"csrf_token": token, "label": "Port", "tag": "port2", **EDIT_DATA}
         response = client.open(_fill(path, theirs), method=method, data=data)
@@ -91,6 +101,9 @@ def test_admin_sees_every_administration(world, signed_in):
         for path in CAMPAIGN_READS:
             assert client.get(_fill(path, code)).status_code == 200, path
         assert client.get(_fill("/campaigns/{c}/edit", code)).status_code == 200
+    for administration in world.campaigns:
+        for path in RESULT_READS:
+            assert client.get(path.replace("{a}", administration)).status_code == 200, path
     headers = {"Authorization": f"Bearer {world.tokens['admin']}"}
     listed = client.get("/api/v1/campaigns", headers=headers).get_json()["campaigns"]
     assert sorted(c["code"] for c in listed) == sorted(world.campaigns.values())
@@ -104,6 +117,8 @@ def test_analysts_read_but_change_nothing(world, signed_in):
     token = csrf_token(client.get("/account/tokens").text)
     for path in CAMPAIGN_READS:
         assert client.get(_fill(path, ours)).status_code == 200, path
+    for path in RESULT_READS:
+        assert client.get(path.replace("{a}", "CI")).status_code == 200, path
     before = _campaign_state(world, ours)
     for method, path in CAMPAIGN_WRITES:
         data = {"csrf_token": token, "label": "Port", "tag": "port2", **EDIT_DATA}
@@ -150,8 +165,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(world):
     code = world.campaigns["CI"]
     paths = [_fill(p, code) for p in CAMPAIGN_READS] + [
         "/campaigns", "/campaigns/new", "/administrations", "/administrations/new",
-        "/account/tokens", _fill("/campaigns/{c}/edit", code),
-    ]  # fmt: skip
+        "/account/tokens", _fill("/campaigns/{c}/edit", code), "/results",
+    ] + [p.replace("{a}", "CI") for p in RESULT_READS]  # fmt: skip
     for path in paths:
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.location, path

@@ -1,14 +1,19 @@
 """A real headless Chromium against the app in a real server: sign in, create a campaign, watch
-its dashboard change as respondents answer through the engine, switch to Arabic, and look at it
-on a phone-sized screen. Screenshots are kept in `test-artifacts/`."""
+its dashboard change as respondents answer through the engine, switch to Arabic, look at it on a
+phone-sized screen, then at the results of an imported wave. Screenshots are kept in
+`test-artifacts/`."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from analysis.importing import import_file
+from analysis.interchange import write
+from analysis.synthetic import generate_wave
 from survey.campaigns import create_administration
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
@@ -95,3 +100,25 @@ def test_a_coordinator_runs_a_campaign_in_the_browser(server, browser, db):
     )
     assert overflow <= 0, "the dashboard fits a phone's width"
     shot(browser, "5-dashboard-phone")
+
+    # An earlier wave comes from tablets; this wave's scores stay hidden below k respondents.
+    frame = generate_wave(load_questionnaires()["cips-officials"], 30, administration="CI",
+                          wave="2025", seed=1)  # fmt: skip
+    write(frame, Path("officials-2025.csv"))
+    with db.transaction() as session:
+        import_file(session, Path("officials-2025.csv"), load_questionnaires()["cips-officials"])
+    browser.find_element(By.ID, "open-results").click()
+    assert browser.find_element(By.ID, "results-hidden").is_displayed()
+    Select(browser.find_element(By.ID, "wave")).select_by_value("2025")
+    browser.find_element(By.ID, "show-results").click()
+    assert browser.current_url.endswith("/results/CI/2025")
+    charts = browser.find_elements(By.CSS_SELECTOR, ".result-chart img")
+    assert charts and all(
+        browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", c)
+        for c in charts
+    ), "the charts load under the page's content security policy"
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, "the results fit a phone's width"
+    shot(browser, "6-results-arabic-phone")

@@ -4,6 +4,7 @@
 - `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard;
 - `administrations`: administrations (admins only);
 - `account`: the user's API tokens;
+- `results`: a wave's scored results, charts and downloads;
 - `api`: the JSON API (token authenticated);
 - `health`: `/healthz` for probes and load balancers.
 
@@ -33,7 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     errors.init_app(app)
 
-    from web import account, administrations, api, auth, campaigns, health
+    from web import account, administrations, api, auth, campaigns, health, results
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -41,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(administrations.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(results.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(health.bp)
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from survey.anonymity import keyed_hash
-from survey.storage.models import Campaign, Role, User
+from survey.storage.models import Administration, Campaign, Role, User
 from web.forms import LoginForm
 from web.i18n import safe_next
 from web.state import app_state, db_session
@@ -126,3 +126,19 @@ def campaign_or_404(code: str) -> Campaign:
     if campaign is None:
         abort(404)
     return campaign
+
+
+def scoped_administrations(user: User) -> Select:
+    """Administrations `user` may see: every one for an admin, else their own."""
+    statement = select(Administration).order_by(Administration.code)
+    if user.role == Role.ADMIN:
+        return statement
+    return statement.where(Administration.id == user.administration_id)
+
+
+def administration_or_404(code: str) -> Administration:
+    """The administration `code` if the current user may see it; 404 otherwise."""
+    found = db_session().scalar(scoped_administrations(g.user).where(Administration.code == code))
+    if found is None:
+        abort(404)
+    return found

@@ -1,0 +1,162 @@
+"""Response times of the results page, its charts and its workbook on a realistic wave.
+
+One administration with two waves of both questionnaires (officials and private sector), N
+made-up respondents each (`analysis.synthetic`: DK/PNA, dropouts, skip logic), imported as
+closed campaigns, so the second wave has scores, a perception gap and a trend. Requests go
+through the whole Flask app (routing, sign-in check, SQL, analysis, template or drawing) with
+its test client.
+
+- page, first view: nothing computed yet in the process (data version, loading both waves,
+  scoring, template);
+- page, new answer: someone answered in the wave since the last view (data version, loading
+  that wave again, scoring, template);
+- page, same data: a view while nothing changed (data version, template);
+- chart, first / again: a chart drawn for the first time at this version, then served again;
+- workbook: the result tables as XLSX.
+
+Run: `python -m bench.results_page [--respondents N] [--requests N]`; PostgreSQL is started from
+the machine's binaries as tests/postgres_server.py does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import tempfile
+import time
+from html import unescape
+from pathlib import Path
+
+from sqlalchemy import select
+
+from analysis.importing import import_file
+from analysis.interchange import write
+from analysis.synthetic import generate_wave
+from survey.campaigns import create_administration
+from survey.loader import load_questionnaires
+from survey.storage import Database
+from survey.storage.migrate import upgrade
+from survey.storage.models import Answer, Campaign, Respondent, Role, User
+from tests.postgres_server import PostgresServer, find_bindir
+
+PASSWORD = "bench password 123"
+WAVES = (("2024", 0.0), ("2026", 0.3))
+SURVEYS = (("cips-officials", 1), ("cips-private-sector", 2))
+
+
+def populate(db: Database, respondents: int, folder: Path) -> int:
+    """Two waves of both questionnaires, and an analyst; the number of answer rows."""
+    from web.users import hash_password
+
+    questionnaires = load_questionnaires()
+    with db.transaction() as session:
+        admin = create_administration(session, "BN", "Bench", "UTC", ["en", "fr", "ar"])
+        session.add(User(username="analyst", password_hash=hash_password(PASSWORD),
+                         role=Role.ANALYST, administration=admin))  # fmt: skip
+    for wave, shift in WAVES:
+        for questionnaire, seed in SURVEYS:
+            frame = generate_wave(questionnaires[questionnaire], respondents, administration="BN",
+                                  wave=wave, seed=seed + int(wave), shift=shift)  # fmt: skip
+            path = write(frame, folder / f"{questionnaire}-{wave}.csv")
+            with db.transaction() as session:
+                import_file(session, path, questionnaires[questionnaire])
+    with db.engine.connect() as connection:
+        count = connection.exec_driver_sql("SELECT COUNT(*) FROM answers").scalar_one()
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    return count
+
+
+def timed(call, requests: int, before=None) -> tuple[float, float]:
+    times = []
+    for _ in range(requests):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        response = call()
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(times) * 1000, max(times) * 1000
+
+
+def run(name: str, url: str, respondents: int, requests: int) -> None:
+    from web import create_app
+
+    upgrade(url)
+    db = Database(url)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        answer_rows = populate(db, respondents, Path(folder))
+        setup = time.perf_counter() - started
+    app = create_app({"DATABASE_URL": url, "SESSION_COOKIE_SECURE": False,
+                      "WTF_CSRF_ENABLED": False})  # fmt: skip
+    client = app.test_client()
+    signed = client.post("/login", data={"username": "analyst", "password": PASSWORD})
+    assert signed.status_code == 302, signed.status_code
+    page = "/results/BN/2026"
+    first = client.get(page)  # warm-up: imports pandas and matplotlib
+    charts = [unescape(src) for src in re.findall(r'<img src="([^"]+)"', first.text)]
+    assert len(charts) == 5, charts
+    client.get(charts[0])
+
+    def forget() -> None:
+        for name in ("cips-results", "cips-response-sets"):
+            app.extensions.pop(name, None)
+
+    def someone_answers() -> None:
+        with db.transaction() as session:
+            campaign = session.scalar(select(Campaign).where(Campaign.wave == "2026"))
+            person = Respondent(campaign_id=campaign.id, language="en")
+            session.add(person)
+            session.flush()
+            session.add(Answer(respondent_id=person.id, question_id="lc1", value="4"))
+
+    figures = {
+        "page, first view": timed(lambda: client.get(page), requests, before=forget),
+        "page, new answer": timed(lambda: client.get(page), requests, before=someone_answers),
+        "page, same data": timed(lambda: client.get(page), requests),
+    }
+    charts = [unescape(src) for src in re.findall(r'<img src="([^"]+)"', client.get(page).text)]
+    drawn = []
+    for source in charts:  # each drawn once at this version
+        started = time.perf_counter()
+        assert client.get(source).status_code == 200
+        drawn.append(time.perf_counter() - started)
+    figures["chart, first"] = (statistics.median(drawn) * 1000, max(drawn) * 1000)
+    figures["chart, again"] = timed(lambda: client.get(charts[2]), requests)
+    figures["workbook (XLSX)"] = timed(lambda: client.get(f"{page}/results.xlsx"), 3)
+    app.extensions["cips"].db.dispose()
+    db.dispose()
+    print(f"{name}: 2 waves x 2 questionnaires x {respondents:,} respondents, {answer_rows:,} "
+          f"answer rows (set up in {setup:.0f} s)")  # fmt: skip
+    for label, (median, worst) in figures.items():
+        print(f"  {label:<16} median {median:7.1f} ms   max {worst:7.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--respondents", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=10)
+    args = parser.parse_args()
+    os.environ.setdefault("CIPS_SECRET_KEY", "bench-secret")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; {args.requests} requests each")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.respondents, args.requests)
+    bindir = find_bindir()
+    if bindir is None:
+        print("PostgreSQL skipped: no PostgreSQL binaries found")
+        return
+    server = PostgresServer(bindir)
+    server.start()
+    try:
+        run("PostgreSQL", server.url, args.respondents, args.requests)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""Results: a wave's scores per key factor, the perception gap, the trend since the wave before,
+where the problems are, the charts and the downloads, computed live from the stored responses.
+
+Everyone signed in reads the results of their administration (admins: of every one); anything of
+another administration answers 404. The respondent-level file (the interchange format) is for
+analysts and admins, and only once every campaign of that wave and questionnaire is closed: two
+downloads of a wave still under way, compared, would show the answers of whoever answered in
+between.
+
+Chart URLs carry the data version and the language (`?v=...&lang=...`), so a browser may keep
+them while the data stays the same, and the page's images come from the results already
+computed for the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from babel.numbers import format_decimal, format_percent
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from analysis import labels
+from analysis.labels import label
+from survey.i18n import available_languages
+from survey.storage.models import Administration, Campaign, CampaignStatus, Role
+from web import wave_results
+from web.auth import administration_or_404, login_required, scoped_administrations
+from web.i18n import current_language
+from web.state import app_state, db_session
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv; charset=utf-8",
+             "xlsx": XLSX}  # fmt: skip
+DATA_ROLES = (Role.ADMIN, Role.ANALYST)
+
+
+def _formatter(pattern: str, percent: bool = False):
+    def format_value(value: float | None) -> str:
+        if value is None:
+            return "—"
+        if percent:
+            return format_percent(value / 100, format=pattern, locale=current_language())
+        return format_decimal(value, format=pattern, locale=current_language())
+
+    return format_value
+
+
+# Results with one decimal throughout (so that columns line up), the user's language's way.
+bp.add_app_template_filter(_formatter("#,##0.0"), "decimal1")
+bp.add_app_template_filter(_formatter("#,##0.0%", percent=True), "percent1")
+bp.add_app_template_filter(_formatter("+#,##0.0;-#,##0.0"), "points")
+
+
+def _texts(language: str, k: int) -> dict[str, str]:
+    """Texts with '%' or '<' in them (Jinja's gettext would take the one for a placeholder and
+    pass the other unescaped); the result tables' own headings come from `analysis.labels`."""
+    column = {name: label(labels.COLUMNS[name], language) for name in
+              ("factor", "pct_favourable", "score", "difference", "significant", "group_value",
+               "below_overall")}  # fmt: skip
+    return {
+        **column,
+        "interval": _("95% interval"),
+        "suppressed": label(labels.CHART_SUPPRESSED, language, k=k),
+        "side": _("{name}: favourable (%)"),
+        "method": _("Favourable: agree or strongly agree, among those who answered on the scale "
+                    "(Don't know and Prefer not to answer left out), with its 95% interval. "
+                    "Differences are in percentage points, with their 95% interval; significant "
+                    "when the interval excludes 0. A figure based on fewer than {k} respondents "
+                    "is never shown.").format(k=k),
+    }  # fmt: skip
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _default_administration(administrations: list[Administration]) -> Administration | None:
+    """The user's own; for an admin, the one whose campaign was created last."""
+    if g.user.role != Role.ADMIN or not administrations:
+        return administrations[0] if administrations else None
+    latest = db_session().scalar(
+        select(Campaign.administration_id).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
+    return next((a for a in administrations if a.id == latest), administrations[0])
+
+
+@bp.get("")
+@login_required
+def index():
+    session = db_session()
+    administrations = list(session.scalars(scoped_administrations(g.user)))
+    chosen = request.args.get("administration")
+    if chosen:
+        administration = next((a for a in administrations if a.code == chosen), None)
+        if administration is None:
+            abort(404)
+    else:
+        administration = _default_administration(administrations)
+    if administration is not None:
+        waves = wave_results.waves_of(session, administration)
+        wave = request.args.get("wave")
+        if wave not in waves:
+            wave = wave_results.latest_wave(session, administration)
+        if wave is not None:
+            return redirect(url_for(".wave", administration=administration.code, wave=wave))
+    return render_template("results/none.html", administration=administration)
+
+
+def _wave_or_404(administration: Administration, wave: str) -> list[str]:
+    waves = wave_results.waves_of(db_session(), administration)
+    if wave not in waves:
+        abort(404)
+    return waves
+
+
+def _campaigns(administration: Administration, wave: str) -> list[Campaign]:
+    statement = select(Campaign).where(
+        Campaign.administration_id == administration.id, Campaign.wave == wave
+    )
+    return list(db_session().scalars(statement.order_by(Campaign.code)))
+
+
+def _compute(administration: Administration, wave: str, language: str):
+    from analysis.frames import AnalysisError
+
+    state = app_state()
+    try:
+        return wave_results.compute(current_app, db_session(), administration, wave, language,
+                                    state.settings.min_cell, state.questionnaires)  # fmt: skip
+    except AnalysisError as exc:  # e.g. two questionnaires of one survey in the same wave
+        message = _("The responses of this wave cannot be scored together: {reason}").format(
+            reason=str(exc)
+        )
+        abort(Response(render_template("error.html", code=409, message=message), 409))
+
+
+@bp.get("/<administration>/<wave>")
+@login_required
+def wave(administration: str, wave: str):
+    found = administration_or_404(administration)
+    waves = _wave_or_404(found, wave)
+    language = current_language()
+    results = _compute(found, wave, language)
+    campaigns = _campaigns(found, wave)
+    now = _now()
+    exports = {}
+    for survey, questionnaire in results.questionnaires.items():
+        own = [c for c in campaigns if c.questionnaire_id == questionnaire.id]
+        exports[survey] = {
+            "questionnaire": questionnaire.id,
+            "closed": all(c.status(now) == CampaignStatus.CLOSED for c in own),
+        }
+    return render_template(
+        "results/wave.html",
+        administration=found,
+        administrations=list(db_session().scalars(scoped_administrations(g.user))),
+        wave=wave,
+        waves=waves,
+        wr=results,
+        campaigns=[(c, c.status(now)) for c in campaigns],
+        **wave_results.page_rows(results),
+        exports=exports,
+        may_download_data=g.user.role in DATA_ROLES,
+        text=_texts(language, results.min_cell),
+    )
+
+
+def _download(body: bytes, fmt: str, filename: str, attachment: bool) -> Response:
+    response = Response(body, mimetype=MIMETYPES[fmt])
+    if attachment:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/<administration>/<wave>/charts/<name>.<any(png, svg):fmt>")
+@login_required
+def chart(administration: str, wave: str, name: str, fmt: str):
+    found = administration_or_404(administration)
+    language = request.args.get("lang")
+    if language not in available_languages():
+        language = current_language()
+    k = app_state().settings.min_cell
+    version = request.args.get("v", "")
+    results = wave_results.cached(current_app, found.code, wave, language, k, version)
+    if results is None:
+        _wave_or_404(found, wave)
+        results = _compute(found, wave, language)
+    if name not in wave_results.available_charts(results):
+        abort(404)
+    body = wave_results.chart(results, name, fmt)
+    response = _download(body, fmt, f"{name}_{found.code}_{wave}_{language}.{fmt}",
+                         bool(request.args.get("download")))  # fmt: skip
+    # The same URL always means the same picture while its version is the current one.
+    fresh = version == results.version
+    response.headers["Cache-Control"] = "private, max-age=86400" if fresh else "no-cache"
+    return response
+
+
+@bp.get("/<administration>/<wave>/results.xlsx")
+@login_required
+def workbook(administration: str, wave: str):
+    from analysis.output import write_workbook
+
+    found = administration_or_404(administration)
+    _wave_or_404(found, wave)
+    language = current_language()
+    results = _compute(found, wave, language)
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_workbook(results.results, Path(folder) / "results.xlsx")
+        body = path.read_bytes()
+    return _download(body, "xlsx", f"cips-results_{found.code}_{wave}_{language}.xlsx", True)
+
+
+@bp.get("/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>")
+@login_required
+def responses(administration: str, wave: str, questionnaire: str, fmt: str):
+    """The wave's respondents to one questionnaire in the interchange format (random ids only,
+    no free text), with codes or, with `?labels=LANG`, answer labels in that language."""
+    from analysis.database import campaign_frame, with_labels
+    from analysis.interchange import write
+
+    found = administration_or_404(administration)
+    _wave_or_404(found, wave)
+    campaigns = [c for c in _campaigns(found, wave) if c.questionnaire_id == questionnaire]
+    loaded = app_state().questionnaires.get(questionnaire)
+    if not campaigns or loaded is None:
+        abort(404)
+    if g.user.role not in DATA_ROLES:
+        abort(403)
+    now = _now()
+    if any(c.status(now) != CampaignStatus.CLOSED for c in campaigns):
+        flash(_("Respondent-level data can be downloaded once every campaign of the wave is "
+                "closed: two downloads taken while people are answering could be compared to "
+                "single out someone's answers."), "error")  # fmt: skip
+        return redirect(url_for(".wave", administration=found.code, wave=wave))
+    frame = campaign_frame(db_session(), campaigns, loaded)
+    labels = request.args.get("labels")
+    if labels in available_languages():
+        frame = with_labels(frame, loaded, labels)
+    suffix = f"_{labels}" if labels in available_languages() else ""
+    filename = f"cips-responses_{found.code}_{wave}_{questionnaire}{suffix}.{fmt}"
+    with tempfile.TemporaryDirectory() as folder:
+        body = write(frame, Path(folder) / f"responses.{fmt}").read_bytes()
+    return _download(body, fmt, filename, True)
