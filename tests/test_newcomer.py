@@ -43,13 +43,21 @@ def cips_run(tmp_path: Path):
 
 def _click(browser, button) -> None:
     """Press a button of the chat page and wait for the page the server answers with."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(page))
+
+    def replaced(_) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale, or "node does not belong to the document"
+            return True
+        return False
+
+    WebDriverWait(browser, 20).until(replaced)
 
 
 def _answer_until_the_end(browser) -> int:
@@ -119,6 +127,9 @@ def test_a_newcomer_answers_in_the_chat_page_and_sees_the_dashboard(cips_run, br
     assert browser.current_url.endswith("/campaigns/demo/dashboard")
     assert browser.find_element(By.ID, "kpi-completed").text == "1"
     shot(browser, "newcomer-4-dashboard")
+    # The scores of the wave: one response is fewer than k, so they are hidden, and say why.
+    _click(browser, browser.find_element(By.LINK_TEXT, "Scores of this wave"))
+    assert "scores are hidden to protect anonymity" in browser.find_element(By.ID, "summary").text
     # The campaign's page offers its link in the chat page, opened as the deep link would be.
     browser.get(f"{url}/campaigns/demo-traders")
     browser.find_element(By.ID, "local-chat-demo-traders").click()
