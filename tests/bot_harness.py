@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -216,8 +217,11 @@ def _is_consent(message: ChatMessage) -> bool:
     return any(b["callback_data"] == "c||yes" for b in message.buttons)
 
 
-def assert_no_identifiers(url: str, log: str, user_ids: list[int]) -> None:
-    """Anonymity: no Telegram id anywhere in the database or the log after a run."""
+def assert_no_identifiers(
+    url: str, log: str, user_ids: list[int] = (), pattern: str | None = None
+) -> None:
+    """Anonymity: no Telegram id (of `user_ids`, or matching `pattern`) anywhere in the
+    database or the log after a run."""
     db = Database(url)
     with db.sessions() as session:
         tables = [
@@ -235,3 +239,6 @@ def assert_no_identifiers(url: str, log: str, user_ids: list[int]) -> None:
     for user_id in user_ids:
         assert str(user_id) not in dump
         assert str(user_id) not in log
+    if pattern is not None:
+        assert not re.search(pattern, dump), re.search(pattern, dump)
+        assert not re.search(pattern, log), re.search(pattern, log)

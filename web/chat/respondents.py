@@ -12,6 +12,7 @@ anyone else. `cips demo` drives them.
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
 from dataclasses import dataclass
 
@@ -22,8 +23,10 @@ from web.chat.telegram import ChatMessage, LocalTelegram
 
 WAIT_S = 120.0  # for the bot's next message before giving up on a respondent
 _query_ids = itertools.count(1)
-FIRST_USER_ID = 7 * 10**11  # simulated Telegram user ids count up from here
-_user_ids = itertools.count(FIRST_USER_ID)
+# Simulated Telegram user ids: 12 digits from 7 (real ones are shorter), new ones in every run, so
+# that a second run's people are not taken for the first run's.
+SIMULATED_IDS = range(7 * 10**11, 8 * 10**11)
+_user_ids = itertools.count(SIMULATED_IDS.start + secrets.randbelow(10**11 - 10**7))
 
 
 @dataclass
@@ -83,13 +86,12 @@ class SimulatedRespondent:
     def run(self, campaign_code: str) -> Outcome:
         seen = len(self._bot_messages())
         self.telegram.send_text(self.user, f"/start {campaign_code}")
-        consent = self._wait(lambda messages: next(
-            (m for m in messages[seen:] if any(b["callback_data"] == "c||yes" for b in m.buttons)),
-            None))  # fmt: skip
-        if consent is None:
+        reply = self._wait(lambda messages: messages[seen] if len(messages) > seen else None)
+        consent = reply and any(b["callback_data"] == "c||yes" for b in reply.buttons)
+        if not consent:  # e.g. this person already answered this campaign
             return self.outcome
         seen = len(self._bot_messages())
-        self._press(consent, "c||yes")
+        self._press(reply, "c||yes")
         while (current := self._next_question(seen)) not in (None, "end"):
             message, question_id = current
             answer = self.sheet.get(question_id, "")

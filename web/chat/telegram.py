@@ -69,7 +69,9 @@ class LocalTelegram:
         self.bot_user = bot_user or BOT_USER
         self.lock = threading.Condition()
         self.updates: list[dict] = []  # not yet confirmed, in update_id order
-        self.update_ids = itertools.count(1)
+        # Update ids only grow, across restarts too, as Telegram's do: the bot takes an id it has
+        # already handled for a redelivery and ignores it.
+        self.update_ids = itertools.count(time.time_ns() // 1_000)
         self.message_ids = itertools.count(1)
         self.chats: dict[int, list[ChatMessage]] = {}
         self.commands: dict[str | None, list[dict]] = {}
