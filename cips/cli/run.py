@@ -58,7 +58,7 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
                              telegram=telegram).start()  # fmt: skip
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    _welcome(embedded, first)
+    _welcome(embedded, first, demo_respondents)
     if demo_respondents:
         # A daemon thread: Ctrl-C stops cips run at once, even half-way through the demo.
         threading.Thread(target=fill_demo, daemon=True, name="cips-demo",
@@ -66,7 +66,7 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
     asyncio.run(embedded.run_bot())
 
 
-def _welcome(embedded: Embedded, first) -> None:
+def _welcome(embedded: Embedded, first, demo_respondents: int) -> None:
     url = embedded.url
     click.echo()
     click.secho(f"cips is running: {url}/", bold=True)
@@ -83,6 +83,10 @@ def _welcome(embedded: Embedded, first) -> None:
         click.echo("   set the token of a bot made with @BotFather to reach real phones)")
     else:
         click.echo("  The Telegram bot is connected: open your bot's link in Telegram.")
-    click.echo("  Simulated respondents fill the dashboards with `cips run --demo 40`")
-    click.echo("  (or `cips demo` while cips run is stopped). Ctrl-C to stop.")
+    if demo_respondents:
+        click.echo(f"  {demo_respondents} simulated respondents per wave are answering now: watch")
+        click.echo("  the dashboards and the results fill. Ctrl-C to stop.")
+    else:
+        click.echo("  Simulated respondents fill the dashboards with `cips run --demo 40`")
+        click.echo("  (or `cips demo` while cips run is stopped). Ctrl-C to stop.")
     click.echo()
