@@ -16,22 +16,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bench import backends, machine
 from survey.campaign_editing import add_source
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
 from survey.storage import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Answer, Campaign, Respondent, Role, User, random_id
-from tests.postgres_server import PostgresServer, find_bindir
 
 LANGUAGES = ["en", "fr", "es", "ar", "pt"]
 SOURCES = [None, "port", "brokers", "airport", "online"]
@@ -151,22 +148,10 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("CIPS_SECRET_KEY", "bench-secret")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; {args.requests} requests each; positions of "
-          f"withdrawn respondents {'kept' if args.keep_positions else 'cleared'}")  # fmt: skip
-    with tempfile.TemporaryDirectory() as folder:
-        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.respondents, args.requests,
-            args.keep_positions)  # fmt: skip
-    bindir = find_bindir()
-    if bindir is None:
-        print("PostgreSQL  skipped: no PostgreSQL binaries found")
-        return
-    server = PostgresServer(bindir)
-    server.start()
-    try:
-        run("PostgreSQL", server.url, args.respondents, args.requests, args.keep_positions)
-    finally:
-        server.stop()
+    print(f"{machine()}; {args.requests} requests each; positions of withdrawn respondents "
+          f"{'kept' if args.keep_positions else 'cleared'}")  # fmt: skip
+    for name, url in backends():
+        run(name, url, args.respondents, args.requests, args.keep_positions)
 
 
 if __name__ == "__main__":

@@ -8,22 +8,18 @@ the machine's binaries, with fsync on, as tests/postgres_server.py does).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
+from bench import backends, machine
 from survey.campaigns import create_administration, create_campaign
 from survey.engine import ConversationEngine, ReplyKind, Sender
 from survey.engine.inputs import event_for_button, event_for_command
 from survey.loader import load_questionnaires
 from survey.storage import Database
 from survey.storage.migrate import upgrade
-from tests.postgres_server import PostgresServer, find_bindir
 
 SECRET = "bench-secret"
 
@@ -86,20 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--answers", type=int, default=3000)
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; {args.answers} answers per backend")  # fmt: skip
-    with tempfile.TemporaryDirectory() as folder:
-        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.answers)
-    bindir = find_bindir()
-    if bindir is None:
-        print("PostgreSQL    skipped: no PostgreSQL binaries found")
-        return
-    server = PostgresServer(bindir, durable=True)
-    server.start()
-    try:
-        run("PostgreSQL", server.url, args.answers)
-    finally:
-        server.stop()
+    print(f"{machine()}; {args.answers} answers per backend")
+    for name, url in backends(durable=True):
+        run(name, url, args.answers)
 
 
 if __name__ == "__main__":

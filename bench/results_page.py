@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import statistics
 import tempfile
@@ -35,12 +34,12 @@ from sqlalchemy import select
 from analysis.importing import import_file
 from analysis.interchange import write
 from analysis.synthetic import generate_wave
+from bench import backends, machine
 from survey.campaigns import create_administration
 from survey.loader import load_questionnaires
 from survey.storage import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Answer, Campaign, Respondent, Role, User
-from tests.postgres_server import PostgresServer, find_bindir
 
 PASSWORD = "bench password 123"
 WAVES = (("2024", 0.0), ("2026", 0.3))
@@ -142,20 +141,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10)
     args = parser.parse_args()
     os.environ.setdefault("CIPS_SECRET_KEY", "bench-secret")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; {args.requests} requests each")  # fmt: skip
-    with tempfile.TemporaryDirectory() as folder:
-        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.respondents, args.requests)
-    bindir = find_bindir()
-    if bindir is None:
-        print("PostgreSQL skipped: no PostgreSQL binaries found")
-        return
-    server = PostgresServer(bindir)
-    server.start()
-    try:
-        run("PostgreSQL", server.url, args.respondents, args.requests)
-    finally:
-        server.stop()
+    print(f"{machine()}; {args.requests} requests each")
+    for name, url in backends():
+        run(name, url, args.respondents, args.requests)
 
 
 if __name__ == "__main__":

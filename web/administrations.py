@@ -10,7 +10,7 @@ from sqlalchemy import select
 from survey.campaigns import CampaignError, create_administration
 from survey.i18n import available_languages, language_name
 from survey.storage.models import Administration, Role
-from web.auth import login_required, roles_required
+from web.auth import login_required, roles_required, scoped_administrations
 from web.forms import AdministrationForm
 from web.state import db_session
 
@@ -24,12 +24,8 @@ def _language_choices() -> list[tuple[str, str]]:
 @bp.get("")
 @login_required
 def index():
-    statement = select(Administration).order_by(Administration.code)
-    if g.user.role != Role.ADMIN:
-        statement = statement.where(Administration.id == g.user.administration_id)
-    return render_template(
-        "administrations/list.html", administrations=db_session().scalars(statement).all()
-    )
+    administrations = db_session().scalars(scoped_administrations(g.user)).all()
+    return render_template("administrations/list.html", administrations=administrations)
 
 
 @bp.route("/new", methods=["GET", "POST"])

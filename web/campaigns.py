@@ -30,7 +30,14 @@ from survey.campaigns import (
 from survey.dashboard import campaign_dashboard
 from survey.i18n import Text, is_right_to_left, render
 from survey.storage.models import Administration, Campaign, Role
-from web.auth import campaign_or_404, login_required, may_manage, roles_required, scoped
+from web.auth import (
+    campaign_or_404,
+    login_required,
+    may_manage,
+    roles_required,
+    scoped,
+    scoped_administrations,
+)
 from web.charts import daily_chart
 from web.forms import CampaignForm, CampaignSettingsForm, ConfirmForm, SourceForm
 from web.i18n import current_language
@@ -81,10 +88,7 @@ def _fill_settings(form: CampaignSettingsForm, campaign: Campaign) -> None:
 
 
 def _administrations() -> list[Administration]:
-    statement = select(Administration).order_by(Administration.code)
-    if g.user.role != Role.ADMIN:
-        statement = statement.where(Administration.id == g.user.administration_id)
-    return list(db_session().scalars(statement))
+    return list(db_session().scalars(scoped_administrations(g.user)))
 
 
 @bp.get("")
