@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import fcntl
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from survey.demo import demo_campaigns
 from survey.questionnaire import Questionnaire
 from survey.storage import Database
 from survey.storage.models import Campaign, Role, User
+from web import chat, create_app
 from web.chat.telegram import LocalTelegram
 from web.clock import Clock, start_background
 from web.users import create_user
@@ -67,7 +69,6 @@ class Embedded:
         settings: Settings,
         db: Database,
         questionnaires: dict[str, Questionnaire],
-        app: Flask,
         *,
         host: str = "127.0.0.1",
         port: int = 5000,
@@ -82,7 +83,7 @@ class Embedded:
         self.db = db
         self.questionnaires = questionnaires
         self.telegram = telegram
-        self.server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self.server: BaseWSGIServer = make_server(host, port, web_app(telegram), threaded=True)
         self.scheduler = (
             start_background(Clock(db, questionnaires), CLOCK_EVERY_S) if clock else None
         )
@@ -123,6 +124,16 @@ class Embedded:
             self.scheduler.shutdown(wait=True)
         self.server.shutdown()
         self.server.server_close()
+
+
+def web_app(telegram: LocalTelegram | None) -> Flask:
+    """The web back end of one process on a laptop, with the chat page if `telegram` is local."""
+    # Plain HTTP on a laptop: cookies cannot be `Secure` there.
+    os.environ.setdefault("CIPS_WEB_INSECURE_COOKIES", "1")
+    app = create_app()
+    if telegram is not None:
+        chat.init_app(app, telegram)
+    return app
 
 
 def local_telegram() -> LocalTelegram:

@@ -3,7 +3,6 @@ stand-in for Telegram), so that the dashboard, the scores and the trend have som
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,14 +14,14 @@ from analysis.results import analyze
 from survey.storage import Database
 from survey.storage.models import Answer, Campaign, Contact, Respondent, RespondentStatus
 from tests.bot_harness import assert_no_identifiers
+from tests.cli_support import CipsProcess, newcomer_env
 
 RESPONDENTS = 6  # per wave: 3 officials and 3 traders
 SIMULATED_ID = r"(?<!\d)7\d{11}(?!\d)"  # web.chat.respondents.SIMULATED_IDS
 
 
 def _demo(folder, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN")}
-    return subprocess.run([sys.executable, "-m", "cips", "demo", *args], cwd=folder, env=env,
+    return subprocess.run([sys.executable, "-m", "cips", "demo", *args], cwd=folder, env=newcomer_env(),
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
@@ -87,28 +86,16 @@ def test_demo_refuses_while_cips_run_holds_the_database(tmp_path):
 
 def test_cips_run_fills_the_demo_while_it_serves(tmp_path):
     """`cips run --demo N`: the simulated respondents use the running bot; the dashboards fill."""
-    import re
-    import signal
-    import time
     import urllib.request
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN")}
-    log = tmp_path / "run.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "cips", "run", "--port", "0", "--demo",
-                                    "2"], cwd=tmp_path, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)  # fmt: skip
+    cips = CipsProcess(tmp_path, "run", "--port", "0", "--demo", "2")
     try:
-        deadline = time.monotonic() + 240
-        while len(re.findall(r"wave \d+: \d+ completed", log.read_text())) < 2:
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        url = re.search(r"cips is running: (http://\S+)/", log.read_text()).group(1)
+        cips.wait_for(r"wave \d+: \d+ completed", count=2, timeout=240)
+        url = cips.wait_for(r"cips is running: (http://\S+)/").group(1)
         with urllib.request.urlopen(f"{url}/healthz") as health:
             assert health.status == 200
     finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(30) == 0, log.read_text()
+        cips.interrupt()
     db = Database(f"sqlite:///{tmp_path / 'cips.db'}")
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Respondent)) == 4

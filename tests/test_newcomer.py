@@ -5,40 +5,25 @@ response. Screenshots are kept in `test-artifacts/`."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.browser_support import shot
+from tests.cli_support import CipsProcess, newcomer_env
 
-WELCOME = re.compile(r"cips is running: (http://\S+)/\n.*?with the password (\S+)", re.S)
+WELCOME = re.compile(r"cips is running: (http://\S+)/\n.*?with the password (\S+)")
 
 
 @pytest.fixture
 def cips_run(tmp_path: Path):
     """`cips run --port 0` in an empty folder, with none of cips's variables set."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CIPS_", "TELEGRAM_", "DATABASE_URL"))}  # fmt: skip
-    log = tmp_path / "run.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "cips", "run", "--port", "0"], env=env,
-                                   cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not (found := WELCOME.search(log.read_text())) or "polling" not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"cips run did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    yield found.group(1), found.group(2), log
-    process.send_signal(signal.SIGINT)  # Ctrl-C
-    assert process.wait(30) == 0, log.read_text()
-    assert "Traceback" not in log.read_text()
+    cips = CipsProcess(tmp_path, "run", "--port", "0")
+    found = cips.wait_for(WELCOME.pattern + r".*polling")
+    yield found.group(1), found.group(2), cips.log
+    cips.interrupt()
 
 
 def _click(browser, button) -> None:
@@ -146,16 +131,12 @@ def test_with_a_token_cips_run_connects_the_real_bot_instead(tmp_path):
     from tests.fake_telegram import TOKEN, FakeTelegram
 
     fake = FakeTelegram().start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIPS_", "DATABASE_URL"))}
-    env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": fake.url}
-    log = tmp_path / "run.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "cips", "run", "--port", "0"], env=env,
-                                   cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    cips = CipsProcess(tmp_path, "run", "--port", "0",
+                       env=newcomer_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.url))  # fmt: skip
     try:
         fake.wait_until(lambda: None in fake.commands, timeout=60)
-        url = re.search(r"cips is running: (http://\S+)/", log.read_text()).group(1)
-        assert "The Telegram bot is connected" in log.read_text()
+        url = cips.wait_for(r"cips is running: (http://\S+)/").group(1)
+        assert "The Telegram bot is connected" in cips.output()
         user = fake.user(424242, "fr")
         user.send("/start demo")
         user.wait_for(lambda messages: any("Acceptez-vous" in m.text for m in messages))
@@ -163,7 +144,6 @@ def test_with_a_token_cips_run_connects_the_real_bot_instead(tmp_path):
             urllib.request.urlopen(f"{url}/chat")
         assert missing.value.code == 404
     finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(30) == 0, log.read_text()
+        cips.interrupt()
         fake.stop()
-    assert "424242" not in log.read_text()
+    assert "424242" not in cips.output()

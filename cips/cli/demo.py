@@ -44,14 +44,10 @@ def demo(respondents: int, seed: int) -> None:
 
 
 async def _fill(settings, respondents: int, seed: int) -> None:
-    from web import chat, create_app
-
     db = context.database()
     questionnaires = context.questionnaires()
     telegram = local_telegram()
-    app = create_app()
-    chat.init_app(app, telegram)
-    embedded = Embedded(settings, db, questionnaires, app, port=0, telegram=telegram,
+    embedded = Embedded(settings, db, questionnaires, port=0, telegram=telegram,
                         clock=False).start()  # fmt: skip
     stop = asyncio.Event()
     bot = asyncio.create_task(embedded.run_bot(stop))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 
 import click
@@ -45,16 +44,9 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
     db = context.database()
     questionnaires = context.questionnaires()
     first = prepare_first_run(db, questionnaires)
-    # Plain HTTP on a laptop: cookies cannot be `Secure` there.
-    os.environ.setdefault("CIPS_WEB_INSECURE_COOKIES", "1")
-    from web import chat, create_app
-
-    app = create_app()
     telegram = None if settings.telegram_token else local_telegram()
-    if telegram is not None:
-        chat.init_app(app, telegram)
     try:
-        embedded = Embedded(settings, db, questionnaires, app, host=host, port=port,
+        embedded = Embedded(settings, db, questionnaires, host=host, port=port,
                              telegram=telegram).start()  # fmt: skip
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc

@@ -11,6 +11,7 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 
+from web.chat import local_telegram
 from web.chat.telegram import BotApiError, parse_params
 
 bp = Blueprint("local_telegram", __name__, url_prefix="/local-telegram")
@@ -18,8 +19,6 @@ bp = Blueprint("local_telegram", __name__, url_prefix="/local-telegram")
 
 @bp.route("/bot<token>/<method>", methods=["GET", "POST"])
 def bot_api(token: str, method: str):
-    from web.chat import local_telegram
-
     telegram = local_telegram(current_app)
     if not hmac.compare_digest(token.encode(), telegram.token.encode()):
         return jsonify(ok=False, error_code=401, description="Unauthorized"), 401

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from survey.campaign_editing import source_payload
 from survey.i18n import Text, render
 from survey.storage.models import Campaign
+from web.chat import local_telegram
 from web.chat.telegram import MAX_TEXT, LocalTelegram
 from web.i18n import current_language
 from web.state import app_state, db_session
@@ -44,8 +45,6 @@ _callback_ids = itertools.count(1)
 
 
 def _telegram() -> LocalTelegram:
-    from web.chat import local_telegram
-
     return local_telegram(current_app)
 
 
@@ -108,12 +107,11 @@ def start():
 
 @bp.post("/press")
 def press():
-    person = _person()
-    message = _telegram().message(person["id"], request.form.get("message_id", type=int) or 0)
-    data = request.form.get("data", "")
+    telegram, person = _telegram(), _person()
+    message = telegram.message(person["id"], request.form.get("message_id", type=int) or 0)
     if message is None or not message.from_bot:
         abort(404)
-    _telegram().press(person, message, data, f"local-{next(_callback_ids)}")
+    telegram.press(person, message, request.form.get("data", ""), f"local-{next(_callback_ids)}")
     return _after_action()
 
 
