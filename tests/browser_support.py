@@ -40,3 +40,26 @@ def browser():
 def shot(browser, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / f"web-{name}.png"))
+
+
+def click_and_wait(browser, element, timeout: float = 20) -> None:
+    """Click something that loads a new page, and return once the old page is gone.
+
+    WebDriver's click returns as soon as the click is dispatched; a form submission may still be
+    on its way, so reading `current_url` straight after it races the navigation.
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+
+    def replaced(_) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale, or "node does not belong to the document"
+            return True
+        return False
+
+    WebDriverWait(browser, timeout).until(replaced)

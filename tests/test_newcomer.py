@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import shot
+from tests.browser_support import click_and_wait, shot
 from tests.cli_support import CipsProcess, newcomer_env
 
 WELCOME = re.compile(r"cips is running: (http://\S+)/\n.*?with the password (\S+)")
@@ -26,25 +26,6 @@ def cips_run(tmp_path: Path):
     cips.interrupt()
 
 
-def _click(browser, button) -> None:
-    """Press a button of the chat page and wait for the page the server answers with."""
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    page = browser.find_element(By.TAG_NAME, "html")
-    button.click()
-
-    def replaced(_) -> bool:
-        try:
-            page.is_enabled()
-        except WebDriverException:  # stale, or "node does not belong to the document"
-            return True
-        return False
-
-    WebDriverWait(browser, 20).until(replaced)
-
-
 def _answer_until_the_end(browser) -> int:
     """Answer every question on the chat page like a person; returns the number of answers."""
     from selenium.webdriver.common.by import By
@@ -56,27 +37,27 @@ def _answer_until_the_end(browser) -> int:
             # The page came back before the next question (a slow moment): look again, as a
             # person would.
             time.sleep(0.3)
-            _click(browser, browser.find_element(By.ID, "refresh"))
+            click_and_wait(browser, browser.find_element(By.ID, "refresh"))
             continue
         answered = last.get_attribute("data-message-id")
         buttons = last.find_elements(By.CSS_SELECTOR, ".keyboard button")
         values = [b.get_attribute("value") for b in buttons]
         if "c||yes" in values:
-            _click(browser, buttons[values.index("c||yes")])
+            click_and_wait(browser, buttons[values.index("c||yes")])
             continue
         ticks = [b for b, v in zip(buttons, values, strict=True) if v.startswith("t|")]
         options = [b for b, v in zip(buttons, values, strict=True) if v.startswith("a|")]
         if ticks:  # several choices: tick one, then Done
-            _click(browser, ticks[0])
+            click_and_wait(browser, ticks[0])
             last = browser.find_elements(By.CSS_SELECTOR, "li.message.bot")[-1]
-            _click(browser, last.find_element(By.CSS_SELECTOR, "button[value^='d|']"))
+            click_and_wait(browser, last.find_element(By.CSS_SELECTOR, "button[value^='d|']"))
         elif options:
-            _click(browser, options[answers % min(len(options), 5)])
+            click_and_wait(browser, options[answers % min(len(options), 5)])
         elif "Thank you" in last.text:
             return answers
         else:  # a free-text question (perhaps with a Skip button): type the answer
             browser.find_element(By.ID, "text").send_keys("Queues at the border post are long.")
-            _click(browser, browser.find_element(By.ID, "send"))
+            click_and_wait(browser, browser.find_element(By.ID, "send"))
         answers += 1
     raise AssertionError("the survey did not end")
 
@@ -87,7 +68,7 @@ def test_a_newcomer_answers_in_the_chat_page_and_sees_the_dashboard(cips_run, br
     url, password, log = cips_run
     browser.get(f"{url}/chat")
     assert "stands in for the Telegram app" in browser.find_element(By.ID, "stand-in").text
-    _click(browser, browser.find_element(By.ID, "start-demo"))
+    click_and_wait(browser, browser.find_element(By.ID, "start-demo"))
     assert "Do you agree to take part?" in browser.page_source
     shot(browser, "newcomer-1-chat")
     answers = _answer_until_the_end(browser)
@@ -95,29 +76,29 @@ def test_a_newcomer_answers_in_the_chat_page_and_sees_the_dashboard(cips_run, br
     shot(browser, "newcomer-2-thanks")
 
     # The same chat page in Arabic, as someone else: right to left, the bot in Arabic.
-    _click(browser, browser.find_element(By.ID, "new-person"))
-    _click(browser, browser.find_element(By.ID, "lang-ar"))
-    _click(browser, browser.find_element(By.ID, "start-demo-traders"))
+    click_and_wait(browser, browser.find_element(By.ID, "new-person"))
+    click_and_wait(browser, browser.find_element(By.ID, "lang-ar"))
+    click_and_wait(browser, browser.find_element(By.ID, "start-demo-traders"))
     html = browser.find_element(By.TAG_NAME, "html")
     assert html.get_attribute("dir") == "rtl"
     bot_says = browser.find_elements(By.CSS_SELECTOR, "li.message.bot")[-1].text
     assert "هل توافق على المشاركة؟" in bot_says, bot_says
     shot(browser, "newcomer-3-chat-arabic")
-    _click(browser, browser.find_element(By.ID, "lang-en"))
+    click_and_wait(browser, browser.find_element(By.ID, "lang-en"))
 
     browser.get(f"{url}/campaigns/demo/dashboard")
     browser.find_element(By.NAME, "username").send_keys("admin")
     browser.find_element(By.NAME, "password").send_keys(password)
-    _click(browser, browser.find_element(By.ID, "sign-in"))
+    click_and_wait(browser, browser.find_element(By.ID, "sign-in"))
     assert browser.current_url.endswith("/campaigns/demo/dashboard")
     assert browser.find_element(By.ID, "kpi-completed").text == "1"
     shot(browser, "newcomer-4-dashboard")
     # The scores of the wave: one response is fewer than k, so they are hidden, and say why.
-    _click(browser, browser.find_element(By.LINK_TEXT, "Scores of this wave"))
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Scores of this wave"))
     assert "scores are hidden to protect anonymity" in browser.find_element(By.ID, "summary").text
     # The campaign's page offers its link in the chat page, opened as the deep link would be.
     browser.get(f"{url}/campaigns/demo-traders")
-    browser.find_element(By.ID, "local-chat-demo-traders").click()
+    click_and_wait(browser, browser.find_element(By.ID, "local-chat-demo-traders"))
     assert browser.find_element(By.ID, "start").text == "Start"
     # The bot's token never reaches the log; nor does the respondent's chat id.
     assert "local-telegram/bot" not in log.read_text()

@@ -18,7 +18,7 @@ from survey.campaigns import create_administration
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
 from survey.storage.models import Role
-from tests.browser_support import shot
+from tests.browser_support import click_and_wait, shot
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 from tests.web_support import PASSWORD, add_user
@@ -56,19 +56,19 @@ def test_a_coordinator_runs_a_campaign_in_the_browser(server, browser, db):
     assert "/login" in browser.current_url
     browser.find_element(By.NAME, "username").send_keys("awa")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "sign-in").click()
-    browser.find_element(By.ID, "new-campaign").click()
+    click_and_wait(browser, browser.find_element(By.ID, "sign-in"))
+    click_and_wait(browser, browser.find_element(By.ID, "new-campaign"))
     Select(browser.find_element(By.NAME, "questionnaire")).select_by_value("cips-officials")
     browser.find_element(By.NAME, "wave").send_keys("2026")
     browser.find_element(By.NAME, "code").send_keys("ci-browser")
     browser.find_element(By.NAME, "target_population").send_keys("120")
     shot(browser, "1-new-campaign")
-    browser.find_element(By.ID, "save-campaign").click()
+    click_and_wait(browser, browser.find_element(By.ID, "save-campaign"))
     assert browser.current_url.endswith("/campaigns/ci-browser")
     assert "https://t.me/cips_test_bot?start=ci-browser" in browser.page_source
     shot(browser, "2-campaign")
 
-    browser.find_element(By.ID, "open-dashboard").click()
+    click_and_wait(browser, browser.find_element(By.ID, "open-dashboard"))
     assert (text("kpi-started"), text("kpi-completed")) == ("0", "0")
 
     engine = ConversationEngine(db, load_questionnaires(), TEST_SECRET)
@@ -82,7 +82,7 @@ def test_a_coordinator_runs_a_campaign_in_the_browser(server, browser, db):
     assert text("kpi-completion") == "66.7%"
     shot(browser, "3-dashboard")
 
-    browser.find_element(By.ID, "lang-ar").click()
+    click_and_wait(browser, browser.find_element(By.ID, "lang-ar"))
     html = browser.find_element(By.TAG_NAME, "html")
     assert (html.get_attribute("dir"), html.get_attribute("lang")) == ("rtl", "ar")
     assert "أين يتوقف المشاركون" in browser.page_source
@@ -107,10 +107,10 @@ def test_a_coordinator_runs_a_campaign_in_the_browser(server, browser, db):
     write(frame, Path("officials-2025.csv"))
     with db.transaction() as session:
         import_file(session, Path("officials-2025.csv"), load_questionnaires()["cips-officials"])
-    browser.find_element(By.ID, "open-results").click()
+    click_and_wait(browser, browser.find_element(By.ID, "open-results"))
     assert browser.find_element(By.ID, "results-hidden").is_displayed()
     Select(browser.find_element(By.ID, "wave")).select_by_value("2025")
-    browser.find_element(By.ID, "show-results").click()
+    click_and_wait(browser, browser.find_element(By.ID, "show-results"))
     assert browser.current_url.endswith("/results/CI/2025")
     charts = browser.find_elements(By.CSS_SELECTOR, ".result-chart img")
     assert charts and all(
