@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -97,6 +98,11 @@ def _last_question(messages: list[ChatMessage]) -> ChatMessage | None:
     return next((m for m in reversed(messages) if m.keyboard), None)
 
 
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--respondents", type=int, default=200)
@@ -122,6 +128,7 @@ def main() -> None:
         respondents[user.id] = Respondent(user, seed=i)
     fake.respondents = respondents
     started = time.perf_counter()
+    bench_cpu = _cpu(resource.RUSAGE_SELF)
     for respondent in respondents.values():
         respondent.user.send("/start bench")
     # Consent: press it when the consent message arrives (handled here, not by on_message).
@@ -133,7 +140,9 @@ def main() -> None:
         respondent.user.tap("c||yes", consent)
     fake.wait_until(lambda: all(r.done for r in respondents.values()), timeout=1800)
     elapsed = time.perf_counter() - started
+    bench_cpu = _cpu(resource.RUSAGE_SELF) - bench_cpu
     bot.stop()
+    bot_cpu = _cpu(resource.RUSAGE_CHILDREN)  # the bot process, reaped by stop()
     fake.stop()
 
     answers = sum(len(r.answered) for r in respondents.values())
@@ -143,9 +152,12 @@ def main() -> None:
     database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"bot throughput ({database}, {args.respondents} respondents, "
           f"{'Telegram pace' if args.telegram_pace else 'pace lifted'}, {os.cpu_count()} cores)")  # fmt: skip
+    print("  load average (1/5/15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"  answers            {answers}")
     print(f"  answers per second {answers / elapsed:,.0f}")
     print(f"  update -> next question: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+    print(f"  CPU per answer: bot {bot_cpu / answers * 1000:.1f} ms (whole run, start-up included), "
+          f"fake Bot API and respondents {bench_cpu / answers * 1000:.1f} ms")  # fmt: skip
     print("  Telegram's ceiling 30 messages/s; aim: 10x = 300 answers/s")
     sys.stdout.flush()
 

@@ -21,9 +21,10 @@ from telegram.ext import Application
 from bot.handlers import install
 from bot.messages import COMMAND_DESCRIPTIONS
 from bot.pacing import Limits, Pacer
+from bot.request import AiohttpRequest
 from bot.sender import OutboxSender
 from bot.service import HTTP_CONNECTIONS, BotService
-from bot.updates import ALLOWED_UPDATES, LONG_POLL_S, poll, webhook_server
+from bot.updates import ALLOWED_UPDATES, poll, webhook_server
 from survey.anonymity import keyed_hash
 from survey.config import Settings
 from survey.engine import ConversationEngine
@@ -54,8 +55,9 @@ def build_application(settings: Settings) -> Application:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)  # updates are fetched by bot.updates, confirmed only once handled
-        .connection_pool_size(HTTP_CONNECTIONS)
-        .get_updates_read_timeout(LONG_POLL_S + 10)
+        .request(AiohttpRequest(HTTP_CONNECTIONS))
+        # Waits LONG_POLL_S on top of this read timeout (python-telegram-bot adds it).
+        .get_updates_request(AiohttpRequest(1, read_timeout=10))
         .build()
     )
 
@@ -97,7 +99,8 @@ async def serve(
     bot = application.bot
     limits = Limits(settings.send_rate, max(settings.send_rate, 1), settings.chat_rate,
                     settings.chat_burst)  # fmt: skip
-    sender = OutboxSender(db, bot, service.cipher, Pacer(limits), service.sent, service.api_calls)
+    sender = OutboxSender(db, bot, service.cipher, Pacer(limits), service.sent, service.api_calls,
+                          service.in_database)  # fmt: skip
     sender_stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(sender_stop))
     chores = asyncio.create_task(_heartbeat(heartbeat, stop))

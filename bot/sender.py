@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -63,8 +64,10 @@ class OutboxSender:
         pacer: Pacer,
         wake: asyncio.Event,
         api_calls: asyncio.Semaphore,
+        in_database: Callable[..., Awaitable],
     ):
         self.db = db
+        self.in_database = in_database  # runs blocking database work (BotService.in_database)
         self.api_calls = api_calls
         self.bot = bot
         self.cipher = cipher
@@ -91,7 +94,7 @@ class OutboxSender:
                 if rescan:
                     last_rescan = loop.time()
                     self.pacer.forget_idle()
-                rows = await asyncio.to_thread(self._load, rescan)
+                rows = await self.in_database(self._load, rescan)
                 for row in rows:
                     self._queue(row)
                 with contextlib.suppress(TimeoutError):
@@ -165,7 +168,7 @@ class OutboxSender:
     async def _send_one(self, row: Row) -> bool:
         """Send until Telegram accepts or refuses for good; False when the chat is unreachable."""
         backoff = 0.5
-        if row.kind == REMINDER_KIND and not await asyncio.to_thread(self._still_in_progress, row):
+        if row.kind == REMINDER_KIND and not await self.in_database(self._still_in_progress, row):
             return True  # finished, stopped or closed since the reminder was written
         while True:
             await self.pacer.wait_turn(row.chat)
@@ -181,7 +184,7 @@ class OutboxSender:
                 await asyncio.sleep(float(delay))
             except Forbidden:
                 log.info("a chat blocked the bot: its messages are dropped, reminders stopped")
-                await asyncio.to_thread(self._unreachable, row.contact_id)
+                await self.in_database(self._unreachable, row.contact_id)
                 return False
             except BadRequest as exc:
                 log.warning("Telegram refused a %s: %s", row.payload.get("method"), exc.message)
@@ -243,7 +246,7 @@ class OutboxSender:
                         await self.acked.wait()
                 continue
             ids, self.sent_ids = self.sent_ids, []
-            await asyncio.to_thread(self._delete, ids)
+            await self.in_database(self._delete, ids)
             self.in_flight.difference_update(ids)
 
     def _delete(self, ids: list[int]) -> None:

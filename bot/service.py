@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,21 +28,30 @@ from survey.storage import Database
 from survey.storage.models import HandledUpdate, utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "telegram"
-HTTP_CONNECTIONS = 12
+HTTP_CONNECTIONS = 32
+# Threads running database work (the engine's turns, the sender's reads and deletes). SQLite has
+# one writer at a time and every transaction takes the write lock (BEGIN IMMEDIATE): threads of
+# one process only wait for each other there, in SQLite's busy handler, which sleeps 1, 2, 5,
+# 10... ms between tries. One thread queues them without sleeping (1.6 ms per answer: the engine
+# benchmark). PostgreSQL runs different chats' turns at once.
+DATABASE_THREADS = {"sqlite": 1}
+DEFAULT_DATABASE_THREADS = 4
 
 
 class BotService:
-    def __init__(self, db: Database, engine: ConversationEngine, workers: int = 4):
+    def __init__(self, db: Database, engine: ConversationEngine, workers: int | None = None):
         self.db = db
         self.engine = engine
         self.cipher = ChatCipher(engine.secret_key)
-        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="engine")
+        workers = workers or DATABASE_THREADS.get(db.dialect, DEFAULT_DATABASE_THREADS)
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="database")
         self.chat_order = KeyedLock()
         self.sent = asyncio.Event()  # set when the outbox has something new for the sender
-        # Calls to the Bot API at once, kept within the HTTP connection pool (HTTP_CONNECTIONS):
-        # beyond it, httpcore re-examines every waiting request each time a connection frees.
+        # Calls to the Bot API at once, kept within the HTTP connection pool (HTTP_CONNECTIONS),
+        # so that a call waits here, in order, rather than for a connection with a timeout.
         self.api_calls = asyncio.Semaphore(HTTP_CONNECTIONS - 1)
 
     async def handle(self, event: ev.Event, pressed: Pressed | None = None) -> None:
@@ -57,10 +67,12 @@ class BotService:
 
         # Updates of one chat are handled in order; different chats in parallel.
         async with self.chat_order.hold(chat_id):
-            await asyncio.get_running_loop().run_in_executor(
-                self.executor, lambda: self.engine.handle(event, deliver, claim)
-            )
+            await self.in_database(self.engine.handle, event, deliver, claim)
         self.sent.set()
+
+    async def in_database(self, work: Callable[..., T], *args) -> T:
+        """Run blocking database work on the database threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work, *args)
 
     async def say(self, chat_id: str, language: str, *parts: Text, update_id: int) -> None:
         """A message outside any conversation (a group chat told the bot is private only)."""
@@ -71,7 +83,7 @@ class BotService:
                     text = localized(list(parts), language)
                     enqueue(session, self.cipher, chat_id, [payload(Message(text))], kind="notice")
 
-        await asyncio.get_running_loop().run_in_executor(self.executor, write)
+        await self.in_database(write)
         self.sent.set()
 
     def _claim_update(self, session: Session, update_id: int) -> bool:

@@ -131,6 +131,9 @@ class FakeTelegram(LocalTelegram):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in two writes: with Nagle's algorithm the body would wait
+            # for the client's delayed ACK (40 ms on Linux), a latency real Telegram does not add.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args) -> None:  # quiet
                 pass
