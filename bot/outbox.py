@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from bot.render import Message, message_of
@@ -20,6 +19,7 @@ from survey.storage.models import Outbox, utcnow
 SEND = "send"
 EDIT = "edit"
 LAST_QUESTION = "last"  # edit target: the last question sent to this chat (typed answers)
+OUTBOX_INSERT = Outbox.__table__.insert()
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def enqueue(
         return
     secret = cipher.encrypt(str(chat_id))
     now = utcnow()
-    session.execute(
-        insert(Outbox),
+    session.connection().execute(  # Core, not the ORM's bulk insert: a third less CPU
+        OUTBOX_INSERT,
         [
             {
                 "contact_id": contact_id,

@@ -16,7 +16,10 @@ uploaded), so the read timeout covers a stalled call.
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
+from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -104,3 +107,30 @@ def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData
         form.add_field(name, content, filename=filename,
                        content_type=mimetype[0] if mimetype else None)  # fmt: skip
     return form
+
+
+class Form(RequestData):
+    """Form fields as they go on the wire: python-telegram-bot's request data without objects."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__()
+        self.fields = fields
+
+    @property
+    def json_parameters(self) -> dict[str, str]:
+        return self.fields
+
+
+async def call(bot: Bot, method: str, **fields: object) -> object:
+    """One Bot API call with plain data in and out (errors raised as python-telegram-bot does).
+
+    The sender makes two calls per answer and needs nothing back but a message id; building
+    python-telegram-bot's objects for the keyboard and the returned message (and encoding them
+    again) cost about 0.5 ms of CPU per call, half the price of the call itself.
+    """
+    form = {
+        name: value if isinstance(value, str) else json.dumps(value)
+        for name, value in fields.items()
+        if value is not None
+    }
+    return await bot.request.post(f"{bot.base_url}/{method}", Form(form))

@@ -25,13 +25,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.outbox import EDIT, LAST_QUESTION
 from bot.outbox import payload as outbox_payload
 from bot.pacing import Pacer
 from bot.render import message_of
+from bot.request import call
 from survey.anonymity import ChatCipher
 from survey.engine.replies import reply_from_data
 from survey.reminders import REMINDER_KIND
@@ -205,12 +206,12 @@ class OutboxSender:
                 message_id = self.last_question.get(row.chat)
             if message_id is None:
                 return  # nothing to edit (e.g. after a restart): the next question follows
-            await self.bot.edit_message_text(
-                payload["text"], chat_id=row.chat, message_id=message_id, reply_markup=markup
-            )
+            await call(self.bot, "editMessageText", chat_id=row.chat, message_id=str(message_id),
+                       text=payload["text"], reply_markup=markup)  # fmt: skip
         else:
-            message = await self.bot.send_message(row.chat, payload["text"], reply_markup=markup)
-            message_id = message.message_id
+            message = await call(self.bot, "sendMessage", chat_id=row.chat, text=payload["text"],
+                                 reply_markup=markup)  # fmt: skip
+            message_id = message["message_id"]
         if payload.get("track"):
             self.last_question[row.chat] = message_id
 
@@ -254,12 +255,12 @@ class OutboxSender:
             session.execute(delete(Outbox).where(Outbox.id.in_(ids)))
 
 
-def _markup(rows: list[list[list[str]]]) -> InlineKeyboardMarkup | None:
+def _markup(rows: list[list[list[str]]]) -> dict | None:
+    """An inline keyboard as the Bot API takes it (none: an edit removes the buttons)."""
     if not rows:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+    keyboard = [[{"text": label, "callback_data": data} for label, data in row] for row in rows]
+    return {"inline_keyboard": keyboard}
 
 
 async def _first(*waits) -> None:
