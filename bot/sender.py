@@ -200,16 +200,17 @@ class OutboxSender:
         if "reply" in payload:  # written by another process (the clock's reminders)
             payload = outbox_payload(message_of(reply_from_data(payload["reply"])))
         markup = _markup(payload.get("keyboard") or [])
+        chat = int(row.chat)  # chat ids are numbers (a JSON body keeps the type)
         if payload["method"] == EDIT:
             message_id = payload.get("message_id")
             if message_id == LAST_QUESTION:
                 message_id = self.last_question.get(row.chat)
             if message_id is None:
                 return  # nothing to edit (e.g. after a restart): the next question follows
-            await call(self.bot, "editMessageText", chat_id=row.chat, message_id=str(message_id),
+            await call(self.bot, "editMessageText", chat_id=chat, message_id=message_id,
                        text=payload["text"], reply_markup=markup)  # fmt: skip
         else:
-            message = await call(self.bot, "sendMessage", chat_id=row.chat, text=payload["text"],
+            message = await call(self.bot, "sendMessage", chat_id=chat, text=payload["text"],
                                  reply_markup=markup)  # fmt: skip
             message_id = message["message_id"]
         if payload.get("track"):

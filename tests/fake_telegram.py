@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +47,7 @@ class FakeTelegram(LocalTelegram):
         self.faults: list[tuple[Callable[[str, dict], bool], ApiError | None]] = []
         self.blocked: set[int] = set()
         self.buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, time)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = _Server(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -170,6 +171,13 @@ class FakeTelegram(LocalTelegram):
                 self.wfile.write(data)
 
         return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # The bot hung up (stopped or killed while a long poll was pending): nothing to report.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeUser:
