@@ -55,10 +55,6 @@ _CAMPAIGN_COLUMNS = ("questionnaire_id", "opens_at", "closes_at", "closed_at", "
 # The same lock as the general path's (the conversation's newest contact, FOR UPDATE), with the
 # campaign's columns read alongside: the engine never changes a campaign, so a value read while
 # waiting for the lock is as good as one read after it.
-_CONVERSATION = (
-    _contacts.c.channel == bindparam("channel"),
-    _contacts.c.user_hash == bindparam("user_hash"),
-)
 LOCK = Prepared(
     select(
         *(_contacts.c[name] for name in _CONTACT_COLUMNS),
@@ -70,31 +66,23 @@ LOCK = Prepared(
             _administrations, _administrations.c.id == _campaigns.c.administration_id
         )
     )
-    .where(*_CONVERSATION)
+    .where(
+        _contacts.c.channel == bindparam("channel"),
+        _contacts.c.user_hash == bindparam("user_hash"),
+    )
     .order_by(_contacts.c.last_progress_at.desc())
     .limit(1)
     .with_for_update(of=_contacts)
 )
-# The respondent of that same conversation, with its answers. It runs after the lock, so it is
-# current on PostgreSQL too (a new statement, a new snapshot); keyed by the conversation rather
-# than by the respondent id, it needs nothing from the lock's result and goes to the server in
-# the same round trip (`Prepared.together`).
+# Read after the lock, so current on PostgreSQL too (a new statement, a new snapshot).
 RESPONDENT = Prepared(
     select(
-        _respondents.c.id,
         _respondents.c.position,
         _answers.c.question_id,
         _answers.c.value,
     )
     .select_from(_respondents.outerjoin(_answers, _answers.c.respondent_id == _respondents.c.id))
-    .where(
-        _respondents.c.id
-        == select(_contacts.c.respondent_id)
-        .where(*_CONVERSATION)
-        .order_by(_contacts.c.last_progress_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    .where(_respondents.c.id == bindparam("respondent"))
 )
 _add_answer = insert(_answers).values(
     respondent_id=bindparam("respondent"),
@@ -175,8 +163,7 @@ def answer(
     """The replies, with the answer recorded and the position advanced; None to hand over."""
     if not isinstance(event, ev.Answer | ev.Skip | ev.Typed):
         return None
-    conversation = {"channel": event.sender.channel, "user_hash": user_hash}
-    found, rows = Prepared.together(connection, (LOCK, conversation), (RESPONDENT, conversation))
+    found = LOCK.rows(connection, {"channel": event.sender.channel, "user_hash": user_hash})
     row = found[0] if found else None
     if row is None or row.stage != Stage.ANSWERING or row.respondent_id is None or not row.language:
         return None
@@ -195,10 +182,11 @@ def answer(
     if campaign.status(now) is CampaignStatus.CLOSED:
         return None
     questionnaire = engine.questionnaires[campaign.questionnaire_id]
-    if not rows or rows[0].id != row.respondent_id or rows[0].position is None:
+    rows = RESPONDENT.rows(connection, {"respondent": row.respondent_id})
+    if not rows or rows[0].position is None:
         return None
     position = rows[0].position
-    answers = {qid: value for _, _, qid, value in rows if qid is not None}
+    answers = {qid: value for _, qid, value in rows if qid is not None}
     if position in answers or not questionnaire.has_question(position):
         return None  # back at an answered question: the general path changes it
     question = questionnaire.question(position)

@@ -13,8 +13,8 @@ out as SQLAlchemy's exception classes, so callers see one error vocabulary eithe
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,25 +33,6 @@ class _Compiled:
     row: type | None  # a named tuple of the selected columns, or None for a write
     result: tuple[Callable[[Any], Any] | None, ...]
 
-    def parameters(self, params: Mapping[str, Any]) -> tuple | dict:
-        values = {
-            name: (self.bind[name](value) if name in self.bind else value)
-            for name, value in (self.defaults | params).items()
-        }
-        if self.positional is not None:
-            return tuple(values[name] for name in self.positional)
-        return values
-
-    def rows(self, raw: list[tuple]) -> list[tuple]:
-        """The driver's rows as named tuples of Python values."""
-        row, convert = self.row, self.result
-        if not any(convert):
-            return [row._make(values) for values in raw]
-        return [
-            row._make(v if f is None else f(v) for f, v in zip(convert, values, strict=True))
-            for values in raw
-        ]
-
 
 class Prepared:
     """One Core statement; `rows()` for a SELECT (or RETURNING), `run()` for a write."""
@@ -62,59 +43,46 @@ class Prepared:
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple]:
         compiled = self._compiled(connection.dialect)
-        with _driver_errors(connection, compiled), _cursor(connection) as cursor:
-            cursor.execute(compiled.sql, compiled.parameters(params))
-            return compiled.rows(cursor.fetchall())
+        with self._cursor(connection, compiled, params) as cursor:
+            raw = cursor.fetchall()
+        convert = compiled.result
+        row = compiled.row
+        if not any(convert):
+            return [row._make(values) for values in raw]
+        return [
+            row._make(v if f is None else f(v) for f, v in zip(convert, values, strict=True))
+            for values in raw
+        ]
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> None:
         compiled = self._compiled(connection.dialect)
-        with _driver_errors(connection, compiled), _cursor(connection) as cursor:
-            cursor.execute(compiled.sql, compiled.parameters(params))
+        with self._cursor(connection, compiled, params):
+            pass
 
-    @staticmethod
-    def together(
-        connection: Connection, *calls: tuple[Prepared, Mapping[str, Any]]
-    ) -> list[list[tuple]]:
-        """The rows of several SELECTs run in order; on PostgreSQL sent in one round trip (with
-        the transaction's BEGIN), in psycopg's pipeline mode."""
-        if connection.dialect.name != "postgresql":
-            return [statement.rows(connection, params) for statement, params in calls]
-        driver = connection.connection.driver_connection
-        compiled = [statement._compiled(connection.dialect) for statement, _ in calls]
-        cursors = [driver.cursor() for _ in calls]
+    def _cursor(self, connection: Connection, compiled: _Compiled, params: Mapping[str, Any]):
+        values = {
+            name: (compiled.bind[name](value) if name in compiled.bind else value)
+            for name, value in (compiled.defaults | params).items()
+        }
+        if compiled.positional is not None:
+            values = tuple(values[name] for name in compiled.positional)
+        dialect = connection.dialect
+        cursor = connection.connection.driver_connection.cursor()
         try:
-            with _driver_errors(connection, compiled[0]), driver.pipeline():
-                for cursor, each, (_, params) in zip(cursors, compiled, calls, strict=True):
-                    cursor.execute(each.sql, each.parameters(params))
-            return [
-                each.rows(cursor.fetchall()) for each, cursor in zip(compiled, cursors, strict=True)
-            ]
-        finally:
-            for cursor in cursors:
-                cursor.close()
+            cursor.execute(compiled.sql, values)
+        except dialect.loaded_dbapi.Error as exc:
+            cursor.close()
+            raise DBAPIError.instance(
+                compiled.sql, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True,
+                dialect=dialect,
+            ) from exc  # fmt: skip
+        return closing(cursor)
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
         if found is None:
             found = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
         return found
-
-
-def _cursor(connection: Connection):
-    return closing(connection.connection.driver_connection.cursor())
-
-
-@contextmanager
-def _driver_errors(connection: Connection, compiled: _Compiled) -> Iterator[None]:
-    """The driver's errors as SQLAlchemy's (IntegrityError, OperationalError...), without the
-    parameters: they may hold keyed hashes and answers."""
-    error = connection.dialect.loaded_dbapi.Error
-    try:
-        yield
-    except error as exc:
-        raise DBAPIError.instance(
-            compiled.sql, None, exc, error, hide_parameters=True, dialect=connection.dialect
-        ) from exc
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
