@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, func, select, update
+from sqlalchemy import Connection, Integer, func, select, update
 from sqlalchemy.orm import Session
 
 from survey.engine import messages
@@ -96,7 +96,7 @@ def schedule(campaign: Campaign, contact: Contact) -> None:
 
 
 def record_progress(
-    session: Session, contact: Contact, campaign: Campaign, now: dt.datetime
+    session: Session | Connection, contact: Contact, campaign: Campaign, now: dt.datetime
 ) -> None:
     """The person answered: count it for the last reminder if recent, and plan the next one."""
     if contact.last_reminder_id is not None:

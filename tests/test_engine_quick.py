@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import psycopg
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 
 from survey.campaigns import create_administration, create_campaign
 from survey.engine import ConversationEngine, ReplyKind, quick
@@ -36,14 +38,38 @@ def engine(db):
 
 
 def _statements(db):
+    """Every statement the database driver runs from here on, as the driver sees it (the lean
+    path runs on the driver's cursor, below SQLAlchemy's events)."""
     seen: list[str] = []
+    traced = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
+    def record(statement: str) -> None:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT")):
             seen.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", record)
-    return seen, lambda: event.remove(db.engine, "before_cursor_execute", record)
+    class Counting(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            record(query if isinstance(query, str) else query.as_string(self))
+            return super().execute(query, *args, **kwargs)
+
+    def trace(connection) -> None:
+        driver = connection.connection.driver_connection
+        if db.dialect == "sqlite":
+            driver.set_trace_callback(record)
+        else:
+            driver.cursor_factory = Counting
+        traced.append(driver)
+
+    def stop() -> None:
+        event.remove(db.engine, "begin", trace)
+        for driver in traced:
+            if db.dialect == "sqlite":
+                driver.set_trace_callback(None)
+            else:
+                driver.cursor_factory = psycopg.Cursor
+
+    event.listen(db.engine, "begin", trace)
+    return seen, stop
 
 
 def test_a_common_answer_takes_a_few_statements_and_reschedules_the_reminder(engine, db):
@@ -118,3 +144,20 @@ def test_the_lean_path_says_and_stores_what_the_general_path_does(
     general = _conversation(engine, "602", seed, steps)
     assert lean == general
     assert lean_state == _stored(db)
+
+
+def test_a_driver_error_on_the_lean_path_is_sqlalchemys_and_hides_the_values(engine, db):
+    """The engine retries a race on SQLAlchemy's IntegrityError, whichever path lost it; and the
+    message quotes no parameters (answers, keyed hashes) as SQLAlchemy would not either."""
+    person = Person(engine, "701")
+    person.join("off")
+    person.press(person.prompt.buttons[0].value)
+    with db.transaction() as session:
+        respondent, question = session.execute(
+            select(Answer.respondent_id, Answer.question_id)
+        ).one()
+    with pytest.raises(IntegrityError) as raised, db.engine.begin() as connection:
+        quick.ADD_ANSWER.run(
+            connection, {"respondent": respondent, "question": question, "answer": "secret-5"}
+        )
+    assert "secret-5" not in str(raised.value) and "parameters" not in str(raised.value)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -80,7 +80,7 @@ START_CODE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
 SOURCE_SEPARATOR = "__"
 
 
-Deliver = Callable[[Session, list[Reply]], None]
+Deliver = Callable[[Connection, list[Reply]], None]
 
 # Built once: the hot path of every event (a conversation's contact, locked). The respondent is
 # deliberately not joined in: on PostgreSQL a statement that waited for the lock returns joined
@@ -122,7 +122,7 @@ class ConversationEngine:
         self,
         event: ev.Event,
         deliver: Deliver | None = None,
-        claim: Callable[[Session], bool] | None = None,
+        claim: Callable[[Connection], bool] | None = None,
     ) -> list[Reply]:
         """Process one event in one transaction; `deliver` queues the replies inside it.
 
@@ -131,16 +131,16 @@ class ConversationEngine:
         """
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                with self.db.transaction() as session:
-                    if claim is not None and not claim(session):
+                with self.db.engine.begin() as connection:
+                    if claim is not None and not claim(connection):
                         return []
                     now = self.clock()
                     hashed = user_hash(self.secret_key, event.sender.channel, event.sender.user_id)
-                    replies = quick.answer(self, session, event, hashed, now)
+                    replies = quick.answer(self, connection, event, hashed, now)
                     if replies is None:
-                        replies = _Turn(self, session, event, hashed, now).run()
+                        replies = self._general(connection, event, hashed, now)
                     if deliver is not None and replies:
-                        deliver(session, replies)
+                        deliver(connection, replies)
                     return replies
             except (IntegrityError, OperationalError) as exc:
                 # A concurrent twin of this event won a race (a unique key, a deadlock, a
@@ -149,6 +149,15 @@ class ConversationEngine:
                     raise
                 log.info("event %s raced another, retrying", type(event).__name__)
         raise AssertionError("unreachable")
+
+    def _general(
+        self, connection: Connection, event: ev.Event, hashed: str, now: dt.datetime
+    ) -> list[Reply]:
+        """Any event on ORM objects, in a session that joins the event's transaction."""
+        with self.db.sessions(bind=connection) as session:
+            replies = _Turn(self, session, event, hashed, now).run()
+            session.commit()  # a flush: the connection's transaction commits the whole event
+        return replies
 
 
 def _retryable(exc: Exception) -> bool:

@@ -1,7 +1,8 @@
 """The common event on a lean path: an answer to the current question that leads to the next.
 
 Nearly every event of a conversation is this one (a button pressed, a number typed, a skip), so
-it runs on prepared Core statements instead of ORM objects: the contact locked and read with its
+it runs on Core statements compiled once and run on the driver's cursor
+(`survey.storage.prepared`) instead of ORM objects: the contact locked and read with its
 campaign in one statement, the respondent with its answers in a second, then one INSERT and two
 UPDATEs. Anything else (another stage, a changed earlier answer, an answer that hides others, the
 last answer, a closed campaign, a repeated or stale event) is left to the general path of
@@ -15,8 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, null, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, null, select, update
 
 from survey import reminders
 from survey.engine import events as ev
@@ -33,6 +33,7 @@ from survey.storage.models import (
     Contact,
     Respondent,
 )
+from survey.storage.prepared import Prepared
 
 if TYPE_CHECKING:
     from survey.engine.engine import ConversationEngine
@@ -54,7 +55,7 @@ _CAMPAIGN_COLUMNS = ("questionnaire_id", "opens_at", "closes_at", "closed_at", "
 # The same lock as the general path's (the conversation's newest contact, FOR UPDATE), with the
 # campaign's columns read alongside: the engine never changes a campaign, so a value read while
 # waiting for the lock is as good as one read after it.
-LOCK = (
+LOCK = Prepared(
     select(
         *(_contacts.c[name] for name in _CONTACT_COLUMNS),
         *(_campaigns.c[name].label(f"campaign_{name}") for name in _CAMPAIGN_COLUMNS),
@@ -74,7 +75,7 @@ LOCK = (
     .with_for_update(of=_contacts)
 )
 # Read after the lock, so current on PostgreSQL too (a new statement, a new snapshot).
-RESPONDENT = (
+RESPONDENT = Prepared(
     select(
         _respondents.c.position,
         _answers.c.question_id,
@@ -83,17 +84,17 @@ RESPONDENT = (
     .select_from(_respondents.outerjoin(_answers, _answers.c.respondent_id == _respondents.c.id))
     .where(_respondents.c.id == bindparam("respondent"))
 )
-ADD_ANSWER = insert(_answers).values(
+_add_answer = insert(_answers).values(
     respondent_id=bindparam("respondent"),
     question_id=bindparam("question"),
     value=bindparam("answer"),
 )
-ADVANCE = (
+_advance = (
     update(_respondents)
     .where(_respondents.c.id == bindparam("respondent"))
     .values(position=bindparam("next_question"), draft=null(), updated_on=bindparam("today"))
 )
-PROGRESS = (
+_progress = (
     update(_contacts)
     .where(_contacts.c.id == bindparam("contact"))
     .values(
@@ -105,7 +106,8 @@ PROGRESS = (
 )
 # The three writes in one round trip where the database takes writing CTEs (PostgreSQL; each
 # runs once, on its own table). SQLite, with no round trips to save, runs them one by one.
-RECORD = PROGRESS.add_cte(ADD_ANSWER.cte("added")).add_cte(ADVANCE.cte("advanced"))
+RECORD = Prepared(_progress.add_cte(_add_answer.cte("added")).add_cte(_advance.cte("advanced")))
+ADD_ANSWER, ADVANCE, PROGRESS = Prepared(_add_answer), Prepared(_advance), Prepared(_progress)
 WRITING_CTES = {"postgresql"}
 
 
@@ -152,15 +154,17 @@ class _Contact:
 
 
 def answer(
-    engine: ConversationEngine, session: Session, event: ev.Event, user_hash: str, now: dt.datetime
+    engine: ConversationEngine,
+    connection: Connection,
+    event: ev.Event,
+    user_hash: str,
+    now: dt.datetime,
 ) -> list[Reply] | None:
     """The replies, with the answer recorded and the position advanced; None to hand over."""
     if not isinstance(event, ev.Answer | ev.Skip | ev.Typed):
         return None
-    connection = session.connection()
-    row = connection.execute(
-        LOCK, {"channel": event.sender.channel, "user_hash": user_hash}
-    ).first()
+    found = LOCK.rows(connection, {"channel": event.sender.channel, "user_hash": user_hash})
+    row = found[0] if found else None
     if row is None or row.stage != Stage.ANSWERING or row.respondent_id is None or not row.language:
         return None
     sender = event.sender
@@ -170,7 +174,7 @@ def answer(
         row.last_event_id is not None and sender.event_id <= row.last_event_id
     ):
         return []  # a redelivered update, already handled
-    mapping = row._mapping
+    mapping = row._asdict()
     campaign = _Campaign(
         **{name: mapping[f"campaign_{name}"] for name in _CAMPAIGN_COLUMNS},
         administration=_Administration(row.timezone),
@@ -178,7 +182,7 @@ def answer(
     if campaign.status(now) is CampaignStatus.CLOSED:
         return None
     questionnaire = engine.questionnaires[campaign.questionnaire_id]
-    rows = connection.execute(RESPONDENT, {"respondent": row.respondent_id}).all()
+    rows = RESPONDENT.rows(connection, {"respondent": row.respondent_id})
     if not rows or rows[0].position is None:
         return None
     position = rows[0].position
@@ -199,7 +203,7 @@ def answer(
         return None  # the last answer: completion
 
     contact = _Contact(*(row[i] for i in range(len(_CONTACT_COLUMNS))))
-    reminders.record_progress(session, contact, campaign, now)
+    reminders.record_progress(connection, contact, campaign, now)
     params = {
         "respondent": row.respondent_id,
         "question": position,
@@ -213,10 +217,10 @@ def answer(
         "reminder_id": contact.last_reminder_id,
     }
     if connection.dialect.name in WRITING_CTES:
-        connection.execute(RECORD, params)
+        RECORD.run(connection, params)
     else:
         for statement in (ADD_ANSWER, ADVANCE, PROGRESS):
-            connection.execute(statement, params)
+            statement.run(connection, params)
     language = row.language
     return [
         recorded(questionnaire, question, value, language),

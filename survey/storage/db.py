@@ -1,7 +1,8 @@
 """The database connection: one `Database` per process, transactions that lock for writing.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with BEGIN IMMEDIATE so
-that two writers queue instead of failing halfway. On PostgreSQL the engine takes row locks
+SQLite runs in WAL mode with synchronous=FULL (a commit is on disk when it returns) and a busy
+timeout, and every transaction starts with BEGIN IMMEDIATE so that two writers queue instead of
+failing halfway. On PostgreSQL the engine takes row locks
 (SELECT ... FOR UPDATE) where it needs them.
 """
 
@@ -35,7 +36,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before the next question goes out (DESIGN.md: "every answer
+        # is written durably"). NORMAL would survive a crash of the process but could lose the
+        # last answers to a power cut, after the respondent had seen them accepted.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
