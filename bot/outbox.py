@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.render import Message, message_of
 from survey.anonymity import ChatCipher
@@ -69,7 +69,7 @@ def payloads_for(replies: list[Reply], pressed: Pressed | None) -> list[dict]:
 
 
 def enqueue(
-    session: Session,
+    connection: Connection,
     cipher: ChatCipher,
     chat_id: int | str,
     payloads: list[dict],
@@ -81,7 +81,7 @@ def enqueue(
         return
     secret = cipher.encrypt(str(chat_id))
     now = utcnow()
-    session.connection().execute(  # Core, not the ORM's bulk insert: a third less CPU
+    connection.execute(  # a Core insert: the ORM's bulk insert costs a third more CPU
         OUTBOX_INSERT,
         [
             {

@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.outbox import Pressed, enqueue, payload, payloads_for
 from bot.render import Message, localized
@@ -71,11 +71,11 @@ class BotService:
         chat_id = event.sender.chat_id
         update_id = event.sender.event_id
 
-        def deliver(session: Session, replies) -> None:
-            enqueue(session, self.cipher, chat_id, payloads_for(replies, pressed))
+        def deliver(connection: Connection, replies) -> None:
+            enqueue(connection, self.cipher, chat_id, payloads_for(replies, pressed))
 
-        def claim(session: Session) -> bool:
-            return update_id is None or self._claim_update(session, update_id)
+        def claim(connection: Connection) -> bool:
+            return update_id is None or self._claim_update(connection, update_id)
 
         # Updates of one chat are handled in order; different chats in parallel.
         async with self.chat_order.hold(chat_id):
@@ -90,20 +90,18 @@ class BotService:
         """A message outside any conversation (a group chat told the bot is private only)."""
 
         def write() -> None:
-            with self.db.transaction() as session:
-                if self._claim_update(session, update_id):
+            with self.db.engine.begin() as connection:
+                if self._claim_update(connection, update_id):
                     text = localized(list(parts), language)
-                    enqueue(session, self.cipher, chat_id, [payload(Message(text))], kind="notice")
+                    enqueue(connection, self.cipher, chat_id, [payload(Message(text))],
+                            kind="notice")  # fmt: skip
 
         await self.in_database(write)
         self.sent.set()
 
-    def _claim_update(self, session: Session, update_id: int) -> bool:
-        # A statement built once, run on the session's connection: building and running it
-        # through the ORM each time cost twice as much CPU (0.8 against 0.4 ms).
-        claimed = session.connection().execute(
-            self.claim, {"update_id": update_id, "handled_at": utcnow()}
-        )
+    def _claim_update(self, connection: Connection, update_id: int) -> bool:
+        # A statement built once: building it each time cost as much CPU as running it.
+        claimed = connection.execute(self.claim, {"update_id": update_id, "handled_at": utcnow()})
         return claimed.scalar() is not None
 
     def close(self) -> None:
