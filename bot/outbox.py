@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Connection
 
 from bot.render import Message, message_of
 from survey.anonymity import ChatCipher
 from survey.engine.replies import Reply, ReplyKind
 from survey.storage.models import Outbox, utcnow
+from survey.storage.prepared import Prepared
 
 SEND = "send"
 EDIT = "edit"
 LAST_QUESTION = "last"  # edit target: the last question sent to this chat (typed answers)
-OUTBOX_INSERT = Outbox.__table__.insert()
+# Compiled once and run on the driver's cursor: the insert is on every answer's path.
+_OUTBOX_COLUMNS = ("contact_id", "chat_secret", "kind", "payload", "not_before", "attempts")
+OUTBOX_INSERT = Prepared(
+    insert(Outbox.__table__).values({name: bindparam(name) for name in _OUTBOX_COLUMNS})
+)
 
 
 @dataclass(frozen=True)
@@ -81,17 +87,7 @@ def enqueue(
         return
     secret = cipher.encrypt(str(chat_id))
     now = utcnow()
-    connection.execute(  # a Core insert: the ORM's bulk insert costs a third more CPU
-        OUTBOX_INSERT,
-        [
-            {
-                "contact_id": contact_id,
-                "chat_secret": secret,
-                "kind": kind,
-                "payload": p,
-                "not_before": now,
-                "attempts": 0,
-            }
-            for p in payloads
-        ],
-    )
+    for p in payloads:
+        OUTBOX_INSERT.run(connection, {"contact_id": contact_id, "chat_secret": secret,
+                                       "kind": kind, "payload": p, "not_before": now,
+                                       "attempts": 0})  # fmt: skip

@@ -27,6 +27,7 @@ from survey.engine import events as ev
 from survey.i18n import Text
 from survey.storage import Database
 from survey.storage.models import HandledUpdate, utcnow
+from survey.storage.prepared import Prepared
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,7 +52,7 @@ class BotService:
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="database")
         self.chat_order = KeyedLock()
         insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
-        self.claim = (
+        self.claim = Prepared(
             insert(HandledUpdate)
             .values(
                 channel=CHANNEL,
@@ -100,9 +101,8 @@ class BotService:
         self.sent.set()
 
     def _claim_update(self, connection: Connection, update_id: int) -> bool:
-        # A statement built once: building it each time cost as much CPU as running it.
-        claimed = connection.execute(self.claim, {"update_id": update_id, "handled_at": utcnow()})
-        return claimed.scalar() is not None
+        # Built and compiled once, run on the driver's cursor: this is on every update's path.
+        return bool(self.claim.rows(connection, {"update_id": update_id, "handled_at": utcnow()}))
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
