@@ -1,13 +1,14 @@
-"""Core statements compiled once and run on the driver's cursor, for the engine's hot path.
+"""Core statements compiled once and run on the driver's cursor, for the path every answer takes.
 
 SQLAlchemy spends about 100 µs of Python on each `connection.execute()` (cache key, compiled
 cache, execution context, result object); the driver itself takes a few. The one event that
 makes up nearly every conversation (an answer leading to the next question) runs five statements,
-so that overhead was most of its cost. `Prepared` keeps the statement written in SQLAlchemy Core
-(the dialect renders it: `FOR UPDATE` on PostgreSQL only, `?` or `%(name)s` placeholders), but
-compiles it once per dialect and applies the column types' own conversions (dates stored as text
-on SQLite, booleans) itself. It runs inside the connection's transaction, and driver errors come
-out as SQLAlchemy's exception classes, so callers see one error vocabulary either way.
+and the bot adds its update claim and outbox insert, so that overhead was most of the cost.
+`Prepared` keeps the statement written in SQLAlchemy Core (the dialect renders it: `FOR UPDATE`
+on PostgreSQL only, `?` or `%(name)s` placeholders), but compiles it once per dialect and applies
+the column types' own conversions (dates stored as text on SQLite, JSON, booleans) itself. It
+runs inside the connection's transaction, and driver errors come out as SQLAlchemy's exception
+classes, so callers see one error vocabulary either way.
 """
 
 from __future__ import annotations
