@@ -77,7 +77,10 @@ class OutboxSender:
         self.queues: dict[str, deque[Row]] = {}
         self.drains: set[asyncio.Task] = set()
         self.in_flight: set[int] = set()
-        self.watermark = 0
+        # Loading and deleting take turns: a load that read a row before its delete committed,
+        # finishing after the row left `in_flight`, would queue it again and send it twice (seen
+        # on PostgreSQL, where database work runs on several threads).
+        self.outbox_turn = asyncio.Lock()
         self.sent_ids: list[int] = []
         self.acked = asyncio.Event()
         self.last_question: dict[str, int] = {}  # chat -> message id of the last question sent
@@ -91,13 +94,13 @@ class OutboxSender:
         try:
             while not stop.is_set():
                 self.wake.clear()
-                rescan = loop.time() - last_rescan >= RESCAN_EVERY_S
-                if rescan:
+                if loop.time() - last_rescan >= RESCAN_EVERY_S:
                     last_rescan = loop.time()
                     self.pacer.forget_idle()
-                rows = await self.in_database(self._load, rescan)
-                for row in rows:
-                    self._queue(row)
+                async with self.outbox_turn:
+                    rows = await self.in_database(self._load)
+                    for row in rows:
+                        self._queue(row)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(RESCAN_EVERY_S):
                         await _first(self.wake.wait(), stop.wait())
@@ -115,19 +118,25 @@ class OutboxSender:
 
     # -- loading -------------------------------------------------------------------------------
 
-    def _load(self, rescan: bool) -> list[Row]:
-        """Due rows not already queued: new ones, or (rescan) any, for late commits and retries."""
-        query = select(
-            Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload
-        ).where(Outbox.not_before <= utcnow())
-        if not rescan:
-            query = query.where(Outbox.id > self.watermark)
-        query = query.order_by(Outbox.id).limit(BATCH + len(self.in_flight))
+    def _load(self) -> list[Row]:
+        """Due rows not already queued, in id order.
+
+        Every load reads from the oldest due row rather than from the highest id seen: on
+        PostgreSQL two turns writing at once can take interleaved ids (one chat's edit gets 149
+        and its next question 152, another chat's rows 150 and 151, committed first), so a row
+        can become visible after a higher id was loaded, and skipping it would send that chat's
+        messages out of order.
+        """
+        query = (
+            select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload)
+            .where(Outbox.not_before <= utcnow())
+            .order_by(Outbox.id)
+            .limit(BATCH + len(self.in_flight))
+        )
         with self.db.sessions() as session:
             found = session.execute(query).all()
         rows = []
         for id_, secret, contact_id, kind, payload in found:
-            self.watermark = max(self.watermark, id_)
             if id_ in self.in_flight:
                 continue
             try:
@@ -248,8 +257,9 @@ class OutboxSender:
                         await self.acked.wait()
                 continue
             ids, self.sent_ids = self.sent_ids, []
-            await self.in_database(self._delete, ids)
-            self.in_flight.difference_update(ids)
+            async with self.outbox_turn:
+                await self.in_database(self._delete, ids)
+                self.in_flight.difference_update(ids)
 
     def _delete(self, ids: list[int]) -> None:
         with self.db.transaction() as session:
