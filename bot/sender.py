@@ -42,6 +42,7 @@ from survey.storage.models import Contact, Outbox, utcnow
 log = logging.getLogger(__name__)
 
 BATCH = 500
+_CONTENT = select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload)
 RESCAN_EVERY_S = 1.0
 MAX_BACKOFF_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
@@ -127,18 +128,20 @@ class OutboxSender:
         can become visible after a higher id was loaded, and skipping it would send that chat's
         messages out of order.
         """
-        query = (
-            select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload)
+        due = (
+            select(Outbox.id)
             .where(Outbox.not_before <= utcnow())
             .order_by(Outbox.id)
             .limit(BATCH + len(self.in_flight))
         )
         with self.db.sessions() as session:
-            found = session.execute(query).all()
+            # The ids first (most are queued already), then the content of the new ones only.
+            new = [id_ for id_ in session.scalars(due) if id_ not in self.in_flight]
+            if not new:
+                return []
+            found = session.execute(_CONTENT.where(Outbox.id.in_(new)).order_by(Outbox.id)).all()
         rows = []
         for id_, secret, contact_id, kind, payload in found:
-            if id_ in self.in_flight:
-                continue
             try:
                 chat = self.cipher.decrypt(secret)
             except ValueError:
