@@ -24,7 +24,6 @@ from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-DEFAULT_CONNECTIONS = 12
 FORM = "application/x-www-form-urlencoded"
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # what python-telegram-bot passes for "not given"
 
@@ -34,7 +33,7 @@ class AiohttpRequest(BaseRequest):
 
     def __init__(
         self,
-        connections: int = DEFAULT_CONNECTIONS,
+        connections: int,
         *,
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,

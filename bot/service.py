@@ -37,8 +37,8 @@ HTTP_CONNECTIONS = 32
 # Threads running database work (the engine's turns, the sender's reads and deletes). SQLite has
 # one writer at a time and every transaction takes the write lock (BEGIN IMMEDIATE): threads of
 # one process only wait for each other there, in SQLite's busy handler, which sleeps 1, 2, 5,
-# 10... ms between tries. One thread queues them without sleeping (1.6 ms per answer: the engine
-# benchmark). PostgreSQL runs different chats' turns at once.
+# 10... ms between tries. One thread queues them without sleeping. PostgreSQL runs different
+# chats' turns at once.
 DATABASE_THREADS = {"sqlite": 1}
 DEFAULT_DATABASE_THREADS = 4
 

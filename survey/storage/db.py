@@ -2,8 +2,8 @@
 
 SQLite runs in WAL mode with synchronous=FULL (a commit is on disk when it returns) and a busy
 timeout, and every transaction starts with BEGIN IMMEDIATE so that two writers queue instead of
-failing halfway. On PostgreSQL the engine takes row locks
-(SELECT ... FOR UPDATE) where it needs them.
+failing halfway. On PostgreSQL the engine takes row locks (SELECT ... FOR UPDATE) where it needs
+them.
 """
 
 from __future__ import annotations

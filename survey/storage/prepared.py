@@ -94,9 +94,10 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         if processor is not None:
             bind[name] = processor
     defaults = {name: p.effective_value for name, p in compiled.binds.items() if not p.required}
-    columns = list(getattr(statement, "selected_columns", ()) or ())
-    returning = getattr(compiled, "returning", None) or ()
-    columns = columns or list(returning)
+    # A SELECT's columns, or what an INSERT/UPDATE ... RETURNING gives back.
+    columns = list(
+        getattr(statement, "selected_columns", None) or compiled.effective_returning or ()
+    )
     row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None
     result = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     positional = tuple(compiled.positiontup) if compiled.positional else None
