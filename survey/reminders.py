@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from survey.engine import messages
 from survey.engine.flow import shown_questions
+from survey.engine.questions import title_text
 from survey.engine.replies import Action, Button, Reply, ReplyKind, reply_to_data
 from survey.i18n import SOURCE_LANGUAGE, Text
 from survey.questionnaire import Questionnaire
@@ -199,7 +200,7 @@ def reminder(
         text = Text(messages.LAST_CALL, {**counts, "hours": hours})
     else:
         text = Text(messages.REMINDER, counts)
-    title = Text(questionnaire.title, context=f"{questionnaire.id}:title")
+    title = title_text(questionnaire)
     return Reply(
         ReplyKind.INFO,
         (title, text),

@@ -14,7 +14,6 @@ computed for the page.
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from sqlalchemy import select
 from analysis import labels
 from analysis.labels import label
 from survey.i18n import available_languages
-from survey.storage.models import Administration, Campaign, CampaignStatus, Role
+from survey.storage.models import Administration, Campaign, CampaignStatus, Role, utcnow
 from web import wave_results
 from web.auth import administration_or_404, login_required, scoped_administrations
 from web.i18n import current_language
@@ -86,8 +85,9 @@ def _texts(language: str, k: int) -> dict[str, str]:
     }  # fmt: skip
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def _all_closed(campaigns: list[Campaign]) -> bool:
+    now = utcnow()
+    return all(c.status(now) == CampaignStatus.CLOSED for c in campaigns)
 
 
 def _default_administration(administrations: list[Administration]) -> Administration | None:
@@ -158,14 +158,10 @@ def wave(administration: str, wave: str):
     language = current_language()
     results = _compute(found, wave, language)
     campaigns = _campaigns(found, wave)
-    now = _now()
     exports = {}
     for survey, questionnaire in results.questionnaires.items():
         own = [c for c in campaigns if c.questionnaire_id == questionnaire.id]
-        exports[survey] = {
-            "questionnaire": questionnaire.id,
-            "closed": all(c.status(now) == CampaignStatus.CLOSED for c in own),
-        }
+        exports[survey] = {"questionnaire": questionnaire.id, "closed": _all_closed(own)}
     return render_template(
         "results/wave.html",
         administration=found,
@@ -173,7 +169,7 @@ def wave(administration: str, wave: str):
         wave=wave,
         waves=waves,
         wr=results,
-        campaigns=[(c, c.status(now)) for c in campaigns],
+        campaigns=[(c, c.status(utcnow())) for c in campaigns],
         **wave_results.page_rows(results),
         exports=exports,
         may_download_data=g.user.role in DATA_ROLES,
@@ -243,8 +239,7 @@ def responses(administration: str, wave: str, questionnaire: str, fmt: str):
         abort(404)
     if g.user.role not in DATA_ROLES:
         abort(403)
-    now = _now()
-    if any(c.status(now) != CampaignStatus.CLOSED for c in campaigns):
+    if not _all_closed(campaigns):
         flash(_("Respondent-level data can be downloaded once every campaign of the wave is "
                 "closed: two downloads taken while people are answering could be compared to "
                 "single out someone's answers."), "error")  # fmt: skip

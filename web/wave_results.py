@@ -31,13 +31,13 @@ from analysis import labels
 from analysis.frames import Dataset, wave_order
 from analysis.intervals import wilson
 from analysis.results import Results
-from survey.i18n import Text, render
+from survey.engine.answers import option_label
+from survey.engine.questions import question_text, title_text
+from survey.i18n import render
 from survey.questionnaire import Questionnaire
 from survey.storage.models import Administration, Answer, Campaign, Respondent
 
 SURVEY_ORDER = ("officials", "private_sector", "other")
-CHART_NAMES = ("factors-officials", "factors-private_sector", "factors-other", "gap",
-               "trend-officials", "trend-private_sector", "trend-other")  # fmt: skip
 SHOWN = {"factor": 3, "item": 5, "group": 5}  # rows per level of "where the problems are"
 
 
@@ -238,7 +238,7 @@ def survey_name(survey: str, questionnaire: Questionnaire | None, language: str)
     if survey in labels.SURVEYS:
         return labels.label(labels.SURVEYS[survey], language)
     if questionnaire is not None:
-        return render(Text(questionnaire.title, context=f"{questionnaire.id}:title"), language)
+        return render(title_text(questionnaire), language)
     return survey
 
 
@@ -365,20 +365,14 @@ def problem_rows(wr: WaveResults) -> dict[str, dict[str, list[dict]]]:
 
 
 def _text(questionnaire: Questionnaire, question, language: str) -> str:
-    if question is None:
-        return ""
-    return render(Text(question.text, context=f"{questionnaire.id}:{question.id}"), language)
+    return "" if question is None else render(question_text(questionnaire, question), language)
 
 
 def _group(questionnaire: Questionnaire, question, value: str, language: str) -> tuple[str, str]:
     if question is None:
         return value, ""
-    for choice in question.choices:
-        if choice.code == value:
-            context = f"{questionnaire.id}:{question.id}:{choice.code}"
-            return render(Text(choice.label, context=context), language), _text(
-                questionnaire, question, language
-            )
+    if any(choice.code == value for choice in question.choices):
+        value = render(option_label(questionnaire, question, value), language)
     return value, _text(questionnaire, question, language)
 
 

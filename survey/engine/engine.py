@@ -49,7 +49,7 @@ from survey.engine.flow import (
     previous_question,
 )
 from survey.engine.flow import shown_questions as shown
-from survey.engine.questions import ask, recorded
+from survey.engine.questions import ask, recorded, title_text
 from survey.engine.replies import Action, Button, Reply, ReplyKind
 from survey.i18n import (
     SOURCE_LANGUAGE,
@@ -286,7 +286,7 @@ class _Turn:
         intro = Text(
             messages.INTRO,
             {
-                "title": Text(q.title, context=f"{q.id}:title"),
+                "title": title_text(q),
                 "count": len(shown(q, {})),
             },
         )

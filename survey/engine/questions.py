@@ -24,6 +24,11 @@ def question_text(questionnaire: Questionnaire, question: Question) -> Text:
     return Text(question.text, context=f"{questionnaire.id}:{question.id}")
 
 
+def title_text(questionnaire: Questionnaire) -> Text:
+    """The questionnaire's title, as the catalogs hold it (`<id>:title`)."""
+    return Text(questionnaire.title, context=f"{questionnaire.id}:title")
+
+
 def _buttons(questionnaire: Questionnaire, question: Question, current: str | None) -> list[Button]:
     qid = question.id
     if question.type is QuestionType.AGREEMENT:

@@ -30,7 +30,8 @@ from flask import (
 from sqlalchemy import select
 
 from survey.campaign_editing import source_payload
-from survey.i18n import Text, render
+from survey.engine.questions import title_text
+from survey.i18n import render
 from survey.storage.models import Campaign
 from web.chat import local_telegram
 from web.chat.telegram import MAX_TEXT, LocalTelegram
@@ -64,7 +65,7 @@ def _open_campaigns() -> list[tuple[Campaign, str]]:
     for campaign in db_session().scalars(select(Campaign).order_by(Campaign.code)):
         questionnaire = questionnaires.get(campaign.questionnaire_id)
         if campaign.status(now) == "open" and questionnaire is not None:
-            rows.append((campaign, render(Text(questionnaire.title), current_language())))
+            rows.append((campaign, render(title_text(questionnaire), current_language())))
     return rows
 
 
