@@ -24,8 +24,10 @@ from telegram.ext import (
 )
 
 from bot import messages
+from bot.database import CHANNEL
 from bot.outbox import Pressed
-from bot.service import CHANNEL, BotService
+from bot.request import call
+from bot.service import BotService
 from survey.engine import events as ev
 from survey.engine.inputs import COMMANDS, SEPARATOR, event_for_button_data, event_for_command
 from survey.i18n import SOURCE_LANGUAGE, Text, available_languages, match_language
@@ -86,7 +88,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _answer(query: CallbackQuery, service: BotService) -> None:
     with contextlib.suppress(TelegramError):
         async with service.api_calls:
-            await query.answer()
+            await call(query.get_bot(), "answerCallbackQuery", callback_query_id=query.id)
 
 
 async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

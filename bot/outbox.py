@@ -2,7 +2,9 @@
 
 A row holds one Bot API call (send or edit) for one chat, with the chat id encrypted: the
 contact may be gone by the time it is sent (the thanks after the last answer). The sender
-(`bot.sender`) deletes a row once Telegram has accepted it.
+(`bot.sender`) deletes a row once Telegram has accepted it. `enqueue` gives back the rows it
+wrote, so that the bot hands its own replies to the sender once committed, without reading them
+back; the sender reads the table for the rest (the clock's reminders, rows left by a crash).
 """
 
 from __future__ import annotations
@@ -24,8 +26,21 @@ LAST_QUESTION = "last"  # edit target: the last question sent to this chat (type
 # Compiled once and run on the driver's cursor: the insert is on every answer's path.
 _OUTBOX_COLUMNS = ("contact_id", "chat_secret", "kind", "payload", "not_before", "attempts")
 OUTBOX_INSERT = Prepared(
-    insert(Outbox.__table__).values({name: bindparam(name) for name in _OUTBOX_COLUMNS})
+    insert(Outbox.__table__)
+    .values({name: bindparam(name) for name in _OUTBOX_COLUMNS})
+    .returning(Outbox.id)
 )
+
+
+@dataclass
+class Row:
+    """An outbox row as the sender handles it, the chat id in clear."""
+
+    id: int
+    chat: str
+    contact_id: str | None
+    kind: str
+    payload: dict
 
 
 @dataclass(frozen=True)
@@ -82,12 +97,16 @@ def enqueue(
     *,
     contact_id: str | None = None,
     kind: str = "reply",
-) -> None:
+) -> list[Row]:
+    """Write the payloads for one chat, in order; the rows written (visible once committed)."""
     if not payloads:
-        return
+        return []
     secret = cipher.encrypt(str(chat_id))
     now = utcnow()
+    rows = []
     for p in payloads:
-        OUTBOX_INSERT.run(connection, {"contact_id": contact_id, "chat_secret": secret,
-                                       "kind": kind, "payload": p, "not_before": now,
-                                       "attempts": 0})  # fmt: skip
+        [(id_,)] = OUTBOX_INSERT.rows(connection, {"contact_id": contact_id, "chat_secret": secret,
+                                                   "kind": kind, "payload": p, "not_before": now,
+                                                   "attempts": 0})  # fmt: skip
+        rows.append(Row(id_, str(chat_id), contact_id, kind, p))
+    return rows

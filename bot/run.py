@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from telegram import Bot, BotCommand
 from telegram.ext import Application
 
+from bot.database import DatabaseWorkers, Setup
 from bot.handlers import install
 from bot.messages import COMMAND_DESCRIPTIONS
 from bot.pacing import Limits, Pacer
@@ -27,7 +28,6 @@ from bot.service import HTTP_CONNECTIONS, BotService
 from bot.updates import ALLOWED_UPDATES, poll, webhook_server
 from survey.anonymity import keyed_hash
 from survey.config import Settings
-from survey.engine import ConversationEngine
 from survey.engine.inputs import COMMANDS
 from survey.i18n import SOURCE_LANGUAGE, Text, available_languages, render
 from survey.questionnaire import Questionnaire
@@ -45,21 +45,24 @@ class Webhook:
     port: int = 8443
 
 
-def build_application(settings: Settings) -> Application:
+def build_application(settings: Settings) -> tuple[Application, AiohttpRequest]:
+    """The application, and its getUpdates connection (polled by `bot.updates.poll`)."""
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set (create a bot with @BotFather)")
     api = settings.telegram_api_url.rstrip("/")
-    return (
+    # Waits LONG_POLL_S on top of this read timeout.
+    updates_request = AiohttpRequest(1, read_timeout=10)
+    application = (
         Application.builder()
         .token(settings.telegram_token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)  # updates are fetched by bot.updates, confirmed only once handled
         .request(AiohttpRequest(HTTP_CONNECTIONS))
-        # Waits LONG_POLL_S on top of this read timeout (python-telegram-bot adds it).
-        .get_updates_request(AiohttpRequest(1, read_timeout=10))
+        .get_updates_request(updates_request)
         .build()
     )
+    return application, updates_request
 
 
 async def set_commands(bot: Bot) -> None:
@@ -91,16 +94,19 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    engine = ConversationEngine(db, questionnaires, settings.secret_key, min_cell=settings.min_cell)
-    service = BotService(db, engine)
-    application = build_application(settings)
+    setup = Setup(db.url, settings.secret_key, settings.min_cell, questionnaires,
+                  verbose=logging.getLogger().isEnabledFor(logging.DEBUG))  # fmt: skip
+    database = DatabaseWorkers.for_database(setup, db.dialect)
+    await database.start()
+    service = BotService(database)
+    application, updates_request = build_application(settings)
     install(application, service)
     await application.initialize()
     bot = application.bot
     limits = Limits(settings.send_rate, max(settings.send_rate, 1), settings.chat_rate,
                     settings.chat_burst)  # fmt: skip
-    sender = OutboxSender(db, bot, service.cipher, Pacer(limits), service.sent, service.api_calls,
-                          service.in_database)  # fmt: skip
+    sender = OutboxSender(database, bot, Pacer(limits), service.api_calls)
+    service.hand_over = sender.take
     sender_stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(sender_stop))
     chores = asyncio.create_task(_heartbeat(heartbeat, stop))
@@ -113,7 +119,7 @@ async def serve(
         if webhook is None:
             await bot.delete_webhook()
             log.info("polling for updates")
-            await poll(application, stop)
+            await poll(application, updates_request, stop)
         else:
             secret = webhook_secret(settings)
             server = webhook_server(application, urlsplit(webhook.url).path or "/", secret)
@@ -128,7 +134,7 @@ async def serve(
         await sending
         chores.cancel()
         await application.shutdown()
-        service.close()
+        await database.close()
         log.info("bot stopped")
 
 

@@ -1,6 +1,8 @@
 """The one sending path: outbox rows to the Bot API, paced, retried, in order, never dropped.
 
-Rows are loaded in id order and queued per chat; each chat's queue is drained by its own task,
+The bot's own replies are handed over by the turn that wrote them, once committed (`take`); the
+sender also reads the table every second, for the clock's reminders and for rows a crash left
+behind. Rows are queued per chat, in id order; each chat's queue is drained by its own task,
 one message at a time, so a chat's messages arrive in the order they were written, while other
 chats go on. A row is deleted once Telegram accepted it (deletes are batched: whatever
 accumulated while the last batch committed), and stays "in flight" until then so that it is not
@@ -21,66 +23,44 @@ import contextlib
 import datetime as dt
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.outbox import EDIT, LAST_QUESTION
+from bot.database import DatabaseWorkError, DatabaseWorkers
+from bot.outbox import EDIT, LAST_QUESTION, Row
 from bot.outbox import payload as outbox_payload
 from bot.pacing import Pacer
 from bot.render import message_of
 from bot.request import call
-from survey.anonymity import ChatCipher
 from survey.engine.replies import reply_from_data
 from survey.reminders import REMINDER_KIND
-from survey.storage import Database
-from survey.storage.models import Contact, Outbox, utcnow
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
-_CONTENT = select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload)
 RESCAN_EVERY_S = 1.0
 MAX_BACKOFF_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
 
 
-@dataclass
-class Row:
-    id: int
-    chat: str
-    contact_id: str | None
-    kind: str
-    payload: dict
-
-
 class OutboxSender:
     def __init__(
         self,
-        db: Database,
+        database: DatabaseWorkers,
         bot: Bot,
-        cipher: ChatCipher,
         pacer: Pacer,
-        wake: asyncio.Event,
         api_calls: asyncio.Semaphore,
-        in_database: Callable[..., Awaitable],
     ):
-        self.db = db
-        self.in_database = in_database  # runs blocking database work (BotService.in_database)
+        self.database = database
         self.api_calls = api_calls
         self.bot = bot
-        self.cipher = cipher
         self.pacer = pacer
-        self.wake = wake
         self.queues: dict[str, deque[Row]] = {}
         self.drains: set[asyncio.Task] = set()
         self.in_flight: set[int] = set()
         # Loading and deleting take turns: a load that read a row before its delete committed,
         # finishing after the row left `in_flight`, would queue it again and send it twice (seen
-        # on PostgreSQL, where database work runs on several threads).
+        # on PostgreSQL, where database work runs in several workers).
         self.outbox_turn = asyncio.Lock()
         self.sent_ids: list[int] = []
         self.acked = asyncio.Event()
@@ -90,21 +70,21 @@ class OutboxSender:
     async def run(self, stop: asyncio.Event) -> None:
         drained = asyncio.Event()  # set once no chat is sending any more
         acker = asyncio.create_task(self._acknowledge(drained))
-        last_rescan = 0.0
-        loop = asyncio.get_running_loop()
         try:
             while not stop.is_set():
-                self.wake.clear()
-                if loop.time() - last_rescan >= RESCAN_EVERY_S:
-                    last_rescan = loop.time()
-                    self.pacer.forget_idle()
+                self.pacer.forget_idle()
                 async with self.outbox_turn:
-                    rows = await self.in_database(self._load)
+                    try:
+                        rows, undecryptable = await self.database.run("due", self.in_flight)
+                    except DatabaseWorkError as exc:
+                        log.warning("reading the outbox failed (%s), trying again", exc)
+                        rows, undecryptable = [], []
+                    self.sent_ids.extend(undecryptable)
                     for row in rows:
                         self._queue(row)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(RESCAN_EVERY_S):
-                        await _first(self.wake.wait(), stop.wait())
+                        await stop.wait()
         finally:
             # Let each chat finish the message it is sending (so that it is acknowledged and
             # not sent again after the restart), then stop.
@@ -119,37 +99,10 @@ class OutboxSender:
 
     # -- loading -------------------------------------------------------------------------------
 
-    def _load(self) -> list[Row]:
-        """Due rows not already queued, in id order.
-
-        Every load reads from the oldest due row rather than from the highest id seen: on
-        PostgreSQL two turns writing at once can take interleaved ids (one chat's edit gets 149
-        and its next question 152, another chat's rows 150 and 151, committed first), so a row
-        can become visible after a higher id was loaded, and skipping it would send that chat's
-        messages out of order.
-        """
-        due = (
-            select(Outbox.id)
-            .where(Outbox.not_before <= utcnow())
-            .order_by(Outbox.id)
-            .limit(BATCH + len(self.in_flight))
-        )
-        with self.db.sessions() as session:
-            # The ids first (most are queued already), then the content of the new ones only.
-            new = [id_ for id_ in session.scalars(due) if id_ not in self.in_flight]
-            if not new:
-                return []
-            found = session.execute(_CONTENT.where(Outbox.id.in_(new)).order_by(Outbox.id)).all()
-        rows = []
-        for id_, secret, contact_id, kind, payload in found:
-            try:
-                chat = self.cipher.decrypt(secret)
-            except ValueError:
-                log.error("outbox message %s cannot be decrypted with this key: dropped", id_)
-                self.sent_ids.append(id_)
-                continue
-            rows.append(Row(id_, chat, contact_id, kind, payload))
-        return rows
+    def take(self, rows: list[Row]) -> None:
+        """Rows just committed by a turn of the bot, to send without reading them back."""
+        for row in rows:
+            self._queue(row)
 
     def _queue(self, row: Row) -> None:
         if row.id in self.in_flight:
@@ -181,7 +134,7 @@ class OutboxSender:
     async def _send_one(self, row: Row) -> bool:
         """Send until Telegram accepts or refuses for good; False when the chat is unreachable."""
         backoff = 0.5
-        if row.kind == REMINDER_KIND and not await self.in_database(self._still_in_progress, row):
+        if row.kind == REMINDER_KIND and not await self.database.run("in_progress", row.contact_id):
             return True  # finished, stopped or closed since the reminder was written
         while True:
             await self.pacer.wait_turn(row.chat)
@@ -197,7 +150,7 @@ class OutboxSender:
                 await asyncio.sleep(float(delay))
             except Forbidden:
                 log.info("a chat blocked the bot: its messages are dropped, reminders stopped")
-                await self.in_database(self._unreachable, row.contact_id)
+                await self.database.run("unreachable", row.contact_id)
                 return False
             except BadRequest as exc:
                 log.warning("Telegram refused a %s: %s", row.payload.get("method"), exc.message)
@@ -228,20 +181,6 @@ class OutboxSender:
         if payload.get("track"):
             self.last_question[row.chat] = message_id
 
-    def _still_in_progress(self, row: Row) -> bool:
-        with self.db.sessions() as session:
-            return session.get(Contact, row.contact_id) is not None
-
-    def _unreachable(self, contact_id: str | None) -> None:
-        if contact_id is None:
-            return
-        with self.db.transaction() as session:
-            session.execute(
-                update(Contact)
-                .where(Contact.id == contact_id)
-                .values(unreachable=True, next_reminder_at=None)
-            )
-
     # -- acknowledging -------------------------------------------------------------------------
 
     def _done(self, row: Row) -> None:
@@ -261,12 +200,14 @@ class OutboxSender:
                 continue
             ids, self.sent_ids = self.sent_ids, []
             async with self.outbox_turn:
-                await self.in_database(self._delete, ids)
+                try:
+                    await self.database.run("delete", ids)
+                except DatabaseWorkError as exc:
+                    log.warning("deleting sent messages failed (%s), trying again", exc)
+                    self.sent_ids[:0] = ids
+                    await asyncio.sleep(1.0)
+                    continue
                 self.in_flight.difference_update(ids)
-
-    def _delete(self, ids: list[int]) -> None:
-        with self.db.transaction() as session:
-            session.execute(delete(Outbox).where(Outbox.id.in_(ids)))
 
 
 def _markup(rows: list[list[list[str]]]) -> dict | None:
@@ -275,12 +216,3 @@ def _markup(rows: list[list[list[str]]]) -> dict | None:
         return None
     keyboard = [[{"text": label, "callback_data": data} for label, data in row] for row in rows]
     return {"inline_keyboard": keyboard}
-
-
-async def _first(*waits) -> None:
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()

@@ -24,6 +24,7 @@ from tests.bot_harness import (
     assert_no_identifiers,
     prepare_database,
     question_of,
+    running,
 )
 from tests.fake_telegram import ApiError, FakeTelegram, Pace
 from tests.postgres_server import free_port
@@ -179,8 +180,12 @@ def test_killed_mid_run_and_restarted_everyone_finishes_nothing_lost(
     )
     runner.start()
     fake.wait_until(lambda: sum(p.answers for p in participants) >= 400, timeout=120)
+    workers = bot.children()
+    assert workers  # the database work runs in worker processes
     bot.kill()
     killed_at = sum(p.answers for p in participants)
+    # The workers do not outlive the bot (they would hold the database, doing nothing).
+    fake.wait_until(lambda: not any(running(pid) for pid in workers), timeout=10)
     time.sleep(0.5)
     restarted = bot_factory()
     runner.join(300)

@@ -1,0 +1,316 @@
+"""The bot's database work, in worker processes: the engine's turns, the outbox's reads and deletes.
+
+Python runs one thread at a time in a process, and on the bench the bot's database work (a turn
+of the engine for every update, the sender's reads and deletes) took about 40% of the one core
+the bot could use, the Bot API calls and python-telegram-bot the rest. So the work runs in
+worker processes of its own (`python -m bot.database`), and the bot process keeps the network:
+one worker on SQLite (one writer at a time in any case), two on PostgreSQL (different chats'
+turns at once).
+
+`DatabaseWork` is what a worker does; `DatabaseWorkers` is the bot's side: `await
+workers.run("turn", event, pressed)`. Calls and results are pickled plain data (events, rows,
+ids) over the worker's standard input and output, which asyncio reads without a thread; a worker
+handles its calls one after the other, in order. A worker builds its own engine from the
+`Setup` sent first (the secret key travels in the pipe, never on a command line).
+
+Crashes: a worker exits when its standard input closes, so when the bot process is gone, even
+SIGKILLed. What it was doing then either committed or rolled back, as in any crash, and the
+restarted bot goes on from the database (the update is delivered again; the handled-updates
+record and the outbox make the repeat change nothing). If a worker dies under a running bot,
+its pending calls fail (the updates are fetched again) and a new worker takes its place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from bot.outbox import Pressed, Row, enqueue, payload, payloads_for
+from bot.render import Message, localized
+from survey.anonymity import ChatCipher
+from survey.engine import ConversationEngine
+from survey.engine import events as ev
+from survey.i18n import Text
+from survey.questionnaire import Questionnaire
+from survey.storage import Database
+from survey.storage.models import Contact, HandledUpdate, Outbox, utcnow
+from survey.storage.prepared import Prepared
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+WORKERS = {"sqlite": 1}
+DEFAULT_WORKERS = 2
+OUTBOX_BATCH = 500  # rows read at most at once
+_CONTENT = select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload)
+_LENGTH = 4  # bytes of a message's length, before its pickle
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a worker needs to build its engine; the first message it reads."""
+
+    database_url: str
+    secret_key: str
+    min_cell: int
+    questionnaires: dict[str, Questionnaire]
+    verbose: bool = False
+
+
+class DatabaseWork:
+    """The bot's database operations, each one transaction; run by a worker process."""
+
+    def __init__(self, db: Database, engine: ConversationEngine):
+        self.db = db
+        self.engine = engine
+        self.cipher = ChatCipher(engine.secret_key)
+        insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+        self.claim = Prepared(
+            insert(HandledUpdate)
+            .values(
+                channel=CHANNEL,
+                update_id=bindparam("update_id"),
+                handled_at=bindparam("handled_at"),
+            )
+            .on_conflict_do_nothing()
+            .returning(HandledUpdate.update_id)
+        )
+
+    @classmethod
+    def from_setup(cls, setup: Setup) -> DatabaseWork:
+        db = Database(setup.database_url)
+        engine = ConversationEngine(db, setup.questionnaires, setup.secret_key,
+                                    min_cell=setup.min_cell)  # fmt: skip
+        return cls(db, engine)
+
+    def turn(self, event: ev.Event, pressed: Pressed | None) -> list[Row]:
+        """Run the event through the engine; the outbox rows it wrote (committed)."""
+        chat_id = event.sender.chat_id
+        update_id = event.sender.event_id
+        written: list[Row] = []
+
+        def deliver(connection: Connection, replies) -> None:
+            # Called again if the engine retries the turn: only the committed attempt's rows stay.
+            written[:] = enqueue(connection, self.cipher, chat_id, payloads_for(replies, pressed))
+
+        def claim(connection: Connection) -> bool:
+            return update_id is None or self._claim_update(connection, update_id)
+
+        self.engine.handle(event, deliver, claim)
+        return written
+
+    def notice(self, chat_id: str, language: str, parts: list[Text], update_id: int) -> list[Row]:
+        """A message outside any conversation (a group chat told the bot is private only)."""
+        with self.db.engine.begin() as connection:
+            if not self._claim_update(connection, update_id):
+                return []
+            text = localized(parts, language)
+            return enqueue(connection, self.cipher, chat_id, [payload(Message(text))],
+                           kind="notice")  # fmt: skip
+
+    def due(self, queued: set[int]) -> tuple[list[Row], list[int]]:
+        """Due outbox rows not in `queued`, in id order, and the ids of rows that cannot be
+        decrypted with this key (to delete).
+
+        Every read starts from the oldest due row rather than from the highest id seen: on
+        PostgreSQL two turns writing at once can take interleaved ids (one chat's edit gets 149
+        and its next question 152, another chat's rows 150 and 151, committed first), so a row
+        can become visible after a higher id was read, and skipping it would send that chat's
+        messages out of order.
+        """
+        ids = (
+            select(Outbox.id)
+            .where(Outbox.not_before <= utcnow())
+            .order_by(Outbox.id)
+            .limit(OUTBOX_BATCH + len(queued))
+        )
+        with self.db.sessions() as session:
+            # The ids first (most are queued already), then the content of the new ones only.
+            new = [id_ for id_ in session.scalars(ids) if id_ not in queued]
+            if not new:
+                return [], []
+            found = session.execute(_CONTENT.where(Outbox.id.in_(new)).order_by(Outbox.id)).all()
+        rows, undecryptable = [], []
+        for id_, secret, contact_id, kind, content in found:
+            try:
+                chat = self.cipher.decrypt(secret)
+            except ValueError:
+                log.error("outbox message %s cannot be decrypted with this key: dropped", id_)
+                undecryptable.append(id_)
+                continue
+            rows.append(Row(id_, chat, contact_id, kind, content))
+        return rows, undecryptable
+
+    def delete(self, ids: list[int]) -> None:
+        with self.db.transaction() as session:
+            session.execute(delete(Outbox).where(Outbox.id.in_(ids)))
+
+    def in_progress(self, contact_id: str | None) -> bool:
+        """Whether the contact still has a conversation going (a reminder is still due)."""
+        with self.db.sessions() as session:
+            return contact_id is not None and session.get(Contact, contact_id) is not None
+
+    def unreachable(self, contact_id: str | None) -> None:
+        if contact_id is None:
+            return
+        with self.db.transaction() as session:
+            session.execute(
+                update(Contact)
+                .where(Contact.id == contact_id)
+                .values(unreachable=True, next_reminder_at=None)
+            )
+
+    def _claim_update(self, connection: Connection, update_id: int) -> bool:
+        # Built and compiled once, run on the driver's cursor: this is on every update's path.
+        return bool(self.claim.rows(connection, {"update_id": update_id, "handled_at": utcnow()}))
+
+
+class DatabaseWorkError(RuntimeError):
+    """A call failed in a worker (its exception's type and message; no values)."""
+
+
+class DatabaseWorkers:
+    """The bot's side: worker processes started by `start`, called with `run`."""
+
+    def __init__(self, setup: Setup, processes: int):
+        self.setup = setup
+        self.processes = processes
+        self.workers: list[_Worker] = []
+        self.closing = False
+
+    @classmethod
+    def for_database(cls, setup: Setup, dialect: str) -> DatabaseWorkers:
+        return cls(setup, WORKERS.get(dialect, DEFAULT_WORKERS))
+
+    async def start(self) -> None:
+        self.workers = list(await asyncio.gather(*(self._spawn() for _ in range(self.processes))))
+
+    async def run(self, operation: str, *args: Any) -> Any:
+        """`DatabaseWork.<operation>(*args)` in the least busy worker."""
+        worker = min(self.workers, key=lambda w: len(w.pending))
+        return await worker.call(operation, args)
+
+    async def close(self) -> None:
+        self.closing = True
+        await asyncio.gather(*(w.stop() for w in self.workers))
+
+    async def _spawn(self) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.database",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=2**24,
+        )  # fmt: skip
+        worker = _Worker(process, self._replace)
+        await worker.call("__setup__", (self.setup,))
+        return worker
+
+    async def _replace(self, dead: _Worker) -> None:
+        if self.closing:
+            return
+        log.error("a database worker stopped (exit code %s): starting another", dead.returncode)
+        fresh = await self._spawn()
+        self.workers = [fresh if w is dead else w for w in self.workers]
+
+
+class _Worker:
+    """One worker process: calls written in order, answers matched in the same order."""
+
+    def __init__(self, process: asyncio.subprocess.Process, on_death):
+        self.process = process
+        self.pending: deque[asyncio.Future] = deque()
+        self.on_death = on_death
+        self.reading = asyncio.create_task(self._read())
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    async def call(self, operation: str, args: tuple) -> Any:
+        if self.reading.done():
+            raise DatabaseWorkError("the database worker has stopped")
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append(future)
+        self.process.stdin.write(_frame((operation, args)))
+        return await future
+
+    async def stop(self) -> None:
+        self.process.stdin.close()
+        await self.process.wait()
+        await self.reading
+
+    async def _read(self) -> None:
+        stdout = self.process.stdout
+        try:
+            while True:
+                length = int.from_bytes(await stdout.readexactly(_LENGTH), "big")
+                ok, value = pickle.loads(await stdout.readexactly(length))
+                future = self.pending.popleft()
+                if future.cancelled():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(DatabaseWorkError(value))
+        except asyncio.IncompleteReadError:  # the worker exited
+            await self.process.wait()
+            while self.pending:
+                future = self.pending.popleft()
+                if not future.done():
+                    future.set_exception(DatabaseWorkError("the database worker has stopped"))
+            if self.process.stdin.is_closing():
+                return  # stopped on purpose
+            await self.on_death(self)
+
+
+def _frame(message: object) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(_LENGTH, "big") + data
+
+
+def _receive(stream: BinaryIO) -> object | None:
+    header = stream.read(_LENGTH)
+    if len(header) < _LENGTH:
+        return None  # the bot closed the pipe, or is gone
+    return pickle.loads(stream.read(int.from_bytes(header, "big")))
+
+
+def main() -> None:
+    """A worker: read calls from standard input, answer on standard output, until it closes."""
+    from cips import logs  # the worker logs as the bot does
+
+    calls = sys.stdin.buffer
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt answers
+    work: DatabaseWork | None = None
+    while (message := _receive(calls)) is not None:
+        operation, args = message
+        try:
+            if operation == "__setup__":
+                (setup,) = args
+                logs.setup("bot", verbose=setup.verbose)
+                work = DatabaseWork.from_setup(setup)
+                result = (True, None)
+            else:
+                result = (True, getattr(work, operation)(*args))
+        except Exception as exc:
+            log.warning("database work %s failed: %s", operation, type(exc).__name__)
+            result = (False, f"{type(exc).__name__}: {exc}")
+        answers.write(_frame(result))
+        answers.flush()
+    if work is not None:
+        work.db.dispose()
+
+
+if __name__ == "__main__":
+    main()
