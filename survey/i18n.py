@@ -106,6 +106,7 @@ def language_name(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@cache  # on every message's path; parsing a locale is not cheap
 def is_right_to_left(language: str) -> bool:
     try:
         return Locale.parse(language).character_order == "right-to-left"

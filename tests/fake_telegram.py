@@ -2,8 +2,8 @@
 
 It is the product's local Telegram (`web.chat.telegram.LocalTelegram`: getMe, getUpdates with
 long polling and offsets, sendMessage, editMessageText, answerCallbackQuery, setMyCommands,
-setWebhook, deleteWebhook, with Telegram's limits on text length and callback data) served by a
-plain HTTP server, plus what only tests need: Telegram's per-chat pace (a short burst, then 429
+setWebhook, deleteWebhook, with Telegram's limits on text length and callback data) served over
+HTTP by aiohttp on an event loop of its own thread, plus what only tests need: Telegram's per-chat pace (a short burst, then 429
 with retry_after) and injected faults: redelivery of updates, 429s, 403s (a user who blocked the
 bot), dropped connections. Tests play Telegram users through `FakeUser`: send text, commands and
 stickers, press buttons, read the chat as the person would see it.
@@ -11,14 +11,15 @@ stickers, press buttons, read the chat as the person would see it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
-import json
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiohttp import web
 
 from web.chat.telegram import BOT_USER as LOCAL_BOT_USER
 from web.chat.telegram import BotApiError as ApiError
@@ -47,25 +48,22 @@ class FakeTelegram(LocalTelegram):
         self.faults: list[tuple[Callable[[str, dict], bool], ApiError | None]] = []
         self.blocked: set[int] = set()
         self.buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, time)
-        self.server = _Server(("127.0.0.1", 0), self._handler_class())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.http = _HttpServer(self)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.http.port}"
 
     def start(self) -> FakeTelegram:
-        self.thread.start()
+        self.http.start()
         return self
 
     def stop(self) -> None:
         with self.lock:
             self.lock.notify_all()
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.stop()
 
     # -- what tests do -------------------------------------------------------------------------
 
@@ -125,59 +123,91 @@ class FakeTelegram(LocalTelegram):
             raise ApiError(429, f"Too Many Requests: retry after {retry}", retry_after=retry)
         self.buckets[chat] = (tokens - 1, now)
 
-    # -- HTTP ----------------------------------------------------------------------------------
 
-    def _handler_class(self):
-        fake = self
+class _HttpServer:
+    """The Bot API over HTTP: aiohttp's server on an event loop in a thread of its own.
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body leave in two writes: with Nagle's algorithm the body would wait
-            # for the client's delayed ACK (40 ms on Linux), a latency real Telegram does not add.
-            disable_nagle_algorithm = True
+    A long poll (getUpdates with a timeout) waits in a thread of its own, so that the loop goes
+    on serving the bot's other calls; every other call is answered on the loop at once.
+    """
 
-            def log_message(self, *args) -> None:  # quiet
-                pass
+    def __init__(self, fake: FakeTelegram):
+        self.fake = fake
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self.polls: set[asyncio.Future] = set()  # long polls waiting
 
-            def do_POST(self) -> None:
-                prefix = f"/bot{fake.token}/"
-                if not self.path.startswith(prefix):
-                    return self._reply(404, {"ok": False, "error_code": 404,
-                                             "description": "Not Found"})  # fmt: skip
-                method = self.path[len(prefix) :]
-                length = int(self.headers.get("Content-Length") or 0)
-                params = parse_params(self.rfile.read(length), self.headers.get("Content-Type", ""))
-                try:
-                    result = fake.call(method, params)
-                except ConnectionAbortedError:
-                    self.close_connection = True
-                    self.connection.close()
-                    return None
-                except ApiError as exc:
-                    body = {"ok": False, "error_code": exc.code, "description": exc.description}
-                    if exc.retry_after is not None:
-                        body["parameters"] = {"retry_after": exc.retry_after}
-                    return self._reply(exc.code, body)
-                return self._reply(200, {"ok": True, "result": result})
+    def start(self) -> None:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self.loop).result(10)
 
-            do_GET = do_POST
+    def stop(self) -> None:
+        if self.runner is not None:
+            asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
 
-            def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
 
-        return Handler
+    async def _close(self) -> None:
+        for poll in self.polls:  # answered with nothing: the connection closes
+            poll.cancel()
+        await self.runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        fake = self.fake
+        if request.match_info["token"] != fake.token:
+            return _reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        method = request.match_info["method"]
+        params = parse_params(await request.read(), request.headers.get("Content-Type", ""))
+        try:
+            if method == "getUpdates" and params.get("timeout"):
+                result = await self._waiting(fake.call, method, params)
+            else:
+                result = fake.call(method, params)
+        except ConnectionAbortedError:  # an injected fault: the connection drops, no answer
+            request.transport.close()
+            return web.Response()
+        except ApiError as exc:
+            body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.retry_after is not None:
+                body["parameters"] = {"retry_after": exc.retry_after}
+            return _reply(exc.code, body)
+        return _reply(200, {"ok": True, "result": result})
+
+    def _waiting(self, work: Callable, *args) -> asyncio.Future:
+        """`work(*args)` in a daemon thread (a test may end while a long poll waits)."""
+        future = self.loop.create_future()
+        self.polls.add(future)
+        future.add_done_callback(self.polls.discard)
+
+        def settle(result, error) -> None:
+            if not future.done():
+                future.set_exception(error) if error else future.set_result(result)
+
+        def run() -> None:
+            try:
+                result, error = work(*args), None
+            except BaseException as exc:  # handed to the request, as if called there
+                result, error = None, exc
+            with contextlib.suppress(RuntimeError):  # the loop has stopped
+                self.loop.call_soon_threadsafe(settle, result, error)
+
+        threading.Thread(target=run, daemon=True).start()
+        return future
 
 
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        # The bot hung up (stopped or killed while a long poll was pending): nothing to report.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+def _reply(status: int, body: dict) -> web.Response:
+    return web.json_response(body, status=status)
 
 
 class FakeUser:
