@@ -69,7 +69,8 @@ bp.add_app_template_filter(_formatter("+#,##0.0;-#,##0.0"), "points")
 def _texts(language: str, k: int) -> dict[str, str]:
     """Texts with '%' or '<' in them (Jinja's gettext would take the one for a placeholder and
     pass the other unescaped); the result tables' own headings come from `analysis.labels`."""
-    column = {name: label(labels.COLUMNS[name], language) for name in
+    # Headers wrap between words, never inside "(0-100)" (a non-breaking hyphen).
+    column = {name: label(labels.COLUMNS[name], language).replace("-", "\u2011") for name in
               ("factor", "pct_favourable", "score", "difference", "significant", "group_value",
                "below_overall", "rank", "n_respondents", "n_valid")}  # fmt: skip
     return {
