@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis import labels
 from analysis.frames import AnalysisError, Dataset, ResponseSet, build_response_set
 from analysis.interchange import columns
 from survey.engine.messages import SCALE_LABELS
@@ -148,10 +149,8 @@ def load_database(
     sets: list[ResponseSet] = []
     for (code, label, questionnaire_id), campaigns in waves.items():
         if questionnaire_id not in questionnaires:
-            raise AnalysisError(
-                f"campaign {campaigns[0].code} uses questionnaire {questionnaire_id!r}, "
-                "which is not loaded (see CIPS_QUESTIONNAIRE_DIRS)"
-            )
+            args = {"campaign": campaigns[0].code, "questionnaire": questionnaire_id}
+            raise AnalysisError(Text(labels.QUESTIONNAIRE_NOT_LOADED, args))
         questionnaire = questionnaires[questionnaire_id]
         frame = campaign_frame(session, campaigns, questionnaire)
         frame["completed"] = frame["completed"] == "true"

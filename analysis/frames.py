@@ -23,7 +23,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from analysis import coding
+from analysis import coding, labels
+from survey.i18n import SOURCE_LANGUAGE, Text, render
 from survey.questionnaire import Question, Questionnaire, QuestionType
 
 FIXED_COLUMNS = (
@@ -38,7 +39,12 @@ FIXED_COLUMNS = (
 
 
 class AnalysisError(ValueError):
-    """Data that cannot be analysed as asked, with a message for the analyst."""
+    """Data that cannot be analysed as asked; `text` says why, in any language (`str()` of the
+    error is the English message)."""
+
+    def __init__(self, text: Text):
+        self.text = text
+        super().__init__(render(text, SOURCE_LANGUAGE))
 
 
 def breakdown_questions(questionnaire: Questionnaire) -> tuple[Question, ...]:
@@ -174,10 +180,10 @@ def _typed(question: Question, cells: np.ndarray):
 def _merge(first: ResponseSet, second: ResponseSet) -> ResponseSet:
     if first.questionnaire.id != second.questionnaire.id:
         administration, wave, survey = first.key
-        raise AnalysisError(
-            f"{administration} wave {wave} has {survey} responses from two questionnaires "
-            f"({first.questionnaire.id}, {second.questionnaire.id}): analyse them separately"
-        )
+        name = Text(labels.SURVEYS[survey]) if survey in labels.SURVEYS else survey
+        args = {"administration": administration, "wave": wave, "survey": name,
+                "first": first.questionnaire.id, "second": second.questionnaire.id}  # fmt: skip
+        raise AnalysisError(Text(labels.TWO_QUESTIONNAIRES, args))
     respondents = pd.concat([first.respondents, second.respondents])
     respondents["language"] = respondents["language"].astype("category")
     return ResponseSet(

@@ -134,6 +134,15 @@ IMPORTED = N_(
     "Imported {count} respondents ({completed} completed) into the closed campaign {campaign}."
 )
 ALREADY_IMPORTED = N_("This file was already imported, as campaign {campaign}.")
+# Responses that cannot be analysed as asked (`analysis.frames.AnalysisError`).
+TWO_QUESTIONNAIRES = N_(
+    "{administration}, wave {wave}, {survey}: the responses come from two questionnaires "
+    "({first}, {second}); analyse them separately."
+)
+QUESTIONNAIRE_NOT_LOADED = N_(
+    "Campaign {campaign} uses the questionnaire {questionnaire}, which is not loaded (see "
+    "CIPS_QUESTIONNAIRE_DIRS)."
+)
 NO_ADMINISTRATION = N_(
     "There is no administration {code}: create it first with `cips administration create`."
 )

@@ -28,6 +28,8 @@ def _demo(folder, *args: str) -> subprocess.CompletedProcess:
 def test_two_waves_of_simulated_respondents_answer_through_the_bot(tmp_path):
     done = _demo(tmp_path, "--respondents", str(RESPONDENTS))
     assert done.returncode == 0, done.stdout + done.stderr
+    # 3 people per survey are fewer than k = 10: the demo says the scores will stay hidden.
+    assert "so some or all scores will stay hidden. --respondents 40" in done.stdout
     db = Database(f"sqlite:///{tmp_path / 'cips.db'}")
     with db.sessions() as session:
         campaigns = {c.code: c for c in session.scalars(select(Campaign))}
@@ -96,8 +98,18 @@ def test_cips_run_fills_the_demo_while_it_serves(tmp_path):
         url = cips.wait_for(r"cips is running: (http://\S+)/").group(1)
         with urllib.request.urlopen(f"{url}/healthz") as health:
             assert health.status == 200
+        assert "some or all scores will stay hidden" in cips.output()
     finally:
         cips.interrupt()
+    # Started again: no new password, but how to sign in (and to set a new password).
+    again = CipsProcess(tmp_path, "run", "--port", "0")
+    try:
+        again.wait_for(r"polling")
+        assert "Sign in with your account" in again.output()
+        assert "`cips user password admin` sets a new one" in again.output()
+        assert "with the password" not in again.output()
+    finally:
+        again.interrupt()
     db = Database(f"sqlite:///{tmp_path / 'cips.db'}")
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Respondent)) == 4

@@ -200,6 +200,13 @@ def test_charts_and_downloads_open(two_waves, signed_in):
     assert "النتائج" in page and "Scores by key factor" not in page
     truth = expected(world, "CI", "2026", language="ar")
     assert truth.factors.iloc[0].factor_name in page  # key factor names in Arabic
+    # Column headers in Arabic too: respondents, rank, valid answers (no bare "n" or "#").
+    scores = page.split('id="scores"')[1].split("</thead>")[0]
+    assert "المستجيبون" in scores and ">n<" not in scores
+    statements = page.split('id="weakest-items-officials"')[1].split("</thead>")[0]
+    assert "الترتيب" in statements and "الإجابات الصالحة" in statements
+    assert ">#<" not in statements and ">n<" not in statements
+    assert "تنزيل:" in page and "Download" not in page
 
     sources = images(page)
     assert {s.split("/charts/")[1].split(".")[0] for s in sources} == {
@@ -294,6 +301,40 @@ def test_a_wave_that_cannot_be_scored_says_why(world, signed_in):
     with world.db.transaction() as session:
         ci = session.query(Administration).filter_by(code="CI").one()
         create_campaign(session, ci, other, "2026", code="ci-2026-local")
-    response = signed_in("ci-analyst").get("/results/CI/2026")
+    client = signed_in("ci-analyst")
+    response = client.get("/results/CI/2026")
     assert response.status_code == 409
     assert "cannot be scored together" in response.text and "officials-local" in response.text
+    assert "Customs officials: the responses come from two questionnaires" in response.text
+    # In French, the reason is French too (it comes from the analysis, not from the page).
+    client.get("/language/fr")
+    response = client.get("/results/CI/2026")
+    page = html_lib.unescape(response.text)
+    assert response.status_code == 409
+    assert "Les réponses de cette vague ne peuvent pas être analysées ensemble" in page
+    assert "CI, vague 2026, Agents des douanes : les réponses proviennent de deux " in page
+    assert "officials-local" in page and "analysez-les séparément" in page
+    assert "the responses come from" not in page
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_results_view_reads_the_campaigns_once(two_waves, signed_in):
+    """The wave list, the trends' earlier waves and the campaigns' status come from one read
+    of the administration's campaigns."""
+    from sqlalchemy import event
+
+    client = signed_in("ci-analyst")
+    assert client.get("/results/CI/2026").status_code == 200  # computed and cached
+    engine = two_waves.app.extensions["cips"].db.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/results/CI/2026").text
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert 'id="scores"' in page and '<option value="2025">' in page
+    assert sum("FROM campaigns" in s for s in statements) == 1, statements

@@ -17,7 +17,8 @@ def daily_chart(per_day: list[dict], labels: dict[str, str], rtl: bool = False) 
     """`labels`: 'started', 'completed', 'suppressed', 'empty' (already translated)."""
     if not per_day:
         return Markup('<p class="muted">{}</p>').format(labels["empty"])
-    peak = max([d["started"] or 0 for d in per_day] + [d["completed"] or 0 for d in per_day] + [1])
+    shown = [d[key] for d in per_day for key in ("started", "completed") if d[key] is not None]
+    peak = max([*shown, 1])
     plot_w = WIDTH - 2 * MARGIN_SIDE
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     slot = plot_w / len(per_day)
@@ -27,10 +28,13 @@ def daily_chart(per_day: list[dict], labels: dict[str, str], rtl: bool = False) 
         f'aria-label="{escape(labels["title"])}" xmlns="http://www.w3.org/2000/svg">',
         f'<line x1="{MARGIN_SIDE}" y1="{HEIGHT - MARGIN_BOTTOM}" x2="{WIDTH - MARGIN_SIDE}" '
         f'y2="{HEIGHT - MARGIN_BOTTOM}" class="axis"/>',
-        f'<text x="{MARGIN_SIDE - 4 if not rtl else WIDTH - MARGIN_SIDE + 4}" '
-        f'y="{MARGIN_TOP + 4}" class="tick" text-anchor="{"end" if not rtl else "start"}">'
-        f"{peak}</text>",
     ]
+    if any(shown):  # the scale's top, unless no bar is drawn (every count suppressed)
+        parts.append(
+            f'<text x="{MARGIN_SIDE - 4 if not rtl else WIDTH - MARGIN_SIDE + 4}" '
+            f'y="{MARGIN_TOP + 4}" class="tick" text-anchor="{"end" if not rtl else "start"}">'
+            f"{peak}</text>"
+        )
     for index, day in enumerate(per_day):
         position = len(per_day) - 1 - index if rtl else index
         x = MARGIN_SIDE + position * slot + (slot - 2 * bar) / 2

@@ -35,7 +35,7 @@ from sqlalchemy import select
 
 from analysis import labels
 from analysis.labels import label
-from survey.i18n import available_languages
+from survey.i18n import available_languages, render
 from survey.storage.models import Administration, Campaign, CampaignStatus, Role, utcnow
 from web import wave_results
 from web.auth import administration_or_404, login_required, scoped_administrations
@@ -69,9 +69,10 @@ bp.add_app_template_filter(_formatter("+#,##0.0;-#,##0.0"), "points")
 def _texts(language: str, k: int) -> dict[str, str]:
     """Texts with '%' or '<' in them (Jinja's gettext would take the one for a placeholder and
     pass the other unescaped); the result tables' own headings come from `analysis.labels`."""
-    column = {name: label(labels.COLUMNS[name], language) for name in
+    # Headers wrap between words, never inside "(0-100)" (a non-breaking hyphen).
+    column = {name: label(labels.COLUMNS[name], language).replace("-", "\u2011") for name in
               ("factor", "pct_favourable", "score", "difference", "significant", "group_value",
-               "below_overall")}  # fmt: skip
+               "below_overall", "rank", "n_respondents", "n_valid")}  # fmt: skip
     return {
         **column,
         "interval": _("95% interval"),
@@ -113,39 +114,39 @@ def index():
     else:
         administration = _default_administration(administrations)
     if administration is not None:
-        waves = wave_results.waves_of(session, administration)
+        waves = wave_results.wave_labels(wave_results.campaigns_of(session, administration))
         wave = request.args.get("wave")
         if wave not in waves:
-            wave = wave_results.latest_wave(session, administration)
+            wave = wave_results.latest_wave(session, administration, waves)
         if wave is not None:
             return redirect(url_for(".wave", administration=administration.code, wave=wave))
     return render_template("results/none.html", administration=administration)
 
 
-def _wave_or_404(administration: Administration, wave: str) -> list[str]:
-    waves = wave_results.waves_of(db_session(), administration)
-    if wave not in waves:
+def _campaigns_or_404(administration: Administration, wave: str) -> list[Campaign]:
+    """Every campaign of the administration, read once per request (the wave's list, its
+    earlier waves for the trends, its campaigns' status); 404 when none is of `wave`."""
+    campaigns = wave_results.campaigns_of(db_session(), administration)
+    if not any(c.wave == wave for c in campaigns):
         abort(404)
-    return waves
+    return campaigns
 
 
-def _campaigns(administration: Administration, wave: str) -> list[Campaign]:
-    statement = select(Campaign).where(
-        Campaign.administration_id == administration.id, Campaign.wave == wave
-    )
-    return list(db_session().scalars(statement.order_by(Campaign.code)))
+def _of_wave(campaigns: list[Campaign], wave: str) -> list[Campaign]:
+    return sorted((c for c in campaigns if c.wave == wave), key=lambda c: c.code)
 
 
-def _compute(administration: Administration, wave: str, language: str):
+def _compute(administration: Administration, wave: str, language: str,
+             campaigns: list[Campaign]) -> wave_results.WaveResults:  # fmt: skip
     from analysis.frames import AnalysisError
 
     state = app_state()
     try:
         return wave_results.compute(current_app, db_session(), administration, wave, language,
-                                    state.settings.min_cell, state.questionnaires)  # fmt: skip
+                                    state.settings.min_cell, state.questionnaires, campaigns)  # fmt: skip
     except AnalysisError as exc:  # e.g. two questionnaires of one survey in the same wave
         message = _("The responses of this wave cannot be scored together: {reason}").format(
-            reason=str(exc)
+            reason=render(exc.text, language)
         )
         abort(Response(render_template("error.html", code=409, message=message), 409))
 
@@ -154,10 +155,10 @@ def _compute(administration: Administration, wave: str, language: str):
 @login_required
 def wave(administration: str, wave: str):
     found = administration_or_404(administration)
-    waves = _wave_or_404(found, wave)
+    every = _campaigns_or_404(found, wave)
     language = current_language()
-    results = _compute(found, wave, language)
-    campaigns = _campaigns(found, wave)
+    results = _compute(found, wave, language, every)
+    campaigns = _of_wave(every, wave)
     exports = {}
     for survey, questionnaire in results.questionnaires.items():
         own = [c for c in campaigns if c.questionnaire_id == questionnaire.id]
@@ -167,7 +168,7 @@ def wave(administration: str, wave: str):
         administration=found,
         administrations=list(db_session().scalars(scoped_administrations(g.user))),
         wave=wave,
-        waves=waves,
+        waves=wave_results.wave_labels(every),
         wr=results,
         campaigns=[(c, c.status(utcnow())) for c in campaigns],
         **wave_results.page_rows(results),
@@ -195,8 +196,7 @@ def chart(administration: str, wave: str, name: str, fmt: str):
     version = request.args.get("v", "")
     results = wave_results.cached(current_app, found.code, wave, language, k, version)
     if results is None:
-        _wave_or_404(found, wave)
-        results = _compute(found, wave, language)
+        results = _compute(found, wave, language, _campaigns_or_404(found, wave))
     if name not in wave_results.available_charts(results):
         abort(404)
     body = wave_results.chart(results, name, fmt)
@@ -214,9 +214,8 @@ def workbook(administration: str, wave: str):
     from analysis.output import write_workbook
 
     found = administration_or_404(administration)
-    _wave_or_404(found, wave)
     language = current_language()
-    results = _compute(found, wave, language)
+    results = _compute(found, wave, language, _campaigns_or_404(found, wave))
     with tempfile.TemporaryDirectory() as folder:
         path = write_workbook(results.results, Path(folder) / "results.xlsx")
         body = path.read_bytes()
@@ -232,8 +231,8 @@ def responses(administration: str, wave: str, questionnaire: str, fmt: str):
     from analysis.interchange import write
 
     found = administration_or_404(administration)
-    _wave_or_404(found, wave)
-    campaigns = [c for c in _campaigns(found, wave) if c.questionnaire_id == questionnaire]
+    campaigns = [c for c in _of_wave(_campaigns_or_404(found, wave), wave)
+                 if c.questionnaire_id == questionnaire]  # fmt: skip
     loaded = app_state().questionnaires.get(questionnaire)
     if not campaigns or loaded is None:
         abort(404)

@@ -94,16 +94,20 @@ class WaveResults:
         return factors[(factors["survey"] == survey) & (factors["group_var"] == "")]
 
 
-def waves_of(session: Session, administration: Administration) -> list[str]:
-    """The administration's wave labels, earliest first."""
-    labels_ = session.scalars(
-        select(Campaign.wave).where(Campaign.administration_id == administration.id).distinct()
-    )
-    return sorted(labels_, key=wave_order)
+def campaigns_of(session: Session, administration: Administration) -> list[Campaign]:
+    """The administration's campaigns, in the order they were created."""
+    statement = select(Campaign).where(Campaign.administration_id == administration.id)
+    return list(session.scalars(statement.order_by(Campaign.id)))
 
 
-def latest_wave(session: Session, administration: Administration) -> str | None:
-    """The latest wave with responses, else the latest wave; None without campaigns."""
+def wave_labels(campaigns: list[Campaign]) -> list[str]:
+    """The wave labels of these campaigns, earliest first."""
+    return sorted({c.wave for c in campaigns}, key=wave_order)
+
+
+def latest_wave(session: Session, administration: Administration, waves: list[str]) -> str | None:
+    """The latest of `waves` (the administration's) with responses, else the latest; None
+    without any."""
     with_responses = set(
         session.scalars(
             select(Campaign.wave)
@@ -112,19 +116,8 @@ def latest_wave(session: Session, administration: Administration) -> str | None:
             .distinct()
         )
     )
-    waves = waves_of(session, administration)
     answered = [w for w in waves if w in with_responses]
     return (answered or waves or [None])[-1]
-
-
-def wave_campaigns(session: Session, administration: Administration, wave: str) -> list[Campaign]:
-    """The campaigns of `wave` and of every earlier wave of the administration."""
-    campaigns = session.scalars(
-        select(Campaign)
-        .where(Campaign.administration_id == administration.id)
-        .order_by(Campaign.id)
-    ).all()
-    return [c for c in campaigns if wave_order(c.wave) <= wave_order(wave)]
 
 
 def wave_versions(session: Session, campaigns: list[Campaign]) -> dict[str, str]:
@@ -173,14 +166,16 @@ def compute(
     language: str,
     k: int,
     questionnaires: dict[str, Questionnaire],
+    campaigns: list[Campaign],
 ) -> WaveResults:
-    """The wave's results at the current data version (from the cache when unchanged). The
-    responses of a wave are loaded again only when they changed, so a new answer in this wave
-    does not reload the earlier ones (whose statistics stay computed too)."""
+    """The wave's results at the current data version (from the cache when unchanged), from
+    `campaigns`, the administration's (`campaigns_of`). The responses of a wave are loaded
+    again only when they changed, so a new answer in this wave does not reload the earlier
+    ones (whose statistics stay computed too)."""
     from analysis.database import load_database
     from analysis.results import analyze
 
-    campaigns = wave_campaigns(session, administration, wave)
+    campaigns = [c for c in campaigns if wave_order(c.wave) <= wave_order(wave)]
     versions = wave_versions(session, campaigns)
     version = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()[:16]
     found = cached(app, administration.code, wave, language, k, version)

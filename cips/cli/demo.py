@@ -35,12 +35,25 @@ def demo(respondents: int, seed: int) -> None:
     campaigns are closed is not filled again.
     """
     settings = context.settings()
+    note = hidden_scores_note(respondents, settings.min_cell)
+    if note:
+        click.echo(note)
     try:
         with sole_bot(settings.database_url):
             upgrade(settings.database_url)
             asyncio.run(_fill(settings, respondents, seed))
     except DatabaseBusy as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def hidden_scores_note(respondents: int, k: int) -> str | None:
+    """What to expect when a wave gets too few people for its scores to be published: each of
+    the two surveys gets half of them, and some stop part-way (a score needs k respondents)."""
+    if respondents >= 4 * k:
+        return None
+    return (f"note: {respondents} respondents per wave make about {respondents // 2} per survey; "
+            f"a score is shown only from {k} respondents on (CIPS_MIN_CELL), so some or all "
+            f"scores will stay hidden. --respondents {4 * k} or more shows them.")  # fmt: skip
 
 
 async def _fill(settings, respondents: int, seed: int) -> None:

@@ -8,7 +8,7 @@ import threading
 import click
 
 from cips.cli import context
-from cips.cli.demo import DEMO_SEED, fill_demo
+from cips.cli.demo import DEMO_SEED, fill_demo, hidden_scores_note
 from cips.embedded import (
     ADMIN_USERNAME,
     DatabaseBusy,
@@ -50,7 +50,7 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
                              telegram=telegram).start()  # fmt: skip
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    _welcome(embedded, first, demo_respondents)
+    _welcome(embedded, first, demo_respondents, settings.min_cell)
     if demo_respondents:
         # A daemon thread: Ctrl-C stops cips run at once, even half-way through the demo.
         threading.Thread(target=fill_demo, daemon=True, name="cips-demo",
@@ -58,7 +58,7 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
     asyncio.run(embedded.run_bot())
 
 
-def _welcome(embedded: Embedded, first, demo_respondents: int) -> None:
+def _welcome(embedded: Embedded, first, demo_respondents: int, k: int) -> None:
     url = embedded.url
     click.echo()
     click.secho(f"cips is running: {url}/", bold=True)
@@ -67,6 +67,10 @@ def _welcome(embedded: Embedded, first, demo_respondents: int) -> None:
         click.echo(
             f"  (shown only this once; change it with `cips user password {ADMIN_USERNAME}`)"
         )
+    else:
+        click.echo("  Sign in with your account (the first run printed the password of "
+                   f"{ADMIN_USERNAME!r};")  # fmt: skip
+        click.echo(f"   forgotten? `cips user password {ADMIN_USERNAME}` sets a new one)")
     if first.campaigns:
         click.echo(f"  Demo campaigns created: {', '.join(first.campaigns)}")
     if embedded.telegram is not None:
@@ -78,6 +82,9 @@ def _welcome(embedded: Embedded, first, demo_respondents: int) -> None:
     if demo_respondents:
         click.echo(f"  {demo_respondents} simulated respondents per wave are answering now: watch")
         click.echo("  the dashboards and the results fill. Ctrl-C to stop.")
+        note = hidden_scores_note(demo_respondents, k)
+        if note:
+            click.echo(f"  {note}")
     else:
         click.echo("  Simulated respondents fill the dashboards with `cips run --demo 40`")
         click.echo("  (or `cips demo` while cips run is stopped). Ctrl-C to stop.")
