@@ -1,7 +1,8 @@
 """Running the bot: build python-telegram-bot's Application, then poll or serve a webhook.
 
 Exactly one bot process talks to Telegram. It handles updates, sends the outbox (replies and
-the clock's reminders) at Telegram's pace, and keeps the command menu in every language. (The
+the clock's reminders) at Telegram's pace, and keeps the command menu in every language; its
+database work runs in worker processes of its own (`bot.database`). (The
 clock purges its record of handled updates.)
 """
 
