@@ -47,13 +47,14 @@ from survey.storage import Database
 from survey.storage.models import Contact, HandledUpdate, Outbox, utcnow
 from survey.storage.prepared import Prepared
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.database")  # by name: a worker runs this module as __main__
 
 CHANNEL = "telegram"
 WORKERS = {"sqlite": 1}
 DEFAULT_WORKERS = 2
 OUTBOX_BATCH = 500  # rows read at most at once
 _CONTENT = select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload)
+RESPAWN_PAUSE_S = 5.0
 _LENGTH = 4  # bytes of a message's length, before its pickle
 
 
@@ -197,8 +198,9 @@ class DatabaseWorkers:
         self.workers = list(await asyncio.gather(*(self._spawn() for _ in range(self.processes))))
 
     async def run(self, operation: str, *args: Any) -> Any:
-        """`DatabaseWork.<operation>(*args)` in the least busy worker."""
-        worker = min(self.workers, key=lambda w: len(w.pending))
+        """`DatabaseWork.<operation>(*args)` in the least busy worker (DatabaseWorkError while
+        a dead worker is being replaced)."""
+        worker = min(self.workers, key=lambda w: (not w.alive, len(w.pending)))
         return await worker.call(operation, args)
 
     async def close(self) -> None:
@@ -212,15 +214,25 @@ class DatabaseWorkers:
             limit=2**24,
         )  # fmt: skip
         worker = _Worker(process, self._replace)
-        await worker.call("__setup__", (self.setup,))
+        try:
+            await worker.call("__setup__", (self.setup,))
+        except DatabaseWorkError:
+            await worker.stop()
+            raise
         return worker
 
     async def _replace(self, dead: _Worker) -> None:
-        if self.closing:
-            return
         log.error("a database worker stopped (exit code %s): starting another", dead.returncode)
-        fresh = await self._spawn()
-        self.workers = [fresh if w is dead else w for w in self.workers]
+        while not self.closing:
+            try:
+                fresh = await self._spawn()
+            except (OSError, DatabaseWorkError) as exc:
+                log.error("starting a database worker failed (%s): trying again in %s s",
+                          exc, RESPAWN_PAUSE_S)  # fmt: skip
+                await asyncio.sleep(RESPAWN_PAUSE_S)
+                continue
+            self.workers = [fresh if w is dead else w for w in self.workers]
+            return
 
 
 class _Worker:
@@ -230,6 +242,8 @@ class _Worker:
         self.process = process
         self.pending: deque[asyncio.Future] = deque()
         self.on_death = on_death
+        self.stopping = False
+        self.alive = True
         self.reading = asyncio.create_task(self._read())
 
     @property
@@ -237,7 +251,7 @@ class _Worker:
         return self.process.returncode
 
     async def call(self, operation: str, args: tuple) -> Any:
-        if self.reading.done():
+        if not self.alive:
             raise DatabaseWorkError("the database worker has stopped")
         future = asyncio.get_running_loop().create_future()
         self.pending.append(future)
@@ -245,6 +259,7 @@ class _Worker:
         return await future
 
     async def stop(self) -> None:
+        self.stopping = True
         self.process.stdin.close()
         await self.process.wait()
         await self.reading
@@ -263,14 +278,14 @@ class _Worker:
                 else:
                     future.set_exception(DatabaseWorkError(value))
         except asyncio.IncompleteReadError:  # the worker exited
-            await self.process.wait()
+            self.alive = False
             while self.pending:
                 future = self.pending.popleft()
                 if not future.done():
                     future.set_exception(DatabaseWorkError("the database worker has stopped"))
-            if self.process.stdin.is_closing():
-                return  # stopped on purpose
-            await self.on_death(self)
+            await self.process.wait()
+            if not self.stopping:
+                await self.on_death(self)
 
 
 def _frame(message: object) -> bytes:

@@ -122,7 +122,12 @@ class OutboxSender:
         try:
             while queue and not self.stopping:
                 row = queue[0]
-                delivered = await self._send_one(row)
+                try:
+                    delivered = await self._send_one(row)
+                except DatabaseWorkError as exc:  # the row stays first in line
+                    log.warning("sending waits for the database (%s)", exc)
+                    await asyncio.sleep(1.0)
+                    continue
                 queue.popleft()
                 self._done(row)
                 if not delivered:  # Forbidden: nothing more can reach this chat

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 import urllib.error
@@ -135,6 +137,26 @@ def test_five_languages_both_questionnaires_concurrently(fake, bot_factory, data
     )
     bot.stop()
     assert_no_identifiers(database_url, bot.log_text(), [p.user.id for p in participants])
+
+
+@SQLITE_ONLY
+def test_a_killed_database_worker_is_replaced_and_nothing_is_lost(fake, bot_factory, database_url):
+    bot = bot_factory()
+    participants = [Participant(fake.user(760_000_000 + i, "en"), seed=i) for i in range(6)]
+    outcome: list[list[BaseException]] = []
+    runner = threading.Thread(
+        target=lambda: outcome.append(_run_all(participants, lambda p: "off"))
+    )
+    runner.start()
+    fake.wait_until(lambda: sum(p.answers for p in participants) >= 60, timeout=60)
+    [worker] = bot.children()
+    os.kill(worker, signal.SIGKILL)
+    runner.join(300)
+    assert outcome == [[]], bot.log_text()
+
+    assert worker not in bot.children()  # another took its place
+    assert "a database worker stopped" in bot.log_text()
+    assert _normalised(_responses(database_url)) == _normalised([p.given for p in participants])
 
 
 @SQLITE_ONLY
