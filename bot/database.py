@@ -26,8 +26,10 @@ import asyncio
 import logging
 import os
 import pickle
+import signal
 import sys
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -106,6 +108,7 @@ class DatabaseWork:
             written[:] = enqueue(connection, self.cipher, chat_id, payloads_for(replies, pressed))
 
         def claim(connection: Connection) -> bool:
+            written.clear()  # a new attempt: what an attempt rolled back is not sent
             return update_id is None or self._claim_update(connection, update_id)
 
         self.engine.handle(event, deliver, claim)
@@ -178,7 +181,8 @@ class DatabaseWork:
 
 
 class DatabaseWorkError(RuntimeError):
-    """A call failed in a worker (its exception's type and message; no values)."""
+    """A call failed in a worker: its exception's type and message (SQL errors never quote
+    parameters; the worker logs the traceback)."""
 
 
 class DatabaseWorkers:
@@ -195,7 +199,8 @@ class DatabaseWorkers:
         return cls(setup, WORKERS.get(dialect, DEFAULT_WORKERS))
 
     async def start(self) -> None:
-        self.workers = list(await asyncio.gather(*(self._spawn() for _ in range(self.processes))))
+        for _ in range(self.processes):  # kept as they start, so that `close` stops them all
+            self.workers.append(await self._spawn())
 
     async def run(self, operation: str, *args: Any) -> Any:
         """`DatabaseWork.<operation>(*args)` in the least busy worker (DatabaseWorkError while
@@ -208,17 +213,19 @@ class DatabaseWorkers:
         await asyncio.gather(*(w.stop() for w in self.workers))
 
     async def _spawn(self) -> _Worker:
+        # -P: the current folder is not searched for modules (a stray bot.py there is not run).
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.database",
+            sys.executable, "-P", "-m", "bot.database",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             limit=2**24,
         )  # fmt: skip
-        worker = _Worker(process, self._replace)
+        worker = _Worker(process)
         try:
             await worker.call("__setup__", (self.setup,))
         except DatabaseWorkError:
             await worker.stop()
             raise
+        worker.on_death = self._replace  # replaced if it dies from now on
         return worker
 
     async def _replace(self, dead: _Worker) -> None:
@@ -231,6 +238,9 @@ class DatabaseWorkers:
                           exc, RESPAWN_PAUSE_S)  # fmt: skip
                 await asyncio.sleep(RESPAWN_PAUSE_S)
                 continue
+            if self.closing:  # the bot stopped meanwhile
+                await fresh.stop()
+                return
             self.workers = [fresh if w is dead else w for w in self.workers]
             return
 
@@ -238,10 +248,10 @@ class DatabaseWorkers:
 class _Worker:
     """One worker process: calls written in order, answers matched in the same order."""
 
-    def __init__(self, process: asyncio.subprocess.Process, on_death):
+    def __init__(self, process: asyncio.subprocess.Process):
         self.process = process
         self.pending: deque[asyncio.Future] = deque()
-        self.on_death = on_death
+        self.on_death: Callable[[_Worker], Awaitable[None]] | None = None
         self.stopping = False
         self.alive = True
         self.reading = asyncio.create_task(self._read())
@@ -253,9 +263,10 @@ class _Worker:
     async def call(self, operation: str, args: tuple) -> Any:
         if not self.alive:
             raise DatabaseWorkError("the database worker has stopped")
+        message = _frame((operation, args))  # before queueing: a pickling error changes nothing
         future = asyncio.get_running_loop().create_future()
         self.pending.append(future)
-        self.process.stdin.write(_frame((operation, args)))
+        self.process.stdin.write(message)
         return await future
 
     async def stop(self) -> None:
@@ -278,14 +289,18 @@ class _Worker:
                 else:
                     future.set_exception(DatabaseWorkError(value))
         except asyncio.IncompleteReadError:  # the worker exited
-            self.alive = False
-            while self.pending:
-                future = self.pending.popleft()
-                if not future.done():
-                    future.set_exception(DatabaseWorkError("the database worker has stopped"))
-            await self.process.wait()
-            if not self.stopping:
-                await self.on_death(self)
+            pass
+        except Exception:  # answers out of step: the worker cannot be trusted any more
+            log.exception("a database worker's answer could not be read: stopping it")
+            self.process.kill()
+        self.alive = False
+        while self.pending:
+            future = self.pending.popleft()
+            if not future.done():
+                future.set_exception(DatabaseWorkError("the database worker has stopped"))
+        await self.process.wait()
+        if not self.stopping and self.on_death is not None:
+            await self.on_death(self)
 
 
 def _frame(message: object) -> bytes:
@@ -304,6 +319,10 @@ def main() -> None:
     """A worker: read calls from standard input, answer on standard output, until it closes."""
     from cips import logs  # the worker logs as the bot does
 
+    # Stopping is the bot's call: it closes the pipe. A Ctrl-C or a platform's SIGTERM reaches
+    # the whole process group, and the bot still needs the worker while it shuts down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     calls = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt answers
@@ -319,7 +338,8 @@ def main() -> None:
             else:
                 result = (True, getattr(work, operation)(*args))
         except Exception as exc:
-            log.warning("database work %s failed: %s", operation, type(exc).__name__)
+            log.warning("database work %s failed: %s", operation, type(exc).__name__,
+                        exc_info=True)  # fmt: skip
             result = (False, f"{type(exc).__name__}: {exc}")
         answers.write(_frame(result))
         answers.flush()

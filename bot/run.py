@@ -98,7 +98,21 @@ async def serve(
     setup = Setup(db.url, settings.secret_key, settings.min_cell, questionnaires,
                   verbose=logging.getLogger().isEnabledFor(logging.DEBUG))  # fmt: skip
     database = DatabaseWorkers.for_database(setup, db.dialect)
-    await database.start()
+    try:
+        await database.start()
+        await _serve(settings, database, webhook, stop, heartbeat)
+    finally:
+        await database.close()
+        log.info("bot stopped")
+
+
+async def _serve(
+    settings: Settings,
+    database: DatabaseWorkers,
+    webhook: Webhook | None,
+    stop: asyncio.Event,
+    heartbeat: Path | None,
+) -> None:
     service = BotService(database)
     application, updates_request = build_application(settings)
     install(application, service)
@@ -135,8 +149,6 @@ async def serve(
         await sending
         chores.cancel()
         await application.shutdown()
-        await database.close()
-        log.info("bot stopped")
 
 
 async def _heartbeat(heartbeat: Path | None, stop: asyncio.Event) -> None:

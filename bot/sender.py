@@ -2,9 +2,9 @@
 
 The bot's own replies are handed over by the turn that wrote them, once committed (`take`); the
 sender also reads the table every second, for the clock's reminders and for rows a crash left
-behind. Rows are queued per chat, in id order; each chat's queue is drained by its own task,
-one message at a time, so a chat's messages arrive in the order they were written, while other
-chats go on. A row is deleted once Telegram accepted it (deletes are batched: whatever
+behind. Rows are queued per chat as they come (a turn's rows in order, a chat's turns one after
+the other); each chat's queue is drained by its own task, one message at a time, so a chat's
+messages arrive in the order they were written, while other chats go on. A row is deleted once Telegram accepted it (deletes are batched: whatever
 accumulated while the last batch committed), and stays "in flight" until then so that it is not
 loaded twice. A crash between Telegram's answer and that commit is the only way a message can be
 sent twice; nothing is ever dropped except what Telegram refuses for good (see `_send_one`).
@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections import deque
 
 from telegram import Bot
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 RESCAN_EVERY_S = 1.0
 MAX_BACKOFF_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
+REMEMBER_DELETED_S = 60.0
 
 
 class OutboxSender:
@@ -63,6 +65,10 @@ class OutboxSender:
         # on PostgreSQL, where database work runs in several workers).
         self.outbox_turn = asyncio.Lock()
         self.sent_ids: list[int] = []
+        # Ids deleted in the last minute, by time of delete: with several database workers, a
+        # turn's rows can be read from the table, sent and deleted before that turn's own
+        # answer (and its hand-over) arrives from another worker; they must not go out again.
+        self.recently_deleted: dict[int, float] = {}
         self.acked = asyncio.Event()
         self.last_question: dict[str, int] = {}  # chat -> message id of the last question sent
         self.stopping = False
@@ -102,7 +108,8 @@ class OutboxSender:
     def take(self, rows: list[Row]) -> None:
         """Rows just committed by a turn of the bot, to send without reading them back."""
         for row in rows:
-            self._queue(row)
+            if row.id not in self.recently_deleted:
+                self._queue(row)
 
     def _queue(self, row: Row) -> None:
         if row.id in self.in_flight:
@@ -213,6 +220,16 @@ class OutboxSender:
                     await asyncio.sleep(1.0)
                     continue
                 self.in_flight.difference_update(ids)
+                self._remember_deleted(ids)
+
+    def _remember_deleted(self, ids: list[int]) -> None:
+        now = time.monotonic()
+        for id_ in ids:
+            self.recently_deleted[id_] = now
+        for id_, deleted_at in list(self.recently_deleted.items()):  # oldest first
+            if now - deleted_at < REMEMBER_DELETED_S:
+                break
+            del self.recently_deleted[id_]
 
 
 def _markup(rows: list[list[list[str]]]) -> dict | None:

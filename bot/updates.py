@@ -2,7 +2,7 @@
 
 Polling asks for the next batch with `offset` past the last one only after every update of the
 batch went through the engine (committed), so a crash loses nothing: Telegram hands the batch
-out again, and the handled-updates record (`BotService`) makes the repeats change nothing.
+out again, and the handled-updates record (`bot.database`) makes the repeats change nothing.
 Updates of one chat are handled in order, different chats in parallel.
 
 Updates are read from the Bot API's JSON as python-telegram-bot objects, except for what the bot

@@ -3,9 +3,9 @@
 It is the product's local Telegram (`web.chat.telegram.LocalTelegram`: getMe, getUpdates with
 long polling and offsets, sendMessage, editMessageText, answerCallbackQuery, setMyCommands,
 setWebhook, deleteWebhook, with Telegram's limits on text length and callback data) served over
-HTTP by aiohttp on an event loop of its own thread, plus what only tests need: Telegram's per-chat pace (a short burst, then 429
-with retry_after) and injected faults: redelivery of updates, 429s, 403s (a user who blocked the
-bot), dropped connections. Tests play Telegram users through `FakeUser`: send text, commands and
+HTTP by aiohttp on an event loop of its own thread, plus what only tests need: Telegram's
+per-chat pace (a short burst, then 429 with retry_after) and injected faults: redelivery of
+updates, 429s, 403s (a user who blocked the bot), dropped connections. Tests play Telegram users through `FakeUser`: send text, commands and
 stickers, press buttons, read the chat as the person would see it.
 """
 
@@ -148,6 +148,7 @@ class _HttpServer:
             asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()
 
     async def _serve(self) -> None:
         app = web.Application()
