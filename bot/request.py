@@ -8,8 +8,9 @@ question, send the next one), so the HTTP client was most of the bot's time. pyt
 documents `BaseRequest` for plugging in another HTTP library; this is that: its own calls go
 form-encoded as before, with the same errors (timeouts raise `TimedOut`, any other transport
 failure `NetworkError`; HTTP statuses are turned into `RetryAfter`, `Forbidden`, ... by
-python-telegram-bot itself). The sender's sends and edits go through `call`, plain data as a JSON
-body (both are Bot API encodings), the same errors.
+python-telegram-bot itself). The calls on every answer's path (getUpdates, answerCallbackQuery,
+the sender's sends and edits) go through `call`, plain data as a JSON body (both are Bot API
+encodings), the same errors.
 
 aiohttp has no write timeout: a request body here is a few kilobytes (no files are uploaded), so
 the read timeout covers a stalled call.
@@ -131,11 +132,21 @@ class Fields(RequestData):
         return json.dumps(self.fields).encode()
 
 
-async def call(bot: Bot, method: str, **fields: object) -> object:
-    """One Bot API call with plain data in and out (errors raised as python-telegram-bot does).
+async def call(
+    bot: Bot,
+    method: str,
+    *,
+    via: BaseRequest | None = None,
+    read_timeout: float | None = None,
+    **fields: object,
+) -> object:
+    """One Bot API call with plain data in and out (errors raised as python-telegram-bot does),
+    through `via` (default: the bot's request; getUpdates has a connection of its own).
 
     The sender makes two calls per answer and needs nothing back but a message id; building
     python-telegram-bot's objects for the keyboard and the returned message (and encoding them
     again) cost about 0.5 ms of CPU per call, half the price of the call itself.
     """
-    return await bot.request.post(f"{bot.base_url}/{method}", Fields(fields))
+    request = via or bot.request
+    timeout = BaseRequest.DEFAULT_NONE if read_timeout is None else read_timeout
+    return await request.post(f"{bot.base_url}/{method}", Fields(fields), read_timeout=timeout)

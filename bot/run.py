@@ -2,8 +2,8 @@
 
 Exactly one bot process talks to Telegram. It handles updates, sends the outbox (replies and
 the clock's reminders) at Telegram's pace, and keeps the command menu in every language; its
-database work runs in worker processes of its own (`bot.database`). (The
-clock purges its record of handled updates.)
+database work runs in worker processes of its own (`bot.database`). (The clock purges its
+record of handled updates.)
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ The bot's own replies are handed over by the turn that wrote them, once committe
 sender also reads the table every second, for the clock's reminders and for rows a crash left
 behind. Rows are queued per chat as they come (a turn's rows in order, a chat's turns one after
 the other); each chat's queue is drained by its own task, one message at a time, so a chat's
-messages arrive in the order they were written, while other chats go on. A row is deleted once Telegram accepted it (deletes are batched: whatever
-accumulated while the last batch committed), and stays "in flight" until then so that it is not
-loaded twice. A crash between Telegram's answer and that commit is the only way a message can be
-sent twice; nothing is ever dropped except what Telegram refuses for good (see `_send_one`).
+messages arrive in the order they were written, while other chats go on. A row is deleted once
+Telegram accepted it (deletes are batched: whatever accumulated while the last batch
+committed), and stays "in flight" until then so that it is not loaded twice. A crash between
+Telegram's answer and that commit is the only way a message can be sent twice; nothing is ever
+dropped except what Telegram refuses for good (see `_send_one`).
 
 - 429 Too Many Requests: wait `retry_after`, then send the same message again.
 - 403 Forbidden (the person blocked the bot or deleted their account): the chat's queued messages

@@ -29,7 +29,7 @@ from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from bot.handlers import failed
-from bot.request import Fields
+from bot.request import call
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +74,16 @@ async def poll(application: Application, request: BaseRequest, stop: asyncio.Eve
     backoff = 1.0
     while not stop.is_set():
         try:
-            fields = {"offset": offset, "timeout": LONG_POLL_S, "allowed_updates": ALLOWED_UPDATES}
-            fetch = asyncio.ensure_future(
-                request.post(
-                    f"{bot.base_url}/getUpdates",
-                    Fields(fields),
-                    read_timeout=LONG_POLL_S + (request.read_timeout or 0),
-                )
+            fetching = call(
+                bot,
+                "getUpdates",
+                via=request,
+                read_timeout=LONG_POLL_S + (request.read_timeout or 0),
+                offset=offset,
+                timeout=LONG_POLL_S,
+                allowed_updates=ALLOWED_UPDATES,
             )
+            fetch = asyncio.ensure_future(fetching)
             stopped = asyncio.ensure_future(stop.wait())
             await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
             stopped.cancel()

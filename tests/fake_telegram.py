@@ -5,8 +5,9 @@ long polling and offsets, sendMessage, editMessageText, answerCallbackQuery, set
 setWebhook, deleteWebhook, with Telegram's limits on text length and callback data) served over
 HTTP by aiohttp on an event loop of its own thread, plus what only tests need: Telegram's
 per-chat pace (a short burst, then 429 with retry_after) and injected faults: redelivery of
-updates, 429s, 403s (a user who blocked the bot), dropped connections. Tests play Telegram users through `FakeUser`: send text, commands and
-stickers, press buttons, read the chat as the person would see it.
+updates, 429s, 403s (a user who blocked the bot), dropped connections. Tests play Telegram users
+through `FakeUser`: send text, commands and stickers, press buttons, read the chat as the person
+would see it.
 """
 
 from __future__ import annotations
@@ -192,8 +193,12 @@ class _HttpServer:
         future.add_done_callback(self.polls.discard)
 
         def settle(result, error) -> None:
-            if not future.done():
-                future.set_exception(error) if error else future.set_result(result)
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
 
         def run() -> None:
             try:
