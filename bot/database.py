@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.config
 import os
 import pickle
 import signal
@@ -68,7 +69,9 @@ class Setup:
     secret_key: str
     min_cell: int
     questionnaires: dict[str, Questionnaire]
-    verbose: bool = False
+    # The bot's own logging, as a logging.config.dictConfig dictionary, given by the command line
+    # that started the bot (None: Python's default, warnings and errors on stderr).
+    logging: dict | None = None
 
 
 class DatabaseWork:
@@ -317,8 +320,6 @@ def _receive(stream: BinaryIO) -> object | None:
 
 def main() -> None:
     """A worker: read calls from standard input, answer on standard output, until it closes."""
-    from cips import logs  # the worker logs as the bot does
-
     # Stopping is the bot's call: it closes the pipe. A Ctrl-C or a platform's SIGTERM reaches
     # the whole process group, and the bot still needs the worker while it shuts down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -332,7 +333,8 @@ def main() -> None:
         try:
             if operation == "__setup__":
                 (setup,) = args
-                logs.setup("bot", verbose=setup.verbose)
+                if setup.logging is not None:
+                    logging.config.dictConfig(setup.logging)
                 work = DatabaseWork.from_setup(setup)
                 result = (True, None)
             else:

@@ -88,15 +88,16 @@ async def serve(
     webhook: Webhook | None = None,
     stop: asyncio.Event | None = None,
     heartbeat: Path | None = None,
+    logging_config: dict | None = None,
 ) -> None:
-    """Run until `stop` is set (or SIGTERM / SIGINT)."""
+    """Run until `stop` is set (or SIGTERM / SIGINT). `logging_config` (a dictConfig
+    dictionary) is how the database workers log."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    setup = Setup(db.url, settings.secret_key, settings.min_cell, questionnaires,
-                  verbose=logging.getLogger().isEnabledFor(logging.DEBUG))  # fmt: skip
+    setup = Setup(db.url, settings.secret_key, settings.min_cell, questionnaires, logging_config)
     database = DatabaseWorkers.for_database(setup, db.dialect)
     try:
         await database.start()

@@ -26,6 +26,7 @@ from sqlalchemy import func, make_url, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.run import serve
+from cips import logs
 from survey.config import Settings
 from survey.demo import demo_campaigns
 from survey.questionnaire import Questionnaire
@@ -115,7 +116,8 @@ class Embedded:
     async def run_bot(self, stop: asyncio.Event | None = None) -> None:
         """The bot, until `stop` is set or SIGTERM / Ctrl-C; then everything stops."""
         try:
-            await serve(self.bot_settings(), self.db, self.questionnaires, stop=stop)
+            await serve(self.bot_settings(), self.db, self.questionnaires, stop=stop,
+                        logging_config=logs.worker_config("run"))  # fmt: skip
         finally:
             self.shutdown()
 

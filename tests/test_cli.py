@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -20,12 +21,15 @@ def cips(database_url, monkeypatch):
 
 
 def test_organising_a_wave(cips):
+    closes = dt.datetime.now(dt.UTC).date() + dt.timedelta(
+        days=60
+    )  # a date in the future, whatever today is
     cips("db", "upgrade")
     cips("administration", "create", "CI", "--name", "Douanes de Côte d'Ivoire",
          "--timezone", "Africa/Abidjan", "--languages", "fr,en")  # fmt: skip
     created = cips(
         "campaign", "create", "--administration", "CI", "--questionnaire", "cips-private-sector",
-        "--wave", "2026-1", "--target", "800", "--closes", "2026-12-31", "--remind-after", "5s",
+        "--wave", "2026-1", "--target", "800", "--closes", closes.isoformat(), "--remind-after", "5s",
         "--quiet-hours", "21-07",
     ).output  # fmt: skip
     assert "campaign ci-2026-1-ps created" in created
@@ -34,7 +38,8 @@ def test_organising_a_wave(cips):
     assert "ci-2026-1-ps" in listed and "cips-private-sector" in listed
     shown = cips("campaign", "show", "ci-2026-1-ps").output
     assert "after 5s" in shown and "quiet 21-07" in shown and "target        800" in shown
-    assert "2027-01-01 00:00" in shown, "a bare closing date keeps the whole day open"
+    day_after = closes + dt.timedelta(days=1)
+    assert f"{day_after} 00:00" in shown, "a bare closing date keeps the whole day open"
 
 
 def test_operator_errors_are_clear(cips):

@@ -20,8 +20,14 @@ from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 from tests.web_support import BOT, post_form
 
+# Dates relative to today: the campaign opens in a month (so it is "scheduled") and runs a month.
+OPENS = dt.datetime.combine(
+    dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30), dt.time(8, 0), dt.UTC
+)
+CLOSES = OPENS + dt.timedelta(days=30, hours=10)
 NEW = {"administration": "CI", "questionnaire": "cips-private-sector", "wave": "2026-2",
-       "code": "ci-traders", "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-31T18:00",
+       "code": "ci-traders", "opens_at": f"{OPENS:%Y-%m-%dT%H:%M}",
+       "closes_at": f"{CLOSES:%Y-%m-%dT%H:%M}",
        "target_population": "800", "target_margin": "4", "remind_after": "2d",
        "remind_every": "3d", "max_reminders": "2", "quiet_hours": "21-07", "last_call": "off"}  # fmt: skip
 
@@ -41,7 +47,7 @@ def test_creating_and_editing_a_campaign(world, signed_in):
     assert response.status_code == 302 and response.location == "/campaigns/ci-traders"
     created = campaign(world, "ci-traders")
     # Local times of the administration (Abidjan is UTC+0); the reminder policy as typed.
-    assert created.opens_at == dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+    assert created.opens_at == OPENS
     assert (created.target_population, created.target_margin) == (800, 4.0)
     assert (created.remind_after_s, created.remind_every_s, created.max_reminders) == (
         172800,
@@ -56,7 +62,9 @@ def test_creating_and_editing_a_campaign(world, signed_in):
     page = client.get("/campaigns/ci-traders").text
     assert "Campaign ci-traders created." in page and "scheduled" in page
     form = client.get("/campaigns/ci-traders/edit").text
-    assert 'value="2026-12-01T08:00"' in form and 'value="2d"' in form and 'value="off"' in form
+    assert (
+        f'value="{OPENS:%Y-%m-%dT%H:%M}"' in form and 'value="2d"' in form and 'value="off"' in form
+    )
     edited = {**NEW, "target_population": "900", "last_call": "12h", "closes_at": ""}
     response = post_form(client, "/campaigns/ci-traders/edit", "/campaigns/ci-traders/edit", edited)
     assert response.status_code == 302
@@ -73,7 +81,7 @@ def test_creating_and_editing_a_campaign(world, signed_in):
 
 def test_bad_input_is_explained_and_nothing_is_saved(world, signed_in):
     client = signed_in("ci-coordinator")
-    bad = {**NEW, "wave": "two thousand", "closes_at": "2026-11-01T08:00", "remind_after": "soon",
+    bad = {**NEW, "wave": "two thousand", "closes_at": f"{OPENS - dt.timedelta(days=1):%Y-%m-%dT%H:%M}", "remind_after": "soon",
            "quiet_hours": "25-99", "target_population": "many", "target_margin": "0"}  # fmt: skip
     response = post_form(client, "/campaigns/new", "/campaigns/new", bad)
     assert response.status_code == 400
