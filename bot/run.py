@@ -27,6 +27,7 @@ from bot.request import AiohttpRequest
 from bot.sender import OutboxSender
 from bot.service import HTTP_CONNECTIONS, BotService
 from bot.updates import ALLOWED_UPDATES, poll, webhook_server
+from survey import liveness
 from survey.anonymity import keyed_hash
 from survey.config import Settings
 from survey.engine.inputs import COMMANDS
@@ -155,5 +156,5 @@ async def _serve(
 async def _heartbeat(heartbeat: Path | None, stop: asyncio.Event) -> None:
     """Touch the liveness file for the process manager while the bot runs."""
     while heartbeat is not None and not stop.is_set():
-        heartbeat.touch()
+        liveness.beat(heartbeat)
         await asyncio.sleep(HEARTBEAT_EVERY_S)

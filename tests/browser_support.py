@@ -29,12 +29,30 @@ def chromium():
     return webdriver.Chrome(options=options, service=webdriver.ChromeService(driver))
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="session")
+def _chromium():
+    """One Chromium for the run (with xdist, the browser tests share one worker: see below)."""
     driver = chromium()
-    driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """The run's Chromium as a new profile would be: no cookies, a desktop's size, a blank page."""
+    _chromium.get("about:blank")
+    _chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    _chromium.set_window_size(1280, 900)
+    _chromium.implicitly_wait(5)
+    return _chromium
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the browser run on one xdist worker (--dist loadgroup), so that a run
+    starts Chromium once."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def shot(browser, name: str) -> None:

@@ -35,24 +35,29 @@ def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL server: CIPS_TEST_POSTGRES_URL, or one started for this session."""
-    if url := os.environ.get("CIPS_TEST_POSTGRES_URL"):
-        yield url
+def pytest_configure(config: pytest.Config) -> None:
+    """Start one PostgreSQL server for the whole run, before any xdist worker exists: workers
+    inherit CIPS_TEST_POSTGRES_URL and each works in databases of its own on it."""
+    if hasattr(config, "workerinput") or os.environ.get("CIPS_TEST_POSTGRES_URL"):
         return
-    bindir = find_bindir()
-    if bindir is None:
-        message = "no PostgreSQL found (install Debian's postgresql, or set CIPS_TEST_POSTGRES_URL)"
-        if _postgres_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    server = PostgresServer(bindir)
+    if "not postgres" in (config.option.markexpr or "") or find_bindir() is None:
+        return  # the fixture below says why PostgreSQL tests cannot run, if any are selected
+    server = PostgresServer(find_bindir())
     server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    config.add_cleanup(server.stop)
+    os.environ["CIPS_TEST_POSTGRES_URL"] = server.url
+    config.add_cleanup(lambda: os.environ.pop("CIPS_TEST_POSTGRES_URL", None))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The run's PostgreSQL server (started above), or the one CIPS_TEST_POSTGRES_URL names."""
+    if url := os.environ.get("CIPS_TEST_POSTGRES_URL"):
+        return url
+    message = "no PostgreSQL found (install Debian's postgresql, or set CIPS_TEST_POSTGRES_URL)"
+    if _postgres_required():
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -68,14 +73,19 @@ def _server_engine(url: str):
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_url: str) -> str:
+def postgres_template(postgres_url: str) -> Iterator[str]:
+    """A migrated database that each test's database copies; one per xdist worker (a template
+    cannot be copied while another worker connects to it)."""
+    name = f"cips_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = _server_engine(postgres_url)
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS cips_template"))
-        connection.execute(text("CREATE DATABASE cips_template"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    upgrade(_with_database(postgres_url, name))
+    yield name
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
-    upgrade(_with_database(postgres_url, "cips_template"))
-    return "cips_template"
 
 
 def _with_database(url: str, name: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 from alembic import command
 from werkzeug.serving import make_server
 
+from survey import liveness
 from survey.storage.migrate import alembic_config, head_revision
 from tests.cli_support import run_cips
 from tests.postgres_server import free_port
@@ -98,8 +99,8 @@ def test_cips_health_url_follows_healthz(database_url):
 
 def test_cips_health_heartbeat_fresh_stale_and_missing(tmp_path: Path):
     bot, clock, missing = tmp_path / "bot.alive", tmp_path / "clock.alive", tmp_path / "none"
-    bot.touch()
-    clock.touch()
+    liveness.beat(bot)  # as the bot and the clock mark their files
+    liveness.beat(clock)
     run_cips("health", "--heartbeat", str(bot), "--heartbeat", str(clock))
 
     old = time.time() - 90

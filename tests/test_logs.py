@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from cips.logs import JsonFormatter, dict_config, formatter
+from survey import liveness
 from tests.cli_support import run_cips
 
 
@@ -62,7 +63,7 @@ def test_an_exception_stays_on_its_line():
 
 
 def test_libraries_that_see_identifiers_never_log_below_warning(tmp_path):
-    (tmp_path / "alive").touch()
+    liveness.beat(tmp_path / "alive")
     quiet = ("httpx", "httpcore", "telegram", "tornado.access")
     for name in quiet:  # as a fresh process finds them (pytest's root logger is WARNING anyway)
         logging.getLogger(name).setLevel(logging.NOTSET)

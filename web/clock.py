@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from survey import liveness
 from survey.housekeeping import close_due_campaigns, purge
 from survey.questionnaire import Questionnaire
 from survey.reminders import send_due
@@ -73,7 +74,7 @@ class Clock:
 
     def _beat(self) -> None:
         if self.heartbeat is not None:
-            self.heartbeat.touch()
+            liveness.beat(self.heartbeat)
 
     def schedule(self, scheduler: BaseScheduler, every_s: float = 30) -> BaseScheduler:
         """The jobs on `scheduler`: reminders every `every_s`, closing every minute, purges

@@ -10,7 +10,6 @@ probe costs only the start of Python.
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 
+from survey import liveness
 from survey.campaigns import CampaignError, parse_duration
 
 
@@ -31,7 +31,7 @@ def _seconds(_ctx, _param, value: str) -> int:
 def check_heartbeat(path: Path, max_age_s: float, now: float | None = None) -> str | None:
     """What is wrong with the heartbeat file at `path`, or None when it is fresh."""
     try:
-        age = (time.time() if now is None else now) - path.stat().st_mtime
+        age = liveness.age_s(path, now)
     except FileNotFoundError:
         return f"{path} does not exist: the process has not started, or writes another file"
     if age > max_age_s:

@@ -7,7 +7,7 @@ future: `time.time()`, `datetime.now()`, `date.today()` move, and keep ticking. 
 are left alone, so timeouts and waits behave as usual. This is how the suite proves that it
 passes on any date (`.ci/run` runs a slice of it this way; the README says how to run all of it):
 
-    PYTHONPATH=tests/timeshift CIPS_TEST_TIME_SHIFT_DAYS=400 .venv/bin/pytest
+    PYTHONPATH=tests/timeshift CIPS_TEST_TIME_SHIFT_DAYS=400 .venv/bin/pytest -n 2
 
 Only Python moves: a PostgreSQL server or SQLite's own CURRENT_TIMESTAMP keep the real time,
 which is why the product takes every time from Python (survey.storage.models.utcnow).
@@ -17,6 +17,11 @@ import os
 
 _days = os.environ.get("CIPS_TEST_TIME_SHIFT_DAYS")
 if _days:
+    # Absolute, so that child processes started in another folder (every test has its own) find
+    # this file too.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        os.path.abspath(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    )
     import datetime as _dt
 
     import time_machine as _time_machine
