@@ -188,7 +188,7 @@ def test_a_whole_response_then_nothing_leads_back(setup, db):
     person.command("start", "small")
     assert "already taken part" in person.text()
     person.command("delete")
-    assert "can no longer be linked to you" in person.text()
+    assert "Answers can only be deleted while you are still answering" in person.text()
 
 
 def test_typed_answers_are_taken_only_when_unambiguous(setup, db):

@@ -29,9 +29,13 @@ INTRO = N_(
     "There are {count} questions. Most take one tap."
 )
 ANONYMITY = N_(
-    "Your answers are anonymous. We do not store your name, your phone number or your "
-    "Telegram account with your answers. When you finish, nobody can link your answers to you, "
-    "not even the survey team. Results are only shown for groups of at least {k} people."
+    "Your answers are anonymous. While you answer, a link encrypted with our secret key joins "
+    "this chat to your answers, only to send you the next question and reminders. When you "
+    "finish or stop, or the survey closes, your answers are sealed: mixed into a group of at "
+    "least {k} people's answers, under a new random number, with no date or time, and the link "
+    "is erased without a trace. Then nobody, not even the survey team or the database staff, can "
+    "find which answers are yours, so they cannot be changed or deleted. Results are published "
+    "after the survey closes, only for groups of at least {k} people."
 )
 CONSENT_QUESTION = N_("Do you agree to take part?")
 I_AGREE = N_("Yes, I agree")
@@ -41,8 +45,8 @@ DECLINED = N_(
     "Thank you. Nothing was recorded. If you change your mind, open the survey link again."
 )
 ALREADY_TOOK_PART = N_(
-    "You have already taken part in this survey. Thank you. Your answers can no longer be "
-    "linked to you, so they cannot be changed."
+    "You have already taken part in this survey. Thank you. Each person can take part only "
+    "once, and answers cannot be changed after you finish or stop."
 )
 PROGRESS = N_("Question {number} of {total}")
 CURRENT_ANSWER = N_("Your answer so far: {answer}")
@@ -73,7 +77,7 @@ HELP = N_(
     "/back – change your previous answer\n"
     "/language – change the language\n"
     "/stop – stop the survey\n"
-    "/delete – delete your answers\n"
+    "/delete – delete your answers (only before you finish)\n"
     "/help – show this help\n"
     "You can leave and come back at any time: you will continue where you stopped."
 )
@@ -91,16 +95,17 @@ NO_CONTINUE = N_("No, continue")
 STOPPED = N_("The survey is stopped. Thank you for your answers.")
 DELETED = N_("Your answers have been deleted. Thank you.")
 NOTHING_TO_DELETE = N_(
-    "There is nothing to delete: you have no survey in progress. If you completed a survey, "
-    "your answers can no longer be linked to you, so nobody can find them to delete them. "
-    "This is how your anonymity is protected."
+    "There is nothing to delete: you have no survey in progress. Answers can only be deleted "
+    "while you are still answering. Once you finish or stop, they are sealed with other people's "
+    "answers, and nobody can find which ones are yours to delete them."
 )
 NOTHING_IN_PROGRESS = N_(
     "You have no survey in progress. To take part, open the survey link you were given."
 )
 THANKS = N_(
-    "Thank you! Your answers have been saved. They can no longer be linked to you: this "
-    "protects your anonymity, and it also means they cannot be changed or deleted now."
+    "Thank you! Your answers have been saved. They will be sealed with other people's answers, "
+    "and then nobody can find which ones are yours. This protects your anonymity, and it also "
+    "means they can no longer be changed or deleted."
 )
 
 # Reminders (sent by the clock, in the person's language).
