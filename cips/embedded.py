@@ -86,7 +86,9 @@ class Embedded:
         self.telegram = telegram
         self.server: BaseWSGIServer = make_server(host, port, web_app(telegram), threaded=True)
         self.scheduler = (
-            start_background(Clock(db, questionnaires), CLOCK_EVERY_S) if clock else None
+            start_background(Clock(db, questionnaires, min_cell=settings.min_cell), CLOCK_EVERY_S)
+            if clock
+            else None
         )
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
                                        name="cips-web")  # fmt: skip

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
+from survey import sealing
 from survey.campaigns import CampaignError, ReminderPolicy, deep_link
 from survey.engine.engine import SOURCE_SEPARATOR, SOURCE_TAG
 from survey.reminders import reschedule_campaign
@@ -68,10 +69,13 @@ def open_now(campaign: Campaign, now: dt.datetime) -> None:
         campaign.opens_at = now
 
 
-def close_now(session: Session, campaign: Campaign, now: dt.datetime) -> None:
-    """Close at once, and forget every way to reach its respondents (DESIGN.md, Anonymity 2)."""
+def close_now(session: Session, campaign: Campaign, now: dt.datetime, k: int) -> int:
+    """Close at once, forget every way to reach its respondents, and seal every response left
+    (DESIGN.md, Anonymity 2 and 3); how many were sealed. Once committed, the caller runs
+    `survey.sealing.wipe`."""
     campaign.closed_at = campaign.closed_at or now
     session.execute(delete(Contact).where(Contact.campaign_id == campaign.id))
+    return sealing.seal_campaign(session, campaign, k, closing=True)
 
 
 def source_payload(campaign_code: str, tag: str | None) -> str:

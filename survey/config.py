@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DATABASE_URL = "sqlite:///cips.db"
 SECRET_KEY_FILE = "cips-secret.key"
 MIN_CELL_FLOOR = 5
+DEFAULT_MIN_CELL = 10
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 
 
@@ -49,7 +50,7 @@ def _secret_key() -> str:
 
 
 def _min_cell() -> int:
-    value = int(os.environ.get("CIPS_MIN_CELL", "10"))
+    value = int(os.environ.get("CIPS_MIN_CELL", str(DEFAULT_MIN_CELL)))
     if value < MIN_CELL_FLOOR:
         raise ValueError(f"CIPS_MIN_CELL must be at least {MIN_CELL_FLOOR}, got {value}")
     return value

@@ -2,7 +2,8 @@
 says must go (DESIGN.md, "Anonymity").
 
 - A campaign whose closing time has passed is closed: its contact records (the only link from a
-  Telegram account to a response) are deleted, with any reminder still waiting for them.
+  Telegram account to a response) are deleted, with any reminder still waiting for them, and
+  every response left is sealed (survey.sealing).
 - A contact that never consented (it holds an encrypted chat address and nothing else) is deleted
   after `ABANDONED_AFTER` without activity.
 - The bot's record of handled updates is deleted after a day.
@@ -22,8 +23,9 @@ ABANDONED_AFTER = dt.timedelta(days=7)
 HANDLED_UPDATES_KEPT = dt.timedelta(days=1)
 
 
-def close_due_campaigns(session: Session, now: dt.datetime) -> list[str]:
-    """Close every campaign whose time is up; their codes."""
+def close_due_campaigns(session: Session, now: dt.datetime, k: int) -> list[str]:
+    """Close (and seal) every campaign whose time is up; their codes. Once committed, the
+    caller runs `survey.sealing.wipe`."""
     due = session.scalars(
         select(Campaign)
         .where(Campaign.closes_at <= now, Campaign.closed_at.is_(None))
@@ -32,7 +34,7 @@ def close_due_campaigns(session: Session, now: dt.datetime) -> list[str]:
     for campaign in due:
         contact_ids = select(Contact.id).where(Contact.campaign_id == campaign.id)
         session.execute(delete(Outbox).where(Outbox.contact_id.in_(contact_ids)))
-        close_now(session, campaign, now)
+        close_now(session, campaign, now, k)
     return [campaign.code for campaign in due]
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from survey import sealing
 from survey.campaign_editing import (
     add_source,
     check_targets,
@@ -232,8 +233,9 @@ def open_campaign(code: str):
 @login_required
 def close_campaign(code: str):
     campaign = _managed_post(code)
-    close_now(db_session(), campaign, _now())
+    close_now(db_session(), campaign, _now(), app_state().settings.min_cell)
     db_session().commit()
+    sealing.wipe(app_state().db, resealed=True)
     flash(_("The campaign is closed; no one can answer it any more."), "success")
     return redirect(url_for("campaigns.show", code=code))
 

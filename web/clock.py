@@ -19,7 +19,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from survey import liveness
+from survey import liveness, sealing
+from survey.config import DEFAULT_MIN_CELL
 from survey.housekeeping import close_due_campaigns, purge
 from survey.questionnaire import Questionnaire
 from survey.reminders import send_due
@@ -38,8 +39,10 @@ class Clock:
         questionnaires: dict[str, Questionnaire],
         clock: Callable[[], dt.datetime] = utcnow,
         heartbeat: Path | None = None,
+        min_cell: int = DEFAULT_MIN_CELL,
     ):
         self.db = db
+        self.min_cell = min_cell
         self.questionnaires = questionnaires
         self.clock = clock
         self.heartbeat = heartbeat
@@ -60,10 +63,16 @@ class Clock:
 
     def close_campaigns(self) -> list[str]:
         with self.db.transaction() as session:
-            closed = close_due_campaigns(session, self.clock())
+            closed = close_due_campaigns(session, self.clock(), self.min_cell)
         for code in closed:
             log.info("campaign %s closed; its contact records are erased", code)
+        if closed:
+            sealing.wipe(self.db, resealed=True)
         return closed
+
+    def seal(self) -> int:
+        """Seal every campaign's finished responses that have reached a batch of k."""
+        return sealing.seal_ready(self.db, self.min_cell)
 
     def purge(self) -> dict[str, int]:
         with self.db.transaction() as session:
@@ -77,13 +86,15 @@ class Clock:
             liveness.beat(self.heartbeat)
 
     def schedule(self, scheduler: BaseScheduler, every_s: float = 30) -> BaseScheduler:
-        """The jobs on `scheduler`: reminders every `every_s`, closing every minute, purges
-        hourly. Missed runs are coalesced into one; a job never overlaps itself."""
+        """The jobs on `scheduler`: reminders and sealing every `every_s`, closing every minute,
+        purges hourly. Missed runs are coalesced into one; a job never overlaps itself."""
         options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         scheduler.add_job(self.send_reminders, "interval", seconds=every_s, id="reminders",
                           next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
         scheduler.add_job(self.close_campaigns, "interval", seconds=min(60, every_s),
                           id="campaigns", next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
+        scheduler.add_job(self.seal, "interval", seconds=every_s, id="seal",
+                          next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
         scheduler.add_job(self.purge, "interval", hours=1, id="purge",
                           next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
         return scheduler

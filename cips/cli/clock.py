@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 def clock(every: float, heartbeat: Path | None) -> None:
     """Run the scheduler: reminders, opening and closing campaigns, purges (exactly one)."""
     log.info("clock running: reminders every %g s; Ctrl-C to stop", every)
-    run_blocking(Clock(context.database(), context.questionnaires(), heartbeat=heartbeat), every)
+    clock = Clock(context.database(), context.questionnaires(), heartbeat=heartbeat,
+                  min_cell=context.settings().min_cell)  # fmt: skip
+    run_blocking(clock, every)
 
 
 @click.group("reminders")

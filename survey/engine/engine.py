@@ -18,9 +18,10 @@ Decisions (DESIGN.md leaves them to us):
   the respondent is told the question is closed.
 - /stop keeps the answers given so far as an incomplete, anonymous response and ends the
   conversation (no reminders, no continuing); /delete erases them and lets the person start over.
-- Completion, withdrawal, deletion and a closed campaign delete the contact record: nothing is
-  left that leads from a Telegram account to the answers; only the keyed participation mark
-  remains, to stop a second response.
+- Completion, withdrawal, deletion and a closed campaign delete the contact record. A finished
+  response keeps its keyed participation mark (which stops a second response) until
+  `survey.sealing` seals it with at least k others; from then on nothing leads from a Telegram
+  account to the answers, and /delete finds nothing to delete.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from survey import reminders  # a module: survey.reminders also imports the engine package
+from survey import daily, reminders  # modules: survey.reminders also imports the engine package
 from survey.anonymity import ChatCipher, participation_mark, user_hash
 from survey.engine import events as ev
 from survey.engine import messages, quick
@@ -377,7 +378,12 @@ class _Turn:
         mark = participation_mark(
             self.engine.secret_key, campaign.code, self.sender.channel, self.sender.user_id
         )
-        return self.session.get(Participation, (campaign.id, mark)) is not None
+        if self.session.get(Participation, (campaign.id, mark)) is not None:
+            return True  # sealed
+        waiting = select(Respondent.id).where(
+            Respondent.campaign_id == campaign.id, Respondent.mark == mark
+        )
+        return self.session.scalar(waiting.limit(1)) is not None
 
     def _new_contact(self, campaign: Campaign, source_tag: str | None) -> list[Reply]:
         offered = self.offered_languages()
@@ -447,13 +453,13 @@ class _Turn:
             language=self.language,
             source_tag=self.contact.source_tag,
             position=first_unanswered(self.questionnaire, {}),
+            mark=mark,
             started_on=self.now.date(),
             updated_on=self.now.date(),
         )
-        self.session.add_all(
-            [self.respondent, Participation(campaign_id=self.campaign.id, mark=mark)]
-        )
+        self.session.add(self.respondent)
         self.session.flush()
+        daily.count(self.session, self.campaign.id, self.now.date(), started=1)
         self.contact.respondent_id = self.respondent.id
         self.contact.stage = Stage.ANSWERING
         reminders.record_progress(self.session, self.contact, self.campaign, self.now)
@@ -625,6 +631,7 @@ class _Turn:
     def _complete(self, note: Text | None = None) -> list[Reply]:
         self.respondent.status = RespondentStatus.COMPLETED
         self.respondent.completed_on = self.now.date()
+        daily.count(self.session, self.campaign.id, self.now.date(), completed=1)
         self.respondent.position = None
         self._end_contact()
         return [self.info(*filter(None, (note, Text(messages.THANKS))))]
@@ -659,17 +666,10 @@ class _Turn:
             self.respondent.updated_on = self.now.date()
             self._end_contact()
             return [self.info(Text(messages.STOPPED))]
-        mark = participation_mark(
-            self.engine.secret_key, self.campaign.code, self.sender.channel, self.sender.user_id
-        )
         respondent = self.respondent
         self._end_contact()
-        self.session.delete(respondent)
-        self.session.execute(
-            delete(Participation).where(
-                Participation.campaign_id == self.campaign.id, Participation.mark == mark
-            )
-        )
+        self.session.delete(respondent)  # and its participation mark with it
+        daily.count(self.session, self.campaign.id, respondent.started_on, started=-1)
         return [self.info(Text(messages.DELETED))]
 
     def _end_contact(self) -> None:

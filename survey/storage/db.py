@@ -36,6 +36,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted content is overwritten with zeros, not left in free pages: sealing deletes the
+        # rows that linked a person to a response (survey.sealing).
+        cursor.execute("PRAGMA secure_delete=ON")
         # FULL: a commit is on disk before the next question goes out (DESIGN.md: "every answer
         # is written durably"). NORMAL would survive a crash of the process but could lose the
         # last answers to a power cut, after the respondent had seen them accepted.

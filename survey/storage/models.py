@@ -1,11 +1,16 @@
-"""The tables, kept in two worlds that never meet after a response is finished.
+"""The tables, kept in worlds that never meet once a response is sealed (DESIGN.md, Anonymity).
 
-- Responses: `Respondent` (random id, coarse dates) and its `Answer` rows. Nothing here names a
-  person or a chat; times are stored to the day.
+- Responses under way: `Respondent` and its `Answer` rows, with the person's participation mark
+  (a keyed hash) until the response is sealed. While someone is mid-survey their contact leads
+  here; that is the only time anything does.
+- Sealed responses: `SealedResponse` and `SealedAnswer`, written by `survey.sealing` in shuffled
+  batches of at least k with fresh random ids, no date and no time, beside the batch's marks in
+  `Participation` (shuffled apart). Results and exports read only these.
 - Delivery: `Contact` (keyed hash of the channel user id, the chat id encrypted) exists only while
   a conversation is under way; it is deleted when the respondent completes, withdraws or deletes,
-  and when the campaign closes. `Participation` keeps a keyed mark per campaign that stops a second
-  response and leads to nothing else. `Outbox` holds messages waiting for the one sending path.
+  and when the campaign closes. `Outbox` holds messages waiting for the one sending path.
+- Counters: `DailyCount` (started and completed per campaign and day), so that per-day figures
+  never need a date on a response.
 
 Plus the organisation (`Administration`, `Campaign` and its outreach `CampaignSource`s) and web accounts (`User`, `ApiToken`).
 """
@@ -168,7 +173,7 @@ class RespondentStatus(StrEnum):
 
 
 class Respondent(Base):
-    """One anonymous response. Dates only: no time of day is ever stored here."""
+    """A response not yet sealed (under way, or finished and waiting for its batch)."""
 
     __tablename__ = "respondents"
     # The dashboard counts a campaign's respondents from these two (index-only scans).
@@ -193,6 +198,9 @@ class Respondent(Base):
     # Choices ticked so far in the current multiple-choice question, until "Done".
     draft: Mapped[str | None] = mapped_column(Text)
     source_tag: Mapped[str | None] = mapped_column(String(32))
+    # The participation mark (survey.anonymity.participation_mark) until sealing moves it to
+    # `participations`: it stops a second response meanwhile.
+    mark: Mapped[str | None] = mapped_column(String(64), index=True)
     started_on: Mapped[dt.date] = mapped_column(Date, default=today)
     updated_on: Mapped[dt.date] = mapped_column(Date, default=today)
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -214,6 +222,64 @@ class Answer(Base):
     value: Mapped[str] = mapped_column(Text)
 
     respondent: Mapped[Respondent] = relationship(back_populates="answers")
+
+
+class SealedStatus(StrEnum):
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    CUT_OFF = "cut_off"  # still under way when the campaign closed
+
+
+class SealedResponse(Base):
+    """A sealed response: a fresh random id, no date, no time, no link to anyone.
+
+    `batch` numbers the sealing batches of a campaign (each of at least k responses, inserted in
+    random order); it is shared by the whole batch. `position` is where a withdrawn or cut-off
+    response left off (the dropout funnel); None for a completed one.
+    """
+
+    __tablename__ = "sealed_responses"
+    __table_args__ = (
+        Index("ix_sealed_responses_figures", "campaign_id", "status", "language", "source_tag"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    batch: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    position: Mapped[str | None] = mapped_column(String(32))
+    source_tag: Mapped[str | None] = mapped_column(String(32))
+
+    answers: Mapped[list[SealedAnswer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SealedAnswer(Base):
+    __tablename__ = "sealed_answers"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("sealed_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    response: Mapped[SealedResponse] = relationship(back_populates="answers")
+
+
+class DailyCount(Base):
+    """Responses started and completed per campaign and UTC day:
+    counters, so that sealed responses need no date."""
+
+    __tablename__ = "daily_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    started: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Contact(Base):
@@ -251,7 +317,8 @@ class Contact(Base):
 
 
 class Participation(Base):
-    """A keyed mark per (campaign, person): stops a second response, leads nowhere else."""
+    """A keyed mark per (campaign, person) whose response is sealed: stops a second response,
+    leads nowhere else. Written by sealing, shuffled apart from the batch's responses."""
 
     __tablename__ = "participations"
 
