@@ -43,17 +43,16 @@ def campaign_frame(
     session: Session,
     campaigns: list[Campaign],
     questionnaire: Questionnaire,
-    *,
-    include_text: bool = False,
 ) -> pd.DataFrame:
-    """The interchange frame (codes, text cells) of the respondents of `campaigns`."""
+    """The interchange frame (codes, text cells) of the respondents of `campaigns` (no free
+    text: see `analysis.free_text`)."""
     ids = [c.id for c in campaigns]
     query = select(Respondent.id, Respondent.language, Respondent.status).where(
         Respondent.campaign_id.in_(ids)
     )
     people = pd.DataFrame(_tuples(session.execute(query.order_by(Respondent.id))),
                           columns=["respondent_id", "language", "status"])  # fmt: skip
-    wanted = columns(questionnaire, include_text)[7:]
+    wanted = columns(questionnaire)[7:]
     answers = pd.DataFrame(
         _tuples(
             session.execute(
@@ -118,10 +117,9 @@ def export_campaign(
     questionnaire: Questionnaire,
     *,
     labels: str | None = None,
-    include_text: bool = False,
 ) -> pd.DataFrame:
     """One campaign's respondents in the interchange format, with codes or labels."""
-    frame = campaign_frame(session, [campaign], questionnaire, include_text=include_text)
+    frame = campaign_frame(session, [campaign], questionnaire)
     return with_labels(frame, questionnaire, labels) if labels else frame
 
 

@@ -1,9 +1,12 @@
 """The respondent-level interchange format of SCORING.md: reading and writing CSV and XLSX.
 
 One row per respondent; the columns `respondent_id, questionnaire, survey, administration, wave,
-language, completed`, one per demographic question, then one per item (free-text questions only
-when asked for). Every cell is read as text: numbers typed into a spreadsheet come back as "3",
-true/false cells as "true"/"false", empty cells as "".
+language, completed`, one per demographic question, then one per item. Free-text answers are
+never in it: they leave the product only detached (`analysis.free_text`). Every cell is read as
+text: numbers typed into a spreadsheet come back as "3", true/false cells as "true"/"false",
+empty cells as "", and what the writer adds so that a spreadsheet runs no text and keeps every
+character (`analysis.spreadsheets`: the leading apostrophe, XLSX's `_x000D_` escapes) is taken
+off again.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +22,7 @@ import pandas as pd
 
 from analysis import labels
 from analysis.frames import FIXED_COLUMNS
+from analysis.spreadsheets import restore_text, write_csv, write_xlsx, xlsx_text
 from survey.i18n import Text
 from survey.questionnaire import Questionnaire, QuestionType
 
@@ -32,11 +37,9 @@ class FileProblem(Exception):
         super().__init__(text.msgid)
 
 
-def columns(questionnaire: Questionnaire, include_text: bool = False) -> list[str]:
-    """The interchange columns for a questionnaire, in order."""
-    questions = [
-        q.id for q in questionnaire.questions if include_text or q.type is not QuestionType.TEXT
-    ]
+def columns(questionnaire: Questionnaire) -> list[str]:
+    """The interchange columns for a questionnaire, in order (no free-text question)."""
+    questions = [q.id for q in questionnaire.questions if q.type is not QuestionType.TEXT]
     return [*FIXED_COLUMNS, *questions]
 
 
@@ -69,7 +72,11 @@ def _cell(value) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return restore_text(str(value).strip()).strip()
+
+
+def _xlsx_row_text(row: tuple) -> list:
+    return [xlsx_text(value) for value in row]
 
 
 def _collect(records) -> RawFile:
@@ -112,7 +119,7 @@ def read_raw(path: Path | str) -> RawFile:
             workbook = load_workbook(path, read_only=True, data_only=True)
             try:
                 sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-                return _collect(sheet.iter_rows(values_only=True))
+                return _collect(map(_xlsx_row_text, sheet.iter_rows(values_only=True)))
             finally:
                 workbook.close()
     except FileProblem:
@@ -126,24 +133,17 @@ def read_raw(path: Path | str) -> RawFile:
 
 
 def write(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write an interchange frame (text cells) as .csv or .xlsx, by the file's suffix."""
+    """Write an interchange frame (text cells) as .csv or .xlsx, by the file's suffix, with
+    text a spreadsheet would run neutralized."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-        return path
+        return write_csv(frame, path)
     if suffix != ".xlsx":
         raise ValueError(f"{path}: use a .csv or .xlsx file name")
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET)
-    sheet.append(list(frame.columns))
-    for record in frame.itertuples(index=False):
-        # Scale points and numbers as numbers, so that a spreadsheet can compute with them.
-        sheet.append([_number_or_text(v) for v in record])
-    workbook.save(path)
-    return path
+    # Scale points and numbers as numbers, so that a spreadsheet can compute with them.
+    rows = (map(_number_or_text, record) for record in frame.itertuples(index=False))
+    return write_xlsx(itertools.chain([list(frame.columns)], rows), path, SHEET)
 
 
 def _number_or_text(value: str):

@@ -3,7 +3,8 @@
 CSV and JSON keep the column names of SCORING.md and full precision (a suppressed or missing
 value is an empty cell, or null); booleans are `true`/`false`. The workbook has an "about" sheet,
 then one sheet per table named like the table, with readable headers in the chosen language,
-numbers formatted for reading, and suppressed cells greyed out. `metadata.json` records the
+numbers formatted for reading, and suppressed cells greyed out. In CSV and XLSX, text a
+spreadsheet would run is neutralized (`analysis.spreadsheets`). `metadata.json` records the
 threshold k and the language.
 """
 
@@ -20,6 +21,7 @@ import pandas as pd
 from analysis import labels
 from analysis.labels import label
 from analysis.results import Results
+from analysis.spreadsheets import write_csv, xlsx_cell
 from survey.i18n import is_right_to_left
 
 FORMATS = ("csv", "xlsx", "json")
@@ -61,9 +63,7 @@ def write_results(results: Results, folder: Path | str, fmt: str) -> list[Path]:
     written = []
     if fmt == "csv":
         for name, table in results.tables.items():
-            path = folder / f"{name}.csv"
-            _text_cells(table).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-            written.append(path)
+            written.append(write_csv(_text_cells(table), folder / f"{name}.csv"))
     elif fmt == "json":
         for name, table in results.tables.items():
             path = folder / f"{name}.json"
@@ -94,7 +94,6 @@ def write_workbook(results: Results, path: Path) -> Path:
     """The workbook: an "about" sheet, then one sheet per table (write-only, so it stays quick
     for large tables)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -104,22 +103,18 @@ def write_workbook(results: Results, path: Path) -> Path:
     bold = Font(bold=True)
     workbook = Workbook(write_only=True)
 
-    def styled(sheet, value, **style):
-        cell = WriteOnlyCell(sheet, value=value)
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        return cell
-
     about = workbook.create_sheet("about")
     about.sheet_view.rightToLeft = right_to_left
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 100
-    about.append([styled(about, label(labels.README_TITLE, language), font=bold)])
+    about.append([xlsx_cell(about, label(labels.README_TITLE, language), font=bold)])
     for line in labels.README_LINES:
-        about.append([label(line, language, k=results.min_cell)])
+        about.append([xlsx_cell(about, label(line, language, k=results.min_cell))])
     about.append([])
     for name in results.tables:
-        about.append([name, label(labels.TABLES[name], language)])
+        about.append(
+            [xlsx_cell(about, name), xlsx_cell(about, label(labels.TABLES[name], language))]
+        )
 
     for name, table in results.tables.items():
         sheet = workbook.create_sheet(name)
@@ -133,7 +128,7 @@ def write_workbook(results: Results, path: Path) -> Path:
         if len(table.columns):
             sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
         wrap = Alignment(wrap_text=True, vertical="top")
-        sheet.append([styled(sheet, h, font=bold, alignment=wrap) for h in headers])
+        sheet.append([xlsx_cell(sheet, h, font=bold, alignment=wrap) for h in headers])
         formats = [
             _NUMBER_FORMATS.get(c, "0.0" if table[c].dtype.kind == "f" else None)
             for c in table.columns
@@ -147,11 +142,11 @@ def write_workbook(results: Results, path: Path) -> Path:
             row = []
             for value, number_format in zip(record.values(), formats, strict=True):
                 if value is None and hidden:
-                    row.append(styled(sheet, None, fill=grey))
+                    row.append(xlsx_cell(sheet, None, fill=grey))
                 elif number_format and isinstance(value, float):
-                    row.append(styled(sheet, value, number_format=number_format))
+                    row.append(xlsx_cell(sheet, value, number_format=number_format))
                 else:
-                    row.append(value)
+                    row.append(xlsx_cell(sheet, value) if isinstance(value, str) else value)
             sheet.append(row)
     workbook.save(path)
     return path

@@ -1,19 +1,19 @@
-"""Small-cell suppression of SCORING.md, with the complementary rule.
+"""Small-cell suppression of SCORING.md applied to the result tables (a pandas adapter).
 
-A cell (an item, factor or construct, overall or within one category of a breakdown) whose n is
-below k is published with empty values and `suppressed = true`. Within a breakdown by one
-question, if exactly one category is suppressed, the next smallest one is suppressed too.
+The rule itself (cells of 1..k-1 suppressed; when exactly one is, the smallest non-empty other
+cell too) is `survey.suppression.suppressed_cells`, the one the dashboard uses as well. This
+module applies it to every breakdown of a result table and blanks the suppressed values.
 
 Choices SCORING.md leaves open, made here:
 - Respondents who left the breakdown question blank form a *residual* group that is never
   published. It takes part in the complementary rule like a category: when its n is below k it
-  counts as the one suppressed category (otherwise its figures would follow from the overall row
-  minus the published categories), and as the next smallest category it may absorb the
+  counts as a suppressed category (otherwise its figures would follow from the overall row
+  minus the published categories), and as the smallest other category it may absorb the
   complementary suppression (it is withheld anyway).
 - A category with n = 0 is published as suppressed (there is nothing to show) but is not counted
-  by the rule: there is nothing in it to derive.
-- Ties for the next smallest category go to the residual, then to the category listed first in
-  the questionnaire.
+  by the rule, nor taken as the complement: there is nothing in it to derive.
+- Ties for the complement go to the residual, then to the category listed first in the
+  questionnaire.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from survey.config import MIN_CELL_FLOOR
+from survey.suppression import suppressed_cells
 
 DEFAULT_MIN_CELL = 10
 
@@ -33,17 +34,15 @@ def check_min_cell(k: int) -> int:
 
 
 def complementary(n: np.ndarray, k: int, residual: np.ndarray | None = None) -> np.ndarray:
-    """Which cells of one breakdown (categories in order) are suppressed: n < k, and the next
-    smallest when exactly one non-empty cell is."""
+    """Which cells of one breakdown (categories in order) are suppressed: the rule of
+    `survey.suppression`, plus the empty cells (nothing to publish in them)."""
     n = np.asarray(n)
     residual = np.zeros(len(n), dtype=bool) if residual is None else np.asarray(residual)
-    suppressed = n < k
-    if np.count_nonzero(suppressed & (n > 0)) == 1:
-        order = np.concatenate([np.flatnonzero(residual), np.flatnonzero(~residual)])
-        candidates = order[~suppressed[order]]
-        if len(candidates):
-            suppressed[candidates[np.argmin(n[candidates])]] = True
-    return suppressed
+    # Listed residual first, so that a tie for the complement falls on the withheld group.
+    order = np.concatenate([np.flatnonzero(residual), np.flatnonzero(~residual)])
+    suppressed = np.zeros(len(n), dtype=bool)
+    suppressed[order] = suppressed_cells([int(v) for v in n[order]], k)
+    return suppressed | (n == 0)
 
 
 def suppress(

@@ -31,13 +31,14 @@ def generate_wave(
     prefer_not: float = 0.02,
     incomplete: float = 0.08,
     languages: tuple[str, ...] = ("en", "fr"),
-    include_text: bool = False,
+    answer_free_text: bool = False,
 ) -> pd.DataFrame:
     """A wave of `respondents` made-up responses (text cells, interchange columns).
 
     `shift` moves every view up (more favourable) or down, in standard deviations, so that two
     waves differ; `profile_seed` draws how each key factor stands with the respondents of the survey, the
-    same in every wave.
+    same in every wave. `answer_free_text` adds made-up answers to the free-text questions, for
+    the simulated respondents of `cips demo` to type (the interchange format has no such column).
     """
     rng = np.random.default_rng(seed)
     n = respondents
@@ -47,7 +48,7 @@ def generate_wave(
     factor_level = {f: profile.normal(0.0, 0.6) for f in range(1, 11)}
     factor_view = {f: rng.normal(0.0, 0.7, n) for f in range(1, 11)}
     questions = [
-        q for q in questionnaire.questions if include_text or q.type is not QuestionType.TEXT
+        q for q in questionnaire.questions if answer_free_text or q.type is not QuestionType.TEXT
     ]
     # Where a respondent stopped: after this many questions (everyone else finished).
     stops = rng.random(n) < incomplete

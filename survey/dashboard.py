@@ -13,9 +13,10 @@
 - by language and by source tag: started, completed, completion rate;
 - reminders: sent per day and answered again within 24 h (None before the first reminder).
 
-Every breakdown obeys the small-cell suppression of SCORING.md: a group of 1..k-1 respondents is
-shown empty, and when exactly one group of a breakdown is suppressed the next smallest is too.
-A count of zero describes nobody and is shown. Totals are not a breakdown and are exact.
+Every breakdown obeys the small-cell suppression of SCORING.md, by the one rule of
+`survey.suppression`: a group of 1..k-1 respondents is shown empty, and when exactly one group
+of a breakdown is suppressed the smallest non-empty other group is too. A count of zero describes
+nobody and is shown. Totals are not a breakdown and are exact.
 
 Where people left off: the respondent's `position` (the question they were at). A withdrawn
 respondent whose position the engine cleared is placed at the question after the furthest one
@@ -37,26 +38,10 @@ from sqlalchemy.orm import Session
 from survey.questionnaire import Questionnaire
 from survey.reminders import reminder_figures
 from survey.storage.models import Answer, Campaign, Respondent, RespondentStatus
+from survey.suppression import suppress
 
 Z_95 = 1.959964
 NO_SOURCE = ""  # the source value of respondents who came through the plain link
-
-
-def suppress(counts: Mapping[Hashable, int], k: int) -> dict[Hashable, int | None]:
-    """The counts of one breakdown with small cells (1..k-1) set to None (SCORING.md).
-
-    If exactly one cell is suppressed, the next smallest cell is suppressed too, so that the
-    suppressed one cannot be worked out from the total.
-    """
-    shown: dict[Hashable, int | None] = dict(counts)
-    small = [key for key, n in counts.items() if 0 < n < k]
-    for key in small:
-        shown[key] = None
-    if len(small) == 1:
-        rest = sorted((n, str(key), key) for key, n in counts.items() if key not in small)
-        if rest:
-            shown[rest[0][2]] = None
-    return shown
 
 
 def margin_of_error(completed: int, population: int | None) -> float | None:

@@ -109,23 +109,28 @@ def import_(
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]),
               help="File format (default: from the file name).")  # fmt: skip
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--include-text", is_flag=True,
-              help="Add free-text answers (they may identify people: handle with care).")  # fmt: skip
+@click.option("--free-text", is_flag=True,
+              help="Write only the free-text answers, as (question, text) rows in random order, "
+                   "joined to nothing else (they may identify people: handle with care).")  # fmt: skip
 def export(
     campaign_code: str,
     labels_language: str | None,
     fmt: str | None,
     output: Path,
-    include_text: bool,
+    free_text: bool,
 ) -> None:
-    """Write a campaign's respondents in the interchange format (anonymous: random ids only)."""
+    """Write a campaign's respondents in the interchange format (anonymous: random ids only,
+    no free text), or with --free-text its free-text answers alone, detached."""
     from analysis.database import export_campaign
+    from analysis.free_text import free_texts, write_free_texts
     from analysis.interchange import write
     from survey.campaigns import CampaignError, get_campaign
 
     fmt = fmt or output.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         raise click.ClickException("give --format csv|xlsx, or an output file ending in either")
+    if free_text and labels_language:
+        raise click.UsageError("--labels does not apply to --free-text (the texts are as typed)")
     if output.suffix.lower() != f".{fmt}":
         output = output.with_name(output.name + f".{fmt}")
     db = context.database()
@@ -133,14 +138,20 @@ def export(
         with db.transaction() as session:
             campaign = get_campaign(session, campaign_code)
             questionnaire = context.questionnaire_by_id(campaign.questionnaire_id)
-            frame = export_campaign(session, campaign, questionnaire, labels=labels_language,
-                                    include_text=include_text)  # fmt: skip
+            if free_text:
+                frame = free_texts(session, campaign, questionnaire)
+            else:
+                frame = export_campaign(session, campaign, questionnaire, labels=labels_language)
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         db.dispose()
-    write(frame, output)
-    click.echo(f"wrote {len(frame)} respondents to {output}")
+    if free_text:
+        write_free_texts(frame, output, fmt)
+        click.echo(f"wrote {len(frame)} free-text answers to {output}")
+    else:
+        write(frame, output)
+        click.echo(f"wrote {len(frame)} respondents to {output}")
 
 
 def _min_cell(value: int | None) -> int:

@@ -96,7 +96,7 @@ def _fill_wave(telegram, db, questionnaires, wave: str, current: bool, responden
         count = respondents // len(plan) + (index < respondents % len(plan))
         sheets = generate_wave(questionnaire, count, wave=wave, seed=seed * 10 + index,
                                shift=WAVE_SHIFT[current], languages=tuple(available_languages()),
-                               include_text=True)  # fmt: skip
+                               answer_free_text=True)  # fmt: skip
         for row in sheets.to_dict("records"):
             people.append((SimulatedRespondent(telegram, questionnaire, row, row["language"]),
                            code))  # fmt: skip
