@@ -1,11 +1,14 @@
-"""Stored responses (Respondent and Answer rows) read into interchange frames and tidy frames.
+"""Sealed responses read into interchange frames and tidy frames.
 
-Live campaigns and imported waves are stored alike, so both are analysed alike. A wave is every
+Only released campaigns are read: a campaign's sealed responses are published once, when it
+closes; there are no interim results, since two reads during fieldwork would differ by fewer
+than k people (DESIGN.md, Anonymity 7). Live campaigns and imported waves are stored alike, so
+both are analysed alike. A wave is every
 campaign of one administration with the same wave label and questionnaire: responses collected
 on Telegram and on tablets in the same wave are scored together.
 
-Respondents are listed by their random id (so the order says nothing about when anyone
-answered), and the exported `respondent_id` is that random id: it names no person and no chat.
+Responses are listed by their random id, given at sealing (so the order says nothing about when
+anyone answered), and the exported `respondent_id` is that id: it names no person and no chat.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from survey.loader import load_questionnaires
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Questionnaire, QuestionType
 from survey.storage.models import (
     Administration,
-    Answer,
     Campaign,
-    Respondent,
-    RespondentStatus,
+    SealedAnswer,
+    SealedResponse,
+    SealedStatus,
 )
 
 
@@ -47,18 +50,18 @@ def campaign_frame(
     """The interchange frame (codes, text cells) of the respondents of `campaigns` (no free
     text: see `analysis.free_text`)."""
     ids = [c.id for c in campaigns]
-    query = select(Respondent.id, Respondent.language, Respondent.status).where(
-        Respondent.campaign_id.in_(ids)
+    query = select(SealedResponse.id, SealedResponse.language, SealedResponse.status).where(
+        SealedResponse.campaign_id.in_(ids)
     )
-    people = pd.DataFrame(_tuples(session.execute(query.order_by(Respondent.id))),
+    people = pd.DataFrame(_tuples(session.execute(query.order_by(SealedResponse.id))),
                           columns=["respondent_id", "language", "status"])  # fmt: skip
     wanted = columns(questionnaire)[7:]
     answers = pd.DataFrame(
         _tuples(
             session.execute(
-                select(Answer.respondent_id, Answer.question_id, Answer.value)
-                .join(Respondent, Respondent.id == Answer.respondent_id)
-                .where(Respondent.campaign_id.in_(ids), Answer.question_id.in_(wanted))
+                select(SealedAnswer.response_id, SealedAnswer.question_id, SealedAnswer.value)
+                .join(SealedResponse, SealedResponse.id == SealedAnswer.response_id)
+                .where(SealedResponse.campaign_id.in_(ids), SealedAnswer.question_id.in_(wanted))
             )
         ),
         columns=["respondent_id", "question_id", "value"],
@@ -78,7 +81,7 @@ def campaign_frame(
             "administration": administration,
             "wave": campaigns[0].wave if campaigns else "",
             "language": people["language"].astype(object),
-            "completed": np.where(people["status"] == RespondentStatus.COMPLETED, "true", "false"),
+            "completed": np.where(people["status"] == SealedStatus.COMPLETED, "true", "false"),
         }
     )
     return pd.concat([fixed, pd.DataFrame(grid, columns=wanted)], axis=1)
@@ -134,7 +137,9 @@ def load_database(
     """The stored responses as a `Dataset`: every wave of every administration, or only those
     named. A wave gathers every campaign of its administration, wave label and questionnaire."""
     questionnaires = questionnaires if questionnaires is not None else load_questionnaires()
-    query = select(Campaign).join(Administration)
+    # Released campaigns only: a campaign's responses are published once, when it closes
+    # (DESIGN.md, Anonymity 7); imported waves are closed at import.
+    query = select(Campaign).join(Administration).where(Campaign.closed_at.is_not(None))
     if administration is not None:
         query = query.where(Administration.code == administration)
     if wave is not None:

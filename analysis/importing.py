@@ -1,9 +1,10 @@
 """`cips import`: an earlier wave in the interchange format, stored as a closed campaign.
 
 The file is read and every cell checked first; only a file without a single problem is stored,
-in the caller's one transaction, as real Respondent and Answer rows (so imported and live data
-are analysed the same way). Every respondent gets a new random id: the file's ids, which another
-tool may have derived from something identifying, are not kept. The campaign's default code ends
+in the caller's one transaction, as sealed responses (so imported and live data are analysed the
+same way, and an imported wave is as anonymous as a sealed one: DESIGN.md, Anonymity 3). Every
+respondent gets a new random id and the rows are stored in random order: the file's ids (which
+another tool may have derived from something identifying) and its row order are not kept. The campaign's default code ends
 with a digest of the file, so importing the same file twice is refused.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +29,11 @@ from survey.i18n import Text
 from survey.questionnaire import Questionnaire
 from survey.storage.models import (
     Administration,
-    Answer,
     Campaign,
-    Respondent,
-    RespondentStatus,
+    SealedAnswer,
+    SealedResponse,
+    SealedStatus,
     random_id,
-    today,
     utcnow,
 )
 
@@ -93,26 +94,24 @@ def import_file(
 
 
 def store_responses(session: Session, campaign: Campaign, frame: pd.DataFrame) -> None:
-    """Insert a checked frame of codes as Respondent and Answer rows of `campaign`."""
+    """Insert a checked frame of codes as one sealed batch of `campaign`, in random order."""
+    frame = frame.sample(frac=1, random_state=secrets.randbits(32)).reset_index(drop=True)
     ids = [random_id() for _ in range(len(frame))]
-    day = today()
-    respondents = [
+    responses = [
         {
             "id": rid,
             "campaign_id": campaign.id,
+            "batch": 1,
             "language": language,
-            "status": RespondentStatus.COMPLETED if completed else RespondentStatus.IN_PROGRESS,
+            "status": SealedStatus.COMPLETED if completed else SealedStatus.CUT_OFF,
             "source_tag": SOURCE_TAG,
-            "started_on": day,
-            "updated_on": day,
-            "completed_on": day if completed else None,
         }
         for rid, language, completed in zip(ids, frame["language"], frame["completed"], strict=True)
     ]
-    session.execute(insert(Respondent), respondents)
+    session.execute(insert(SealedResponse), responses)
     questions = [c for c in frame.columns if c not in FIXED_COLUMNS]
-    cells = frame[questions].set_axis(ids).rename_axis("respondent_id").reset_index()
-    long = cells.melt(id_vars="respondent_id", var_name="question_id", value_name="value")
+    cells = frame[questions].set_axis(ids).rename_axis("response_id").reset_index()
+    long = cells.melt(id_vars="response_id", var_name="question_id", value_name="value")
     long = long[long["value"] != ""]
     if len(long):
-        session.execute(insert(Answer), long.to_dict("records"))
+        session.execute(insert(SealedAnswer), long.to_dict("records"))

@@ -16,7 +16,13 @@ from survey import sealing
 from survey.campaigns import CampaignError, ReminderPolicy, deep_link
 from survey.engine.engine import SOURCE_SEPARATOR, SOURCE_TAG
 from survey.reminders import reschedule_campaign
-from survey.storage.models import Campaign, CampaignSource, CampaignStatus, Contact
+from survey.storage.models import (
+    Campaign,
+    CampaignSource,
+    CampaignStatus,
+    Contact,
+    SealedResponse,
+)
 
 START_PAYLOAD_MAX = 64  # Telegram's limit on a deep-link parameter
 
@@ -58,10 +64,20 @@ def update_campaign(
         reschedule_campaign(session, campaign)  # the new policy applies to everyone in progress
 
 
+class CampaignReleased(CampaignError):
+    """A closed campaign with sealed responses: its results are released and never change."""
+
+
 def open_now(campaign: Campaign, now: dt.datetime) -> None:
-    """Open at once: a scheduled campaign starts now; a campaign closed early reopens."""
+    """Open at once: a scheduled campaign starts now; a campaign closed early reopens, unless
+    it has responses: closing released them, and a release never changes (reading it before and
+    after one more person answered would single that person out)."""
     if campaign.status(now) is CampaignStatus.OPEN:
         return
+    if campaign.closed_at is not None:
+        sealed = select(SealedResponse.id).where(SealedResponse.campaign_id == campaign.id)
+        if object_session(campaign).scalar(sealed.limit(1)) is not None:
+            raise CampaignReleased("its results are released: create a new campaign instead")
     if campaign.closes_at is not None and campaign.closes_at <= now:
         raise CampaignError("its closing time has passed: set a later one first")
     campaign.closed_at = None

@@ -16,6 +16,7 @@ from survey.storage.models import (
     Campaign,
     Respondent,
     RespondentStatus,
+    SealedResponse,
 )
 
 ADMINISTRATION_CODE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
@@ -177,13 +178,16 @@ class CampaignFigures:
 
 
 def campaign_figures(session: Session, campaign: Campaign) -> CampaignFigures:
-    """Counts straight from the database (one grouped query)."""
-    rows = session.execute(
-        select(Respondent.status, func.count())
-        .where(Respondent.campaign_id == campaign.id)
-        .group_by(Respondent.status)
-    ).all()
-    counts = dict(rows)
+    """Counts straight from the database: responses under way or waiting for their seal, and
+    sealed ones (one grouped query each)."""
+    counts: dict[str, int] = {}
+    for model in (Respondent, SealedResponse):
+        for status, n in session.execute(
+            select(model.status, func.count())
+            .where(model.campaign_id == campaign.id)
+            .group_by(model.status)
+        ):
+            counts[status] = counts.get(status, 0) + n
     return CampaignFigures(
         started=sum(counts.values()),
         completed=counts.get(RespondentStatus.COMPLETED, 0),

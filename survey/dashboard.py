@@ -35,9 +35,19 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from survey import sealing
 from survey.questionnaire import Questionnaire
 from survey.reminders import reminder_figures
-from survey.storage.models import Answer, Campaign, Respondent, RespondentStatus
+from survey.storage.models import (
+    Answer,
+    Campaign,
+    DailyCount,
+    Respondent,
+    RespondentStatus,
+    SealedAnswer,
+    SealedResponse,
+    SealedStatus,
+)
 from survey.suppression import suppress
 
 Z_95 = 1.959964
@@ -156,48 +166,88 @@ def _per_day(started: Counter, completed: Counter, k: int, until: dt.date) -> li
 
 
 def _left_off_counts(session: Session, campaign: Campaign, questionnaire: Questionnaire) -> Counter:
-    """Respondents not completed, counted by the question where they left off.
+    """Responses not completed (live or sealed), counted by the question where they left off.
 
-    Their position says it (an index-only count). A withdrawn respondent whose position was
-    cleared is placed after the furthest question they answered, which reads their answers.
+    Their position says it (an index-only count). A withdrawn response whose position was
+    cleared (data from before the engine kept it) is placed after the furthest question
+    answered, which reads its answers.
     """
     counts: Counter = Counter()
-    at_position = session.execute(
-        select(Respondent.position, func.count())
-        .where(
-            Respondent.campaign_id == campaign.id,
-            Respondent.status.in_([RespondentStatus.IN_PROGRESS, RespondentStatus.WITHDRAWN]),
-        )
-        .group_by(Respondent.status, Respondent.position)
-    )
     unplaced = 0
-    for position, n in at_position:
-        if position is None:
-            unplaced += n
-        else:
-            counts[position] += n
+    for model, statuses in (
+        (Respondent, [RespondentStatus.IN_PROGRESS, RespondentStatus.WITHDRAWN]),
+        (SealedResponse, [SealedStatus.WITHDRAWN, SealedStatus.CUT_OFF]),
+    ):
+        for position, n in session.execute(
+            select(model.position, func.count())
+            .where(model.campaign_id == campaign.id, model.status.in_(statuses))
+            .group_by(model.status, model.position)
+        ):
+            if position is None:
+                unplaced += n
+            else:
+                counts[position] += n
     if not unplaced:
         return counts
     questions = questionnaire.questions
     order = {q.id: index for index, q in enumerate(questions)}
-    furthest = (
-        select(func.max(case(order, value=Answer.question_id, else_=-1)).label("furthest"))
-        .select_from(Respondent)
-        .outerjoin(Answer, Answer.respondent_id == Respondent.id)
-        .where(
-            Respondent.campaign_id == campaign.id,
-            Respondent.status == RespondentStatus.WITHDRAWN,
-            Respondent.position.is_(None),
-        )
-        .group_by(Respondent.id)
-        .subquery()
-    )
-    for index, n in session.execute(
-        select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest)
+    for model, answer, key in (
+        (Respondent, Answer, Answer.respondent_id),
+        (SealedResponse, SealedAnswer, SealedAnswer.response_id),
     ):
-        following = min((-1 if index is None else index) + 1, len(questions) - 1)
-        counts[questions[following].id] += n
+        furthest = (
+            select(func.max(case(order, value=answer.question_id, else_=-1)).label("furthest"))
+            .select_from(model)
+            .outerjoin(answer, key == model.id)
+            .where(
+                model.campaign_id == campaign.id,
+                model.status != RespondentStatus.COMPLETED,
+                model.status != RespondentStatus.IN_PROGRESS,
+                model.position.is_(None),
+            )
+            .group_by(model.id)
+            .subquery()
+        )
+        for index, n in session.execute(
+            select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest)
+        ):
+            following = min((-1 if index is None else index) + 1, len(questions) - 1)
+            counts[questions[following].id] += n
     return counts
+
+
+def _status_groups(session: Session, campaign: Campaign) -> list[tuple[str, str, str | None, int]]:
+    """(status, language, source tag, count) over the campaign's live and sealed responses,
+    each read from a covering index. A sealed response cut off by the close counts as in
+    progress (it was, when the campaign closed)."""
+    groups = []
+    for model in (Respondent, SealedResponse):
+        columns = (model.status, model.language, model.source_tag)
+        groups += session.execute(
+            select(*columns, func.count())
+            .where(model.campaign_id == campaign.id)
+            .group_by(*columns)
+        ).all()
+    return [
+        (RespondentStatus.IN_PROGRESS if status == SealedStatus.CUT_OFF else status, *rest)
+        for status, *rest in groups
+    ]
+
+
+def _days(session: Session, campaign: Campaign) -> tuple[Counter, Counter]:
+    """Responses started and completed per day, from the counters (sealed ones carry no date)."""
+    started: Counter = Counter()
+    completed: Counter = Counter()
+    for day, n_started, n_completed in session.execute(
+        select(DailyCount.day, DailyCount.started, DailyCount.completed).where(
+            DailyCount.campaign_id == campaign.id
+        )
+    ):
+        if n_started:
+            started[day] = n_started
+        if n_completed:
+            completed[day] = n_completed
+    return started, completed
 
 
 def campaign_dashboard(
@@ -211,29 +261,17 @@ def campaign_dashboard(
     """Every figure of the campaign dashboard, suppressed, ready for a template or JSON."""
     now = now or dt.datetime.now(dt.UTC)
     k = min_cell
-    # One pass over the campaign's respondents, read from one covering index.
-    columns = (Respondent.status, Respondent.language, Respondent.source_tag,
-               Respondent.started_on, Respondent.completed_on)  # fmt: skip
-    groups = session.execute(
-        select(*columns, func.count())
-        .where(Respondent.campaign_id == campaign.id)
-        .group_by(*columns)
-    ).all()
     by_status: Counter = Counter()
     started_by = {"language": Counter(), "source": Counter()}
     completed_by = {"language": Counter(), "source": Counter()}
-    started_on: Counter = Counter()
-    completed_on: Counter = Counter()
-    for status, language, source, started_day, completed_day, n in groups:
+    for status, language, source, n in _status_groups(session, campaign):
         by_status[status] += n
         started_by["language"][language] += n
         started_by["source"][source or NO_SOURCE] += n
-        started_on[started_day] += n
-        if completed_day is not None:
-            completed_on[completed_day] += n
         if status == RespondentStatus.COMPLETED:
             completed_by["language"][language] += n
             completed_by["source"][source or NO_SOURCE] += n
+    started_on, completed_on = _days(session, campaign)
     started = sum(by_status.values())
     completed = by_status[RespondentStatus.COMPLETED]
 
@@ -264,6 +302,8 @@ def campaign_dashboard(
             "in_progress": by_status[RespondentStatus.IN_PROGRESS],
             "completed": completed,
             "withdrawn": by_status[RespondentStatus.WITHDRAWN],
+            # Finished, still linkable, until k of them can be sealed together.
+            "awaiting_seal": sealing.waiting(session, [campaign.id]).get(campaign.id, 0),
             "completion_rate": _rate(completed, started),
             "target_population": population,
             "response_rate": _rate(completed, population),

@@ -24,10 +24,12 @@ from analysis.interchange import write
 from analysis.output import write_results
 from analysis.validation import InvalidFile
 from cips.cli import context
+from survey.campaign_editing import close_now
 from survey.campaigns import create_administration, create_campaign
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
-from survey.storage import Answer, Campaign, Respondent
+from survey.storage import Campaign
+from survey.storage.models import SealedAnswer, SealedResponse, utcnow
 from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
@@ -59,7 +61,7 @@ def counts(db_url: str) -> tuple[int, int, int]:
     with database.transaction() as session:
         found = tuple(
             session.scalar(select(func.count()).select_from(model))
-            for model in (Campaign, Respondent, Answer)
+            for model in (Campaign, SealedResponse, SealedAnswer)
         )
     database.dispose()
     return found
@@ -180,6 +182,12 @@ def test_live_and_imported_answers_are_analysed_alike(db, tmp_path):
     person.answer_everything(
         lambda question, buttons: buttons[-3] if len(buttons) > 3 else buttons[0]
     )
+    with db.transaction() as session:  # not released while the campaign is open
+        assert len(analyze(load_database(session, administration="BF")).items) == len(before.items)
+        assert [len(s) for s in load_database(session, administration="BF")] == [40]
+    with db.transaction() as session:  # closing seals and releases it
+        live = session.scalar(select(Campaign).where(Campaign.code == "bf-live"))
+        assert close_now(session, live, utcnow(), 10) == 1
     with db.transaction() as session:
         after = analyze(load_database(session, administration="BF"))
 

@@ -15,7 +15,7 @@ from survey.campaign_editing import source_link
 from survey.dashboard import campaign_dashboard
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
-from survey.storage.models import Campaign, Contact
+from survey.storage.models import Campaign, Contact, SealedResponse
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 from tests.web_support import BOT, post_form
@@ -98,11 +98,11 @@ def test_bad_input_is_explained_and_nothing_is_saved(world, signed_in):
         assert session.scalar(select(func.count()).select_from(Campaign)) == 2
 
 
-def test_closing_forgets_contacts_and_opening_reopens(world, signed_in):
+def test_closing_forgets_contacts_and_reopens_only_what_was_not_released(world, signed_in):
     code = world.campaigns["CI"]
     engine = ConversationEngine(world.db, load_questionnaires(), TEST_SECRET)
     person = Person(engine, "4242", language_hint="en")
-    person.join(code)
+    person.command("start", code)  # reads the consent, decides nothing yet
     with world.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 1
     client = signed_in("ci-coordinator")
@@ -113,11 +113,21 @@ def test_closing_forgets_contacts_and_opening_reopens(world, signed_in):
     assert campaign(world, code).closed_at is not None
     assert "closed" in client.get(f"/campaigns/{code}").text
     Person(engine, "4343").command("start", code)
+    # Closed without a response: nothing was released, so it may reopen.
     post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/open", {})
     assert campaign(world, code).closed_at is None
     newcomer = Person(engine, "4444", language_hint="en")
     newcomer.command("start", code)
     assert newcomer.prompt.kind.name == "CONSENT"
+    newcomer.press("Yes, I agree")
+    newcomer.press(newcomer.prompt.buttons[0].value)
+    # Closed with a response (sealed as cut off): released, and a release never changes.
+    post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/close", {})
+    with world.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(SealedResponse)) == 1
+    refused = post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/open", {})
+    assert "results are released, so it cannot reopen" in client.get(refused.location).text
+    assert campaign(world, code).closed_at is not None
 
 
 def _decode_png(data: bytes) -> list[list[bool]]:

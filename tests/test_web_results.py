@@ -16,10 +16,12 @@ from analysis.importing import import_file
 from analysis.interchange import columns, read_raw, write
 from analysis.results import analyze
 from analysis.synthetic import generate_wave
+from survey import sealing
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
+from tests.web_support import post_form
 
 pytest_plugins = ["tests.web_fixtures"]
 QUESTIONNAIRES = load_questionnaires()
@@ -120,45 +122,61 @@ def test_the_page_shows_what_the_analysis_computes(two_waves, signed_in):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_live_answers_change_the_scores_and_small_counts_stay_hidden(
+def test_no_result_exists_during_fieldwork_then_the_release_at_close(
     min_cell_5, world, signed_in, db
 ):
+    """The differencing attack: read every result (page, workbook, chart, respondent file)
+    while the campaign is open, let one more person finish (and be sealed), read everything
+    again: nothing exists to compare. At close the campaign is released, once."""
+    code = world.campaigns["CI"]
     client = signed_in("ci-coordinator")
-    dashboard = client.get(f"/campaigns/{world.campaigns['CI']}/dashboard").text
+    dashboard = client.get(f"/campaigns/{code}/dashboard").text
     assert 'href="/results/CI/2026"' in dashboard and 'href="/results"' in dashboard
-    page = client.get("/results/CI/2026").text
-    assert "No responses yet. Scores appear here as soon as respondents answer." in page
-
     engine = ConversationEngine(db, QUESTIONNAIRES, TEST_SECRET)
 
     def respond(number: int) -> None:
         person = Person(engine, f"results-{number}", language_hint="en")
-        person.join(world.campaigns["CI"])
+        person.join(code)
         # Varied answers on the scale (the first five buttons of an agreement question).
         person.answer_everything(
             lambda qid, buttons: buttons[(number + sum(map(ord, qid))) % min(5, len(buttons))]
         )
 
-    for number in range(4):
-        respond(number)
-    page = client.get("/results/CI/2026").text
-    assert "Fewer than 5 responses: scores are hidden to protect anonymity." in page
-    assert 'id="pct-' not in page and "<img" not in page
+    def read_everything() -> list[tuple[str, int, bytes]]:
+        paths = ["/results/CI/2026", "/results/CI/2026/results.xlsx",
+                 "/results/CI/2026/charts/factors-officials.png",
+                 "/results/CI/2026/responses/cips-officials.csv"]  # fmt: skip
+        return [(path, (r := client.get(path)).status_code, r.data) for path in paths]
 
-    respond(4)
+    for number in range(6):
+        respond(number)
+    assert sealing.seal_ready(db, 5) == 6  # sealed, yet not released
+    before = read_everything()
+    page = before[0][2].decode()
+    assert "No released responses yet" in page and 'id="pct-' not in page
+    respond(6)
+    assert sealing.seal_ready(db, 5) == 0  # one more finished (waits for a batch)
+    after = read_everything()
+    assert [(path, status) for path, status, _ in after] == [
+        (path, status) for path, status, _ in before
+    ]
+    assert [body for *_, body in after] == [body for *_, body in before]
+
+    # Closing releases the campaign: all seven, once.
+    closed = post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/close", {})
+    assert closed.status_code == 302
     page = client.get("/results/CI/2026").text
     truth = expected(world, "CI", "2026", k=5)
     factors = truth.factors[(truth.factors.group_var == "") & ~truth.factors.suppressed]
     assert len(factors) >= 10
     for record in factors.itertuples():
         assert cell(page, f"score-officials-{record.factor}") == one(record.score)
-    assert cell(page, "n-officials-integrity_index") == "5"
-    charts = images(page)
-
-    respond(5)
-    page = client.get("/results/CI/2026").text
-    assert cell(page, "n-officials-integrity_index") == "6"
-    assert images(page) and images(page) != charts, "new data, new chart addresses"
+    assert cell(page, "n-officials-integrity_index") == "7"
+    assert f'id="released-{code}"' in page
+    # A released campaign cannot reopen (more answers would change what was published).
+    reopened = post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/open", {})
+    assert "results are released, so it cannot reopen" in client.get(reopened.location).text
+    assert cell(client.get("/results/CI/2026").text, "n-officials-integrity_index") == "7"
 
 
 @pytest.fixture
@@ -293,14 +311,18 @@ def test_results_stay_within_the_administration(world, signed_in, tmp_path):
 def test_a_wave_that_cannot_be_scored_says_why(world, signed_in):
     from dataclasses import replace
 
+    from survey.campaign_editing import close_now
     from survey.campaigns import create_campaign
-    from survey.storage.models import Administration
+    from survey.storage.models import Administration, Campaign, utcnow
 
     other = replace(QUESTIONNAIRES["cips-officials"], id="officials-local")
     world.app.extensions["cips"].questionnaires[other.id] = other
     with world.db.transaction() as session:
         ci = session.query(Administration).filter_by(code="CI").one()
-        create_campaign(session, ci, other, "2026", code="ci-2026-local")
+        local = create_campaign(session, ci, other, "2026", code="ci-2026-local")
+        # Both closed, so both released: the wave has two questionnaires of one survey.
+        for campaign in (local, session.query(Campaign).filter_by(code="ci-2026-off").one()):
+            close_now(session, campaign, utcnow(), 10)
     client = signed_in("ci-analyst")
     response = client.get("/results/CI/2026")
     assert response.status_code == 409

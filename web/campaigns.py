@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from survey import sealing
 from survey.campaign_editing import (
+    CampaignReleased,
     add_source,
     check_targets,
     close_now,
@@ -223,6 +224,14 @@ def open_campaign(code: str):
         open_now(campaign, _now())
         db_session().commit()
         flash(_("The campaign is open."), "success")
+    except CampaignReleased:
+        db_session().rollback()
+        flash(
+            _(
+                "This campaign's results are released, so it cannot reopen: create a new campaign instead."
+            ),
+            "error",
+        )
     except CampaignError:
         db_session().rollback()
         flash(_("Its closing time has passed: set a later one first."), "error")

@@ -6,12 +6,11 @@ A wave is every campaign of one administration with that wave label, live or imp
 together (as `cips analyze` does). Every earlier wave of the administration is loaded too, so the
 trends and the KPI columns are exactly those of `cips analyze --administration A --wave W`.
 
-The data version of a wave is a digest of its campaigns, their respondents counted by status and
-their answers counted by code, computed in SQL in one pass. It changes whenever someone starts,
-answers, changes an answer, finishes, withdraws or deletes their answers; the only change it can
-miss is two answers changing in opposite ways between two page views, which the next change
-brings in. Loaded waves, computed results and drawn charts are kept per version (and language),
-in each process, a few at a time.
+Only released campaigns count (closed: their sealed responses are published once, at close;
+DESIGN.md, Anonymity 7): no figure exists for a campaign during fieldwork. The data version of
+a wave is a digest of its released campaigns and their sealed responses' count; it changes only
+when another campaign of the wave closes. Loaded waves, computed results and drawn charts are
+kept per version (and language), in each process, a few at a time.
 """
 
 from __future__ import annotations
@@ -35,7 +34,10 @@ from survey.engine.answers import option_label
 from survey.engine.questions import question_text, title_text
 from survey.i18n import render
 from survey.questionnaire import Questionnaire
-from survey.storage.models import Administration, Answer, Campaign, Respondent
+from survey.storage.models import Administration, Campaign, SealedResponse
+
+# A campaign is released once closed: its sealed responses are then published, and never change.
+RELEASED = Campaign.closed_at.is_not(None)
 
 SURVEY_ORDER = ("officials", "private_sector", "other")
 SHOWN = {"factor": 3, "item": 5, "group": 5}  # rows per level of "where the problems are"
@@ -106,13 +108,13 @@ def wave_labels(campaigns: list[Campaign]) -> list[str]:
 
 
 def latest_wave(session: Session, administration: Administration, waves: list[str]) -> str | None:
-    """The latest of `waves` (the administration's) with responses, else the latest; None
-    without any."""
+    """The latest of `waves` (the administration's) with released responses, else the latest;
+    None without any."""
     with_responses = set(
         session.scalars(
             select(Campaign.wave)
-            .join(Respondent, Respondent.campaign_id == Campaign.id)
-            .where(Campaign.administration_id == administration.id)
+            .join(SealedResponse, SealedResponse.campaign_id == Campaign.id)
+            .where(Campaign.administration_id == administration.id, RELEASED)
             .distinct()
         )
     )
@@ -121,29 +123,23 @@ def latest_wave(session: Session, administration: Administration, waves: list[st
 
 
 def wave_versions(session: Session, campaigns: list[Campaign]) -> dict[str, str]:
-    """Per wave label, a digest that changes whenever the stored responses of its campaigns
-    change."""
-    ids = [c.id for c in campaigns]
-    wave_of = {c.id: c.wave for c in campaigns}
-    people = session.execute(
-        select(Respondent.campaign_id, Respondent.status, func.count())
-        .where(Respondent.campaign_id.in_(ids))
-        .group_by(Respondent.campaign_id, Respondent.status)
-        .order_by(Respondent.campaign_id, Respondent.status)
-    )
-    answers = session.execute(
-        select(Respondent.campaign_id, Answer.value, func.count())
-        .join(Respondent, Respondent.id == Answer.respondent_id)
-        .where(Respondent.campaign_id.in_(ids))
-        .group_by(Respondent.campaign_id, Answer.value)
-        .order_by(Respondent.campaign_id, Answer.value)
+    """Per wave label, a digest of what is released: the closed campaigns and how many sealed
+    responses each holds (a released campaign's responses never change, but a campaign of the
+    wave may close later)."""
+    released = [c for c in campaigns if c.closed_at is not None]
+    sealed = dict(
+        session.execute(
+            select(SealedResponse.campaign_id, func.count())
+            .where(SealedResponse.campaign_id.in_([c.id for c in released]))
+            .group_by(SealedResponse.campaign_id)
+        ).all()
     )
     facts: dict[str, list] = {c.wave: [] for c in campaigns}
-    for campaign in campaigns:
-        facts[campaign.wave].append((campaign.id, campaign.questionnaire_id))
-    for kind, rows in (("people", people), ("answers", answers)):
-        for row in rows:
-            facts[wave_of[row[0]]].append((kind, *row))
+    for campaign in released:
+        facts[campaign.wave].append(
+            (campaign.id, campaign.questionnaire_id, campaign.closed_at.isoformat(),
+             sealed.get(campaign.id, 0))
+        )  # fmt: skip
     return {
         wave: hashlib.sha256(repr(items).encode()).hexdigest()[:16] for wave, items in facts.items()
     }

@@ -138,6 +138,7 @@ def export(
         with db.transaction() as session:
             campaign = get_campaign(session, campaign_code)
             questionnaire = context.questionnaire_by_id(campaign.questionnaire_id)
+            _released(session, campaign)
             if free_text:
                 frame = free_texts(session, campaign, questionnaire)
             else:
@@ -152,6 +153,27 @@ def export(
     else:
         write(frame, output)
         click.echo(f"wrote {len(frame)} respondents to {output}")
+
+
+def _released(session, campaign) -> None:
+    """Respondent-level data and free text come only from a closed campaign's sealed responses,
+    and only when there are at least k of them (DESIGN.md, Anonymity 7)."""
+    from sqlalchemy import func, select
+
+    from survey.storage.models import SealedResponse
+
+    if campaign.closed_at is None:
+        raise click.ClickException(
+            f"campaign {campaign.code} is open: its responses are released when it closes "
+            f"(cips campaign close {campaign.code})"
+        )
+    k = context.settings().min_cell
+    sealed = session.scalar(select(func.count()).where(SealedResponse.campaign_id == campaign.id))
+    if sealed < k:
+        raise click.ClickException(
+            f"campaign {campaign.code} has {sealed} responses, fewer than {k} (CIPS_MIN_CELL): "
+            "it publishes no respondent-level data"
+        )
 
 
 def _min_cell(value: int | None) -> int:

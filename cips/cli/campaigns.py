@@ -8,6 +8,7 @@ import click
 from sqlalchemy import select
 
 from cips.cli import context
+from survey import sealing
 from survey.campaign_editing import update_campaign
 from survey.campaigns import (
     CampaignError,
@@ -194,6 +195,24 @@ def _when(value: dt.datetime | None, timezone: str) -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+@campaign.command("close")
+@click.argument("code")
+def campaign_close(code: str) -> None:
+    """Close now: nobody can answer any more, every contact record is erased, and every response
+    left is sealed; its results are released (DESIGN.md, Anonymity 3 and 7)."""
+    from survey.campaign_editing import close_now
+
+    db = context.database()
+    with db.transaction() as session:
+        try:
+            c = get_campaign(session, code)
+        except CampaignError as exc:
+            raise click.ClickException(str(exc)) from exc
+        sealed = close_now(session, c, dt.datetime.now(dt.UTC), context.settings().min_cell)
+    sealing.wipe(db, resealed=True)
+    click.echo(f"campaign {code} closed; {sealed} responses sealed; its results are released")
+
+
 @campaign.command("show")
 @click.argument("code")
 def campaign_show(code: str) -> None:
@@ -222,5 +241,7 @@ def campaign_show(code: str) -> None:
             f"started       {figures.started}",
             f"completed     {figures.completed} ({rate} of started)",
             f"withdrawn     {figures.withdrawn}",
+            f"to be sealed  {sealing.waiting(session, [c.id]).get(c.id, 0)} (finished, waiting "
+            f"for a batch of {context.settings().min_cell})",
         ]
         click.echo("\n".join(lines))

@@ -11,6 +11,7 @@ import click
 from analysis.synthetic import generate_wave
 from cips.cli import context
 from cips.embedded import DatabaseBusy, Embedded, local_telegram, sole_bot
+from survey import sealing
 from survey.campaign_editing import close_now
 from survey.demo import demo_campaigns
 from survey.i18n import available_languages
@@ -117,5 +118,6 @@ def _fill_wave(telegram, db, questionnaires, wave: str, current: bool, responden
     if not current:
         with db.transaction() as session:
             for campaign in demo_campaigns(session, questionnaires, wave, current=False):
-                close_now(session, campaign, dt.datetime.now(dt.UTC))
+                close_now(session, campaign, dt.datetime.now(dt.UTC), context.settings().min_cell)
+        sealing.wipe(db, resealed=True)
         click.echo(f"wave {wave}: campaigns closed")
