@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from cips.cli import context
 from survey import sealing
 from survey.anonymity import participation_mark
 from survey.campaign_editing import close_now
@@ -30,6 +31,7 @@ from survey.storage.models import (
     SealedAnswer,
     SealedResponse,
 )
+from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import ControlledClock
 from tests.engine_driver import Respondent as Person
@@ -229,3 +231,21 @@ def test_the_sqlite_file_keeps_nothing_of_what_sealing_deleted(db, engine, datab
     raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     leftovers = [i for i in old_ids if i.encode() in raw]
     assert leftovers == []
+
+
+def test_cips_health_reports_the_sealing_backlog(db, engine, database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CIPS_MIN_CELL", str(K))
+    context.settings.cache_clear()  # the command reads these settings
+    for number in range(K - 1):
+        _finish(engine, f"h{number}")
+    waiting = run_cips("health", "--sealing")
+    assert f"ok: sealing: {K - 1} finished responses wait for a batch of {K} (small {K - 1})" in (
+        waiting.output
+    )
+    _finish(engine, "h-last")  # a batch is ready, and nobody sealed it
+    stuck = run_cips("health", "--sealing", ok=False)
+    assert stuck.exit_code == 1 and "not sealed though they could be: small" in stuck.output
+    sealing.seal_ready(db, K)
+    assert "ok: sealing: 0 finished responses wait" in run_cips("health", "--sealing").output
+    context.settings.cache_clear()

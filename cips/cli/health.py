@@ -2,9 +2,11 @@
 
 `--heartbeat FILE` passes when the file (touched by `cips bot` every 10 s and by `cips clock`
 at every reminder run, see `--heartbeat` / CIPS_HEARTBEAT_FILE) is younger than `--max-age`;
-`--url` passes when the web's `/healthz` answers 200. Exit status 0 when every check given
-passes, 1 otherwise, with one line per check. Reads no settings and opens no database, so a
-probe costs only the start of Python.
+`--url` passes when the web's `/healthz` answers 200; `--sealing` reports the finished responses
+that wait for their seal (DESIGN.md, Anonymity 3), and fails when a batch of k waits (the clock
+is not sealing) or a closed campaign still has any. Exit status 0 when every check given passes,
+1 otherwise, with one line per check. Without `--sealing` it reads no settings and opens no
+database, so a probe costs only the start of Python.
 """
 
 from __future__ import annotations
@@ -65,6 +67,36 @@ def check_url(url: str, timeout_s: float) -> str | None:
         return f"{url} does not answer ({getattr(exc, 'reason', exc)})"
 
 
+def sealing_backlog() -> tuple[str, str | None]:
+    """(what waits, the problem or None): finished responses waiting for their seal."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from cips.cli import context
+    from survey.sealing import waiting
+    from survey.storage.models import Campaign
+
+    k = context.settings().min_cell
+    now = dt.datetime.now(dt.UTC)
+    with context.database().transaction() as session:
+        backlog = waiting(session)
+        codes = dict(session.execute(select(Campaign.id, Campaign.code)).all())
+        closed = {c.id for c in session.scalars(select(Campaign)) if c.status(now) == "closed"}
+    total = sum(backlog.values())
+    detail = ", ".join(f"{codes[c]} {n}" for c, n in sorted(backlog.items()))
+    name = f"sealing: {total} finished responses wait for a batch of {k}" + (
+        f" ({detail})" if detail else ""
+    )
+    stuck = [codes[c] for c, n in backlog.items() if n >= k or c in closed]
+    if stuck:
+        return (
+            name,
+            f"{name}; not sealed though they could be: {', '.join(sorted(stuck))} (is `cips clock` running?)",
+        )
+    return name, None
+
+
 @click.command("health")
 @click.option("--heartbeat", "heartbeats", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
@@ -75,13 +107,20 @@ def check_url(url: str, timeout_s: float) -> str | None:
               help="The web's address, e.g. http://127.0.0.1:8000 (/healthz is checked).")  # fmt: skip
 @click.option("--timeout", default="5s", show_default=True, callback=_seconds,
               help="How long to wait for the web.")  # fmt: skip
-def health(heartbeats: tuple[Path, ...], max_age: int, urls: tuple[str, ...], timeout: int) -> None:
-    """Check that the bot and clock are alive (heartbeat files) and the web can serve (URL)."""
-    if not heartbeats and not urls:
-        raise click.UsageError("give at least one --heartbeat FILE or --url URL")
+@click.option("--sealing", is_flag=True,
+              help="Report the responses waiting to be sealed (opens the database).")  # fmt: skip
+def health(
+    heartbeats: tuple[Path, ...], max_age: int, urls: tuple[str, ...], timeout: int, sealing: bool
+) -> None:
+    """Check that the bot and clock are alive (heartbeat files), the web can serve (URL), and
+    finished responses get sealed (--sealing)."""
+    if not heartbeats and not urls and not sealing:
+        raise click.UsageError("give at least one --heartbeat FILE, --url URL or --sealing")
     problems = []
     checks = [(str(p), check_heartbeat(p, max_age)) for p in heartbeats]
     checks += [(u, check_url(u, timeout)) for u in map(health_url, urls)]
+    if sealing:
+        checks.append(sealing_backlog())
     for name, problem in checks:
         if problem is None:
             click.echo(f"ok: {name}")
