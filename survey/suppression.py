@@ -9,9 +9,11 @@ The rule, for the cells of a breakdown by one variable (k the threshold):
 - when exactly one cell is, the complementary cell is suppressed too: the smallest non-empty
   cell among the others (ties: the one listed first), so that the suppressed one cannot be
   worked out as the total minus the cells shown.
-A cell of 0 describes nobody: it is never suppressed by the rule and never taken as the
-complement (hiding a known zero protects nobody and would leave the small cell derivable).
-Whether a zero is shown as 0 or as empty is the caller's choice.
+A cell of 0 describes nobody: it is never taken as the complement (hiding a known zero protects
+nobody and would leave the small cell derivable). One exception: when the only non-empty cell of
+a breakdown is small, there is no complement, and the zeros shown beside it would say that the
+total is all in that cell; then every cell is suppressed, zeros too. Whether a zero is shown as
+0 or as empty is otherwise the caller's choice.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ def suppressed_cells(counts: Sequence[int], k: int) -> list[bool]:
     hidden = [0 < n < k for n in counts]
     if sum(hidden) == 1:
         candidates = [(n, index) for index, n in enumerate(counts) if n >= k]
-        if candidates:
-            hidden[min(candidates)[1]] = True
+        if not candidates:  # the small cell is the whole total: hide which cell it is
+            return [True] * len(counts)
+        hidden[min(candidates)[1]] = True
     return hidden
 
 
