@@ -70,27 +70,18 @@ class Respondent:
         push()
 
 
-class BenchTelegram(FakeTelegram):
-    """The fake, calling each respondent as soon as the bot sends or edits their chat."""
+def notify_respondents(fake: FakeTelegram, respondents: dict[int, Respondent]) -> None:
+    """Have the fake call each respondent as soon as the bot sends or edits their chat."""
 
-    respondents: dict[int, Respondent]
+    def on_bot_message(chat: int, message: ChatMessage, new: bool) -> None:
+        respondent = respondents.get(chat)
+        if respondent is None:
+            return
+        question = message if new else _last_question(fake.chats[chat])
+        if question is not None:  # the fake's lock is re-entrant: the tap is queued at once
+            respondent.on_message(question, new)
 
-    def api_sendMessage(self, params: dict) -> dict:
-        result = super().api_sendMessage(params)
-        self._notify(params["chat_id"], new=True)
-        return result
-
-    def api_editMessageText(self, params: dict) -> dict:
-        result = super().api_editMessageText(params)
-        self._notify(params["chat_id"], new=False)
-        return result
-
-    def _notify(self, chat: int, new: bool) -> None:
-        respondent = self.respondents.get(chat)
-        if respondent is not None:
-            message = self.chats[chat][-1] if new else _last_question(self.chats[chat])
-            if message is not None:  # the fake's lock is re-entrant: the tap is queued at once
-                respondent.on_message(message, new)
+    fake.on_bot_message = on_bot_message
 
 
 def _last_question(messages: list[ChatMessage]) -> ChatMessage | None:
@@ -114,8 +105,8 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{folder}/cips.db"
     os.environ.setdefault("CIPS_SECRET_KEY", "bench-secret")
     prepare_database(url, {"bench": "cips-officials"})
-    pace = Pace() if args.telegram_pace else Pace(rate=1e6, burst=1e6)
-    fake = BenchTelegram(pace).start()
+    pace = Pace() if args.telegram_pace else Pace(rate=0, overall=None)
+    fake = FakeTelegram(pace).start()
     env = {} if args.telegram_pace else FAST_ENV
     bot = BotProcess(fake, url, folder, **env)
     if args.profile:
@@ -125,7 +116,7 @@ def main() -> None:
     for i in range(args.respondents):
         user = fake.user(900_000_000 + i, "en")
         respondents[user.id] = Respondent(user, seed=i)
-    fake.respondents = respondents
+    notify_respondents(fake, respondents)
     started = time.perf_counter()
     bench_cpu = _cpu(resource.RUSAGE_SELF)
     for respondent in respondents.values():

@@ -1,7 +1,12 @@
-"""The real bot process (`cips bot`) against the fake Bot API, and respondents who use it."""
+"""The real bot process (`cips bot`) against the fake Bot API, and respondents who use it.
+
+Also how a test knows the bot is done (`BotProcess.settle`), so that it can assert that
+something did not happen without sleeping for a while and hoping.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -9,14 +14,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from bot.database import CHANNEL
+from survey.anonymity import user_hash
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
 from survey.storage import Database
 from survey.storage.migrate import upgrade
+from survey.storage.models import Contact, Outbox
 from tests.fake_telegram import TOKEN, ChatMessage, FakeTelegram, FakeUser
 
 LANGUAGES = ["en", "fr", "es", "ar", "pt"]
@@ -111,6 +120,53 @@ class BotProcess:
 
     def log_text(self) -> str:
         return self.log.read_text()
+
+    # -- what the bot has done -----------------------------------------------------------------
+
+    def settle(self, *update_ids: int, timeout: float = 20.0) -> None:
+        """Wait until the bot is done with these updates: from then on, the chats show all it
+        will ever send for them, so a test can assert what did not happen.
+
+        Positive signals only, never a pause: first the fake has served a getUpdates with an
+        offset past each update, after the one that handed it out (the bot asks for more only
+        once every update of the batch went through the engine and the replies were committed
+        to the outbox, see bot.updates.poll); then the outbox is empty (a row is deleted only
+        once Telegram accepted it or refused it for good, see bot.sender). In webhook mode give
+        no ids: the webhook answers only once the update is handled. The outbox is the whole
+        database's: other chats must be quiet meanwhile (the clock's reminders included).
+        """
+        self.fake.wait_until(lambda: all(self.fake.confirmed(u) for u in update_ids), timeout)
+        eventually(self.outbox_empty, timeout, "the outbox did not empty")
+
+    def outbox_empty(self) -> bool:
+        with self.database() as db, db.sessions() as session:
+            return session.scalar(select(Outbox.id).limit(1)) is None
+
+    def contact(self, user_id: int) -> Contact | None:
+        """The contact record of this Telegram user (in any campaign), as the bot keeps it."""
+        hashed = user_hash(self.env["CIPS_SECRET_KEY"], CHANNEL, user_id)
+        with self.database() as db, db.sessions() as session:
+            contact = session.scalar(select(Contact).where(Contact.user_hash == hashed))
+            if contact is not None:
+                session.expunge(contact)
+            return contact
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[Database]:
+        db = Database(self.env["DATABASE_URL"])
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 20.0, failure: str = "") -> None:
+    """Wait until `condition()` holds (looked at every 50 ms), for state outside the fake."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out: {failure or condition}")
+        time.sleep(0.05)
 
 
 def running(pid: int) -> bool:

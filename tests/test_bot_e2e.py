@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -9,14 +10,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.render import RIGHT_TO_LEFT_MARK
-from survey.i18n import translations
+from survey.engine import messages
+from survey.i18n import Text, render, translations
 from survey.storage import Database
 from survey.storage.models import Answer, Contact, Outbox, Respondent, RespondentStatus
 from tests.bot_harness import (
@@ -33,8 +34,9 @@ from tests.postgres_server import free_port
 
 # Telegram's pace scaled up, so that a test run takes seconds; test_pace_* uses the real one.
 FAST = {"CIPS_CHAT_RATE": "100", "CIPS_CHAT_BURST": "10", "CIPS_SEND_RATE": "0"}
-FAST_PACE = Pace(rate=120, burst=12)
+FAST_PACE = Pace(rate=120, burst=12, overall=None)
 CAMPAIGNS = {"off": "cips-officials", "priv": "cips-private-sector"}
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # Telegram's name for it, not the bot's
 # The storage behaviour under the bot runs on both databases in the two big tests; the channel's
 # own behaviour is the same on either, and runs on SQLite.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -161,28 +163,50 @@ def test_a_killed_database_worker_is_replaced_and_nothing_is_lost(fake, bot_fact
 
 @SQLITE_ONLY
 def test_redelivered_updates_and_double_taps_change_nothing(fake, bot_factory, database_url):
-    bot_factory()
+    bot = bot_factory()
     user = fake.user(720_000_001, "en")
     participant = Participant(user, seed=1)
     participant.join("off")
     for _ in range(5):
         participant.step()
+    bot.settle(*user.sent_updates)
+    before, calls = _chat_state(user), len(fake.served)
 
-    # Everything this person ever sent, handed out again by Telegram.
-    count = len(user.messages)
+    # Everything this person ever sent, handed out again by Telegram (as when it did not get
+    # the bot's confirmation): the chat stays exactly as it was, and the bot does not even try.
     user.redeliver()
-    fake.wait_until(lambda: fake.pending_updates() == 0)
+    bot.settle(*user.sent_updates)
+    assert _chat_state(user) == before
+    assert _message_calls(fake, user.id, since=calls) == []
+
     # A double tap: the answer pressed a second time on the question just answered.
     question = participant.current
     qid = question_of(question)
     participant.step()
-    count = len(user.messages)
-    user.tap(f"a|{qid}|{participant.given[qid]}", question)
-    fake.wait_until(lambda: fake.pending_updates() == 0)
-    time.sleep(1.0)  # anything extra the bot might (wrongly) send arrives meanwhile
-    assert len(user.messages) == count
+    bot.settle(*user.sent_updates)
+    before, calls = _chat_state(user), len(fake.served)
+    tapped = user.tap(f"a|{qid}|{participant.given[qid]}", question)
+    bot.settle(tapped)
+    assert _chat_state(user) == before
+    assert _message_calls(fake, user.id, since=calls) == []
     participant.finish()
     assert _normalised(_responses(database_url)) == _normalised([participant.given])
+
+
+def _sent_once(fake: FakeTelegram, user) -> bool:
+    """Every message Telegram accepted for the chat is in it, and none went twice."""
+    sent = [s.params["text"] for s in fake.served_calls("sendMessage", chat=user.id) if s.ok]
+    return len(sent) == len(set(sent)) == len(user.messages)
+
+
+def _chat_state(user) -> list[tuple[int, str, str, int]]:
+    """The bot's messages in the chat as the person sees them (a copy: edits apply in place)."""
+    return [(m.message_id, m.text, json.dumps(m.keyboard), m.edits) for m in user.messages]
+
+
+def _message_calls(fake: FakeTelegram, chat: int, since: int) -> list[tuple[str, object]]:
+    """(method, outcome) of the sends and edits the bot tried in the chat since `since`."""
+    return [(s.method, s.outcome) for s in fake.served_calls(chat=chat, since=since) if s.message]
 
 
 def _normalised(responses: list[dict[str, str]]) -> list[list[tuple[str, str]]]:
@@ -208,7 +232,6 @@ def test_killed_mid_run_and_restarted_everyone_finishes_nothing_lost(
     killed_at = sum(p.answers for p in participants)
     # The workers do not outlive the bot (they would hold the database, doing nothing).
     fake.wait_until(lambda: not any(running(pid) for pid in workers), timeout=10)
-    time.sleep(0.5)
     restarted = bot_factory()
     runner.join(300)
     assert outcome == [[]], outcome
@@ -230,17 +253,19 @@ def test_429_is_honoured_and_nothing_is_lost(fake, bot_factory, database_url):
     user = fake.user(740_000_001, "fr")
     participant = Participant(user)
     participant.join("off")
+    calls = len(fake.served)
     fake.fail(
         lambda method, params: method == "sendMessage",
         ApiError(429, "Too Many Requests: retry after 2", retry_after=2),
     )
-    started = time.monotonic()
     participant.step()
-    assert time.monotonic() - started >= 1.9  # the next question waited retry_after
+    refused, retried = fake.served_calls("sendMessage", chat=user.id, since=calls)[:2]
+    assert (refused.injected, refused.outcome, refused.retry_after) == (True, 429, 2)
+    assert (retried.outcome, retried.params["text"]) == ("ok", refused.params["text"])
+    assert retried.at - refused.at >= 2.0 - 1e-3  # not before retry_after
     participant.finish()
     assert _normalised(_responses(database_url)) == _normalised([participant.given])
-    counts = Counter(m.text for m in user.messages)
-    assert max(counts.values()) == 1  # no message twice
+    assert _sent_once(fake, user)
 
 
 @SQLITE_ONLY
@@ -249,32 +274,81 @@ def test_network_errors_are_retried(fake, bot_factory):
     user = fake.user(740_000_002, "es")
     participant = Participant(user)
     participant.join("priv")
+    calls = len(fake.served)
     for _ in range(3):
         fake.fail(lambda method, params: method == "sendMessage", None)  # connection dropped
     participant.step()
     participant.step()
-    assert [m.text for m in user.messages].count(user.messages[-1].text) == 1
+    tries = fake.served_calls("sendMessage", chat=user.id, since=calls)[:4]
+    assert [(s.outcome, s.injected) for s in tries] == [("dropped", True)] * 3 + [("ok", False)]
+    assert len({s.params["text"] for s in tries}) == 1  # the same message, until it went
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(tries)]
+    assert gaps[0] >= 0.4 and gaps[0] < gaps[1] < gaps[2]  # backing off
+    assert _sent_once(fake, user)
 
 
-@SQLITE_ONLY
-def test_blocked_bot_marks_the_contact_unreachable(fake, bot_factory, database_url):
-    bot_factory()
-    user = fake.user(750_000_001, "en")
+def _blocked_mid_survey(fake: FakeTelegram, bot: BotProcess, user_id: int) -> tuple[int, int]:
+    """A respondent who blocks the bot without Telegram telling it (the my_chat_member update
+    lost), then presses an answer: Telegram refuses the edit with 403. The press, and the index
+    in `served` from the block on."""
+    user = fake.user(user_id, "en")
     participant = Participant(user)
     participant.join("off")
     participant.step()
+    bot.settle(*user.sent_updates)
+    calls = len(fake.served)
     fake.blocked.add(user.id)
-    calls = len(fake.calls)
-    user.press(participant.current.buttons[0]["callback_data"], participant.current)
-    fake.wait_until(lambda: len(fake.calls) > calls + 1)
-    time.sleep(0.5)
-    sends = [c for c in fake.calls[calls:] if c[0] in ("sendMessage", "editMessageText")]
-    assert sends  # tried once ...
-    assert len(sends) <= 2  # ... then gave up on the chat (the edit and the question)
-    db = Database(database_url)
-    with db.sessions() as session:
-        assert session.scalar(select(Outbox.id).limit(1)) is None
-    db.dispose()
+    pressed = user.press(participant.current.buttons[0]["callback_data"], participant.current)
+    bot.settle(pressed)
+    return pressed, calls
+
+
+@SQLITE_ONLY
+def test_blocked_bot_gives_up_on_the_chat(fake, bot_factory):
+    bot = bot_factory()
+    user_id = 750_000_001
+    _, calls = _blocked_mid_survey(fake, bot, user_id)
+    # Tried once (the edit of the answered question); the next question, queued behind it, was
+    # dropped rather than tried.
+    assert _message_calls(fake, user_id, since=calls) == [("editMessageText", 403)]
+
+
+@SQLITE_ONLY
+@pytest.mark.xfail(
+    strict=True,
+    reason="product defect: a 403 on a reply does not mark the contact unreachable (the bot's "
+    "replies are written to the outbox without contact_id, and sender._send_one marks "
+    "unreachable only by row.contact_id; only reminders carry it)",
+)
+def test_blocked_bot_marks_the_contact_unreachable(fake, bot_factory):
+    bot = bot_factory()
+    user_id = 750_000_002
+    _blocked_mid_survey(fake, bot, user_id)
+    contact = bot.contact(user_id)
+    assert contact is not None and contact.unreachable
+    assert contact.next_reminder_at is None
+
+
+@SQLITE_ONLY
+@pytest.mark.xfail(
+    strict=True,
+    reason="product defect: a my_chat_member update with status kicked in a private chat is "
+    "ignored (bot.handlers.on_group returns for private chats), so the contact is not marked "
+    "unreachable at once as DESIGN.md says",
+)
+def test_a_person_blocking_the_bot_is_unreachable_at_once(fake, bot_factory):
+    bot = bot_factory()
+    user = fake.user(750_000_003, "en")
+    participant = Participant(user)
+    participant.join("off")
+    participant.step()
+    bot.settle(*user.sent_updates)
+    calls = len(fake.served)
+    bot.settle(user.block_bot())
+    assert _message_calls(fake, user.id, since=calls) == []  # nothing to say to them
+    contact = bot.contact(user.id)
+    assert contact is not None and contact.unreachable
+    assert contact.next_reminder_at is None
 
 
 @SQLITE_ONLY
@@ -284,23 +358,28 @@ def test_anything_but_the_expected_input_gets_an_explanation(fake, bot_factory):
     participant = Participant(user)
     participant.join("off")
     question = participant.current
+    asked = (question.message_id, question.text, json.dumps(question.keyboard), question.edits)
+    unsupported = render(Text(messages.UNSUPPORTED), "pt")
+    use_buttons = render(Text(messages.USE_BUTTONS), "pt")
+    assert unsupported == "Desculpe, este questionário só consegue ler texto e toques nos botões."
 
-    count = len(user.messages)
-    user.send_sticker()
-    user.wait_for(lambda ms: len(ms) > count)
-    reply = user.messages[-1]
-    assert "só consegue ler texto" in reply.text or "texto" in reply.text
-    assert reply.keyboard == question.keyboard  # and the question again
-
-    count = len(user.messages)
-    user.send("talvez")
-    user.wait_for(lambda ms: len(ms) > count)
-    assert user.messages[-1].keyboard == question.keyboard
-
-    count = len(user.messages)
-    user.send("x" * 4000)
-    user.wait_for(lambda ms: len(ms) > count)
-    assert user.messages[-1].keyboard == question.keyboard
+    for send, note in [
+        (user.send_sticker, unsupported),
+        (lambda: user.send("talvez"), use_buttons),
+        (lambda: user.send("x" * 4000), use_buttons),
+    ]:
+        count = len(user.messages)
+        send()
+        user.wait_for(lambda ms, count=count: len(ms) > count)
+        [reply] = user.messages[count:]
+        # The explanation, then the question again with its buttons: after the progress line
+        # ("Pergunta 1 de N"), the note, then the question's own paragraphs.
+        progress, *paragraphs = question.text.split("\n\n")
+        assert reply.text.split("\n\n") == [progress, note, *paragraphs]
+        assert reply.keyboard == question.keyboard
+        # The question asked before is left as it was.
+        assert (question.message_id, question.text, json.dumps(question.keyboard),
+                question.edits) == asked  # fmt: skip
 
 
 @SQLITE_ONLY
@@ -341,6 +420,52 @@ def test_pace_telegram_limits_with_a_short_burst(database_url, tmp_path):
         elapsed = time.monotonic() - started
         assert fake.too_many == 0
         assert 3.0 <= elapsed <= 12  # 8 messages at about one a second after a burst of 3
+        assert fake.max_in_window(1.0, chat=user.id) <= 4  # the fake's burst
+        assert fake.max_in_window(4.0, chat=user.id) <= 7  # a burst, then one a second
+    finally:
+        bot.stop()
+        fake.stop()
+
+
+@SQLITE_ONLY
+@pytest.mark.xfail(
+    strict=True,
+    reason="product defect: bot.pacing's overall bucket starts full with a burst equal to its "
+    "rate (bot.run: Limits(send_rate, max(send_rate, 1), ...)), so a rush of chats gets up to "
+    "twice the rate in one second; DESIGN.md: never more than the global rate in any second",
+)
+def test_pace_overall_limit_across_chats(database_url, tmp_path):
+    """The overall limit, scaled down (10 a second instead of 30) so that a few respondents at
+    once go over it: never more than that in any second, and no 429.
+
+    Measured where Telegram measures it, on arrival, over 0.95 s rather than 1 s: a message
+    held up on its way by a few milliseconds (two shared cores) arrives closer to the next
+    ones than it was sent; 50 ms of that is allowed.
+    """
+    rate, window = 10, 0.95
+    fake = FakeTelegram(Pace(rate=120, burst=12, overall=rate, window=window)).start()
+    prepare_database(database_url, CAMPAIGNS)
+    bot = BotProcess(fake, database_url, tmp_path, **{**FAST, "CIPS_SEND_RATE": str(rate)})
+    bot.start()
+    try:
+        participants = [Participant(fake.user(785_000_000 + i, "en"), seed=i) for i in range(6)]
+        errors: list[BaseException] = []
+
+        def run(participant: Participant) -> None:
+            try:
+                participant.join("off")
+                participant.step()
+            except BaseException as exc:  # reported by the test
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(p,)) for p in participants]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not errors, errors
+        assert fake.max_in_window(window, tried=True) <= rate
+        assert fake.too_many == 0
     finally:
         bot.stop()
         fake.stop()
@@ -359,12 +484,8 @@ def test_webhook_mode_checks_the_secret_token(fake, database_url, tmp_path):
         assert fake.webhook["url"] == url
         secret = fake.webhook["secret_token"]
         user = fake.user(795_000_001, "fr")
-        update = {"update_id": 1, "message": {
-            "message_id": 1, "date": int(time.time()), "text": "/start off",
-            "chat": {"id": user.id, "type": "private"}, "from": user._from,
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}  # fmt: skip
 
-        def post(headers: dict) -> int:
+        def post(update: dict, headers: dict) -> int:
             request = urllib.request.Request(url, json.dumps(update).encode(),
                                              {"Content-Type": "application/json", **headers})  # fmt: skip
             try:
@@ -372,15 +493,22 @@ def test_webhook_mode_checks_the_secret_token(fake, database_url, tmp_path):
             except urllib.error.HTTPError as error:
                 return error.code
 
-        assert post({}) == 403
-        assert post({"X-Telegram-Bot-Api-Secret-Token": "forged"}) == 403
-        time.sleep(0.5)
-        assert user.messages == []  # forged calls did nothing
-        assert post({"X-Telegram-Bot-Api-Secret-Token": secret}) == 200
-        user.wait_for(lambda ms: len(ms) == 1)
-        assert "Voulez-vous participer" in user.messages[0].text or user.messages[0].keyboard
-        assert post({"X-Telegram-Bot-Api-Secret-Token": secret}) == 200  # Telegram retrying
-        time.sleep(0.5)
-        assert len(user.messages) == 1  # ... changes nothing
+        forged = user.message_update("/start off", update_id=1)
+        assert post(forged, {}) == 403
+        assert post(forged, {SECRET_HEADER: "forged"}) == 403
+        # The webhook answers only once an update is handled, and the bot handles a chat's
+        # updates in order: after the real update's 200 and an empty outbox, anything the
+        # forged ones had caused would be in the chat, before the real one's answer.
+        real = user.message_update("/start off", update_id=2)
+        assert post(real, {SECRET_HEADER: secret}) == 200
+        bot.settle()
+        [consent] = user.messages  # only the real update was handled
+        assert consent.text.endswith("\n\n" + render(Text(messages.CONSENT_QUESTION), "fr"))
+        assert consent.text.endswith("Acceptez-vous de participer ?")
+        assert consent.button("c||yes")
+        seen = _chat_state(user)
+        assert post(real, {SECRET_HEADER: secret}) == 200  # Telegram retrying ...
+        bot.settle()
+        assert _chat_state(user) == seen  # ... changes nothing
     finally:
         bot.stop()
