@@ -93,9 +93,10 @@ def test_a_newcomer_answers_in_the_chat_page_and_sees_the_dashboard(cips_run, br
     assert browser.current_url.endswith("/campaigns/demo/dashboard")
     assert browser.find_element(By.ID, "kpi-completed").text == "1"
     shot(browser, "newcomer-4-dashboard")
-    # The scores of the wave: one response is fewer than k, so they are hidden, and say why.
+    # The scores of the wave: none while the campaign is open (they are released when it
+    # closes), and the page says so.
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Scores of this wave"))
-    assert "scores are hidden to protect anonymity" in browser.find_element(By.ID, "summary").text
+    assert "No released responses yet" in browser.find_element(By.ID, "results-empty").text
     # The campaign's page offers its link in the chat page, opened as the deep link would be.
     browser.get(f"{url}/campaigns/demo-traders")
     click_and_wait(browser, browser.find_element(By.ID, "local-chat-demo-traders"))

@@ -101,14 +101,14 @@ def test_a_coordinator_runs_a_campaign_in_the_browser(server, browser, db):
     assert overflow <= 0, "the dashboard fits a phone's width"
     shot(browser, "5-dashboard-phone")
 
-    # An earlier wave comes from tablets; this wave's scores stay hidden below k respondents.
+    # An earlier wave comes from tablets; this wave's campaign is open, so it has no scores yet.
     frame = generate_wave(load_questionnaires()["cips-officials"], 30, administration="CI",
                           wave="2025", seed=1)  # fmt: skip
     write(frame, Path("officials-2025.csv"))
     with db.transaction() as session:
         import_file(session, Path("officials-2025.csv"), load_questionnaires()["cips-officials"])
     click_and_wait(browser, browser.find_element(By.ID, "open-results"))
-    assert browser.find_element(By.ID, "results-hidden").is_displayed()
+    assert browser.find_element(By.ID, "results-empty").is_displayed()
     Select(browser.find_element(By.ID, "wave")).select_by_value("2025")
     click_and_wait(browser, browser.find_element(By.ID, "show-results"))
     assert browser.current_url.endswith("/results/CI/2025")

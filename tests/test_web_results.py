@@ -173,6 +173,9 @@ def test_no_result_exists_during_fieldwork_then_the_release_at_close(
         assert cell(page, f"score-officials-{record.factor}") == one(record.score)
     assert cell(page, "n-officials-integrity_index") == "7"
     assert f'id="released-{code}"' in page
+    api = client.get(f"/api/v1/campaigns/{code}",
+                     headers={"Authorization": f"Bearer {world.tokens['ci-coordinator']}"})  # fmt: skip
+    assert api.get_json()["released_at"] is not None
     # A released campaign cannot reopen (more answers would change what was published).
     reopened = post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/open", {})
     assert "results are released, so it cannot reopen" in client.get(reopened.location).text

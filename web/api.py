@@ -62,6 +62,8 @@ def _summary(campaign: Campaign, now: dt.datetime) -> dict:
         ],
         "started": figures.started,
         "completed": figures.completed,
+        # When its results were released (closed, every response sealed); None while open.
+        "released_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
     }
 
 
