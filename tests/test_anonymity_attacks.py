@@ -1,0 +1,300 @@
+"""The anonymity promise against an insider (DESIGN.md, Anonymity), end to end.
+
+Sixty people answer a short survey through the real bot process over HTTP (the fake Telegram),
+starting and finishing at interleaved times, while the real clock process seals finished
+responses in batches of k = 5; some withdraw, some are still answering when the campaign is
+closed with `cips campaign close`. Then the attacker gets what an insider of the administration
+would: every table (SQLite rowids, PostgreSQL ctid and xmin), the raw SQLite file and its
+write-ahead log, the bot's and the clock's logs at DEBUG, and CIPS_SECRET_KEY, with which the
+participation mark of any Telegram id can be computed. Each attack tries to tie sealed
+responses to Telegram ids or to the order in which people finished, and must do no better than
+chance within a sealed batch.
+
+Ground truth, which the attacker does not have: every person who completes types a signature
+as their free-text answer, and the test records the order in which people finished.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from cips.cli import context
+from survey.anonymity import participation_mark
+from survey.campaigns import create_administration, create_campaign
+from survey.loader import load_questionnaire
+from survey.storage import Database
+from survey.storage.migrate import upgrade
+from survey.storage.models import Respondent, SealedAnswer, SealedResponse
+from tests.bot_harness import (
+    ENDED,
+    BotProcess,
+    ClockProcess,
+    Participant,
+    answerable,
+    eventually,
+    question_of,
+)
+from tests.cli_support import run_cips
+from tests.fake_telegram import FakeTelegram, Pace
+
+K = 5
+PEOPLE = 60
+WITHDRAW, LEAVE = 8, 8  # of the sixty: stop with /stop, and are still answering at the close
+CODE = "atk"
+FAST = {"CIPS_CHAT_RATE": "100", "CIPS_CHAT_BURST": "10", "CIPS_SEND_RATE": "0"}
+ATTACK_SURVEY = """
+id = "attack"
+version = "1"
+survey = "other"
+title = "A short survey"
+source_language = "en"
+
+[[demographics]]
+id = "role"
+type = "single_choice"
+text = "Your role?"
+choices = [{ code = "broker", label = "Broker" }, { code = "carrier", label = "Carrier" }]
+
+[[items]]
+id = "a1"
+type = "agreement"
+factor = 1
+text = "Rules are published"
+
+[[items]]
+id = "a2"
+type = "agreement"
+factor = 2
+text = "Staff are fair"
+
+[[items]]
+id = "a3"
+type = "agreement"
+factor = 3
+text = "Complaints are heard"
+
+[[items]]
+id = "note"
+type = "text"
+text = "Anything else?"
+max_length = 40
+required = false
+"""
+
+
+class Signed(Participant):
+    """A respondent whose free-text answer is their signature (the test's ground truth)."""
+
+    def __init__(self, *args, signature: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signature = signature
+
+    def step(self) -> bool:
+        if self.current is ENDED or answerable(self.current):
+            return super().step()
+        seen = len(self.user.messages)
+        self.user.send(self.signature)
+        self.given[question_of(self.current)] = self.signature
+        self.current = self._wait_prompt(seen)
+        return self.current is not ENDED
+
+
+@pytest.fixture
+def survey_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "questionnaires"
+    folder.mkdir()
+    (folder / "attack.toml").write_text(ATTACK_SURVEY)
+    return folder
+
+
+def _prepare(url: str, folder: Path) -> None:
+    upgrade(url)
+    db = Database(url)
+    with db.transaction() as session:
+        admin = create_administration(session, "TST", "Test Customs", "UTC", ["en"])
+        create_campaign(session, admin, load_questionnaire(folder / "attack.toml"), "2026",
+                        code=CODE)  # fmt: skip
+    db.dispose()
+
+
+def _storage_order(session, table: str, column: str) -> list[str]:
+    order = "rowid" if session.get_bind().dialect.name == "sqlite" else "ctid"
+    return list(session.scalars(text(f"SELECT {column} FROM {table} ORDER BY {order}")))
+
+
+def _matches(guess: list[str], truth: list[str]) -> int:
+    return sum(g == t for g, t in zip(guess, truth, strict=True))
+
+
+def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
+    database_url, survey_folder, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CIPS_MIN_CELL", str(K))
+    monkeypatch.setenv("CIPS_QUESTIONNAIRE_DIRS", str(survey_folder))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    _prepare(database_url, survey_folder)
+    fake = FakeTelegram(Pace(rate=120, burst=12, overall=None)).start()
+    bot = BotProcess(fake, database_url, tmp_path, **FAST)
+    bot.command[3:3] = ["-v"]  # the logs at DEBUG
+    clock = ClockProcess(fake, database_url, tmp_path, every=0.5)
+    clock.command[3:3] = ["-v"]
+    bot.start()
+    clock.start()
+    database = Database(database_url)
+    seen_ids: set[str] = set()  # respondent ids before their seal, as an insider could note
+    finished: list[str] = []  # signatures, in the order people finished
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+    shuffle = random.Random(17)
+    users = list(range(810_000_001, 810_000_001 + PEOPLE))
+    roles = dict(zip(users, ["withdraw"] * WITHDRAW + ["leave"] * LEAVE
+                     + ["complete"] * (PEOPLE - WITHDRAW - LEAVE), strict=True))  # fmt: skip
+    shuffle.shuffle(users)
+    signatures = {u: f"sig {shuffle.getrandbits(48):012x}" for u in users}  # names nobody
+
+    def person(user_id: int, delay: float) -> None:
+        try:
+            time.sleep(delay)  # people arrive at different times (not a wait for the bot)
+            participant = Signed(fake.user(user_id, "en"), seed=user_id,
+                                 signature=signatures[user_id])  # fmt: skip
+            participant.join(CODE)
+            if roles[user_id] == "complete":
+                participant.finish()
+                with lock:
+                    finished.append(participant.signature)
+                return
+            participant.step()
+            participant.step()
+            if roles[user_id] == "withdraw":
+                participant.user.send("/stop")
+                participant.user.wait_for(lambda ms: "Yes, stop" in str(ms[-1].keyboard), 30)
+                participant.user.press("Yes, stop")
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=person, args=(u, shuffle.uniform(0, 4))) for u in users]
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        with database.transaction() as session:
+            seen_ids.update(session.scalars(select(Respondent.id)))
+        time.sleep(0.1)
+    assert errors == [], errors
+    assert len(finished) == PEOPLE - WITHDRAW - LEAVE
+
+    # The clock seals what waits in batches of k; what is left waits for the close.
+    with database.transaction() as session:
+        seen_ids.update(session.scalars(select(Respondent.id)))
+    eventually(bot.outbox_empty, 30, "the bot did not send everything")
+    context.settings.cache_clear()
+    closed = run_cips("campaign", "close", CODE)
+    context.settings.cache_clear()
+    assert "responses sealed" in closed.output
+    assert bot.stop() == 0 and clock.stop() == 0
+    fake.stop()
+    logs = bot.log_text() + clock.log_text()
+    assert "DEBUG" in logs  # the attacker reads everything the processes said
+
+    with database.transaction() as session:
+        assert session.scalar(select(Respondent.id).limit(1)) is None
+        batch_of = dict(session.execute(select(SealedResponse.id, SealedResponse.batch)).all())
+        owner = dict(
+            session.execute(
+                select(SealedAnswer.response_id, SealedAnswer.value).where(
+                    SealedAnswer.question_id == "note"
+                )
+            ).all()
+        )
+        storage = _storage_order(session, "sealed_responses", "id")
+        marks = _storage_order(session, "participations", "mark")
+        tables = _tables(session)
+        dump = {table: [tuple(r) for r in session.execute(text(f"SELECT * FROM {table}"))]
+                for table in tables}  # fmt: skip
+        xmins = (
+            set(session.scalars(text("SELECT xmin::text FROM sealed_responses")))
+            if database.dialect == "postgresql"
+            else None
+        )
+        pre_seal_sizes = None
+        if database.dialect == "postgresql":
+            pre_seal_sizes = {
+                t: session.scalar(text(f"SELECT pg_relation_size('{t}')"))
+                for t in ("respondents", "answers", "contacts", "outbox")
+            }
+    database.dispose()
+    assert len(batch_of) == PEOPLE and len(owner) == len(finished)
+    batches: dict[int, list[str]] = {}
+    for response_id in storage:
+        batches.setdefault(batch_of[response_id], []).append(response_id)
+    assert all(len(members) >= K for members in batches.values()), batches
+    rank = {signature: i for i, signature in enumerate(finished)}
+
+    def chance_bound() -> int:
+        # A random order has one match per batch on average (variance about the same): far
+        # more than that means the order leaks. Without the shuffle, every one would match.
+        return len(batches) + 4 * int(len(batches) ** 0.5) + 3
+
+    # 1. Storage order (SQLite rowid, PostgreSQL ctid) against the order people finished.
+    by_storage = by_id = 0
+    for members in batches.values():
+        signed = [owner[m] for m in members if m in owner]
+        truth = sorted(signed, key=rank.get)
+        by_storage += _matches(signed, truth)
+        by_id += _matches([owner[m] for m in sorted(members) if m in owner], truth)
+    assert by_storage <= chance_bound(), (by_storage, len(finished))
+    # 2. The random ids' order.
+    assert by_id <= chance_bound(), (by_id, len(finished))
+    # 3. The participation marks: with the key, each is a known person; their storage order
+    #    against the order people finished (sealing shuffles them apart from the responses).
+    who = {participation_mark(bot.env["CIPS_SECRET_KEY"], CODE, "telegram", u): signatures[u]
+           for u in users}  # fmt: skip
+    assert set(marks) == set(who)  # one mark per person who consented, and nothing else
+    mark_order = [who[m] for m in marks if who[m] in rank]
+    position = 0
+    by_mark = 0
+    for members in batches.values():  # marks of a batch are written together, in batch order
+        size = sum(1 for m in members if m in owner)
+        chunk = mark_order[position : position + size]
+        by_mark += _matches(chunk, sorted(chunk, key=rank.get))
+        position += size
+    assert by_mark <= chance_bound(), (by_mark, len(finished))
+    # 4. PostgreSQL's transaction ids: one per batch, shared by the whole batch.
+    if xmins is not None:
+        assert len(xmins) == len(batches)
+    # 5. Times, update ids and tokens: no table but the sealed ones holds anything of a
+    #    response, and the sealed ones hold no time at all; nothing encrypted with the key is
+    #    left (a Fernet token carries its creation time in clear).
+    for table in ("respondents", "answers", "contacts", "outbox"):
+        assert dump[table] == [], table
+    cells = [str(cell) for rows in dump.values() for row in rows for cell in row]
+    assert not [c for c in cells if c.startswith("gAAAAA")], "a Fernet token is left"
+    sealed_columns = {c.name for c in SealedResponse.__table__.columns}
+    assert not sealed_columns & {"started_on", "completed_on", "updated_on", "created_at"}
+    # 6. The logs at DEBUG and every table: no Telegram id, no mark, no pre-seal id.
+    everything = logs + "\n".join(cells)
+    assert not [u for u in users if str(u) in everything]
+    assert not [m for m in who if m in logs]
+    assert seen_ids and not [i for i in seen_ids if i in everything]
+    # 7. What deletion leaves behind: the SQLite file and its WAL (free pages), PostgreSQL's
+    #    pre-seal tables (rewritten, so no dead row versions remain).
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert not [i for i in seen_ids if i.encode() in raw], "a pre-seal id survives"
+        assert b"gAAAAA" not in raw, "an encrypted chat id survives"
+    else:
+        assert pre_seal_sizes == {t: 0 for t in pre_seal_sizes}, pre_seal_sizes
+
+
+def _tables(session) -> list[str]:
+    if session.get_bind().dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+    else:
+        query = "SELECT tablename FROM pg_tables WHERE schemaname='public'"
+    return list(session.scalars(text(query)))
