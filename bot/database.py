@@ -41,7 +41,8 @@ from sqlalchemy.engine import Connection
 
 from bot.outbox import Pressed, Row, enqueue, payload, payloads_for
 from bot.render import Message, localized
-from survey.anonymity import ChatCipher
+from survey import reminders
+from survey.anonymity import ChatCipher, user_hash
 from survey.engine import ConversationEngine
 from survey.engine import events as ev
 from survey.i18n import Text
@@ -168,15 +169,30 @@ class DatabaseWork:
         with self.db.sessions() as session:
             return contact_id is not None and session.get(Contact, contact_id) is not None
 
-    def unreachable(self, contact_id: str | None) -> None:
-        if contact_id is None:
-            return
+    def unreachable(self, chat: str) -> None:
+        """Telegram said the person blocked the bot (a 403, or `my_chat_member` "kicked"): no
+        reminder is attempted any more. A private chat's id is the user's id, which finds the
+        contact through its keyed hash (a reply's outbox row carries no contact id)."""
         with self.db.transaction() as session:
             session.execute(
                 update(Contact)
-                .where(Contact.id == contact_id)
+                .where(Contact.user_hash == user_hash(self.engine.secret_key, CHANNEL, chat))
                 .values(unreachable=True, next_reminder_at=None)
             )
+
+    def reachable(self, chat: str) -> None:
+        """The person unblocked the bot (`my_chat_member` "member"): reminders resume within
+        the campaign's policy."""
+        with self.db.transaction() as session:
+            contacts = session.scalars(
+                select(Contact).where(
+                    Contact.user_hash == user_hash(self.engine.secret_key, CHANNEL, chat),
+                    Contact.unreachable.is_(True),
+                )
+            ).all()
+            for contact in contacts:
+                contact.unreachable = False
+                reminders.schedule(contact.campaign, contact)
 
     def _claim_update(self, connection: Connection, update_id: int) -> bool:
         # Built and compiled once, run on the driver's cursor: this is on every update's path.

@@ -91,9 +91,23 @@ async def _answer(query: CallbackQuery, service: BotService) -> None:
             await call(query.get_bot(), "answerCallbackQuery", callback_query_id=query.id)
 
 
+async def on_private_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, `my_chat_member` says the person blocked ("kicked") or unblocked
+    ("member") the bot: marked at once, before any reminder is attempted."""
+    status = update.my_chat_member.new_chat_member.status
+    if status in (ChatMember.BANNED, ChatMember.MEMBER):
+        await _service(context).membership(
+            str(update.effective_chat.id), blocked=status == ChatMember.BANNED
+        )
+
+
 async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.effective_chat is None or update.effective_chat.type == ChatType.PRIVATE:
-        return  # a private chat's membership changes (a block) are the sender's business
+    if update.effective_chat is None:
+        return
+    if update.effective_chat.type == ChatType.PRIVATE:
+        if update.my_chat_member is not None:
+            await on_private_member(update, context)
+        return
     member = update.my_chat_member
     if member is not None and member.new_chat_member.status not in (
         ChatMember.MEMBER,

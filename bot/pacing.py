@@ -1,15 +1,18 @@
-"""Token buckets that keep the sending path within Telegram's limits.
+"""The pace that keeps the sending path within Telegram's limits.
 
-Telegram allows about 30 messages a second overall and about one a second in a chat, with short
-bursts tolerated. A bucket holds `burst` tokens and refills at `rate` per second; sending takes
-one token from the chat's bucket and one from the global bucket. A burst of a few lets the edit
-of the answered question and the next question leave together.
+Telegram's bots FAQ: "not more than 30 messages per second" overall, and "avoid sending more than
+one message per second" in a chat, short bursts tolerated. Per chat, a token bucket: it holds
+`burst` tokens and refills at `rate` a second (a burst of a few lets the edit of the answered
+question and the next question leave together). Overall, a sliding window: never more than
+`overall_rate` messages in any one-second window, with no burst above it (a bucket that starts
+full would let twice the rate through within one second).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,21 +44,46 @@ class TokenBucket:
         return self.rate <= 0 or self.tokens + (now - self.updated) * self.rate >= self.burst
 
 
+class SlidingWindow:
+    """At most `rate` sends in any one second (rate 0: unlimited; below 1, one send per
+    1/rate seconds).
+
+    Each send reserves a time: now, or one window after the send `count` places before it,
+    whichever is later. Reserved times never decrease, so no window holds more than `count`.
+    """
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.count = max(1, int(rate)) if rate > 0 else 0
+        self.window = self.count / rate if rate > 0 else 0.0
+        self.clock = clock
+        self.reserved: deque[float] = deque(maxlen=self.count or None)
+
+    def reserve(self) -> float:
+        """Reserve a send: seconds to wait before making it."""
+        if not self.count:
+            return 0.0
+        now = self.clock()
+        at = now
+        if len(self.reserved) == self.count:
+            at = max(now, self.reserved[0] + self.window)
+        self.reserved.append(at)  # the oldest falls out: only the last `count` matter
+        return at - now
+
+
 @dataclass(frozen=True)
 class Limits:
     overall_rate: float = 30.0
-    overall_burst: float = 30.0
     chat_rate: float = 1.0
     chat_burst: float = 3.0
 
 
 class Pacer:
-    """One global bucket and one bucket per chat (forgotten once refilled)."""
+    """One overall sliding window, and one bucket per chat (forgotten once refilled)."""
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
         self.limits = limits
         self.clock = clock
-        self.overall = TokenBucket(limits.overall_rate, limits.overall_burst, clock)
+        self.overall = SlidingWindow(limits.overall_rate, clock)
         self.chats: dict[str, TokenBucket] = {}
 
     async def wait_turn(self, chat: str) -> None:

@@ -120,8 +120,7 @@ async def _serve(
     install(application, service)
     await application.initialize()
     bot = application.bot
-    limits = Limits(settings.send_rate, max(settings.send_rate, 1), settings.chat_rate,
-                    settings.chat_burst)  # fmt: skip
+    limits = Limits(settings.send_rate, settings.chat_rate, settings.chat_burst)
     sender = OutboxSender(database, bot, Pacer(limits), service.api_calls)
     service.hand_over = sender.take
     sender_stop = asyncio.Event()

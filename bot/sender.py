@@ -163,7 +163,7 @@ class OutboxSender:
                 await asyncio.sleep(float(delay))
             except Forbidden:
                 log.info("a chat blocked the bot: its messages are dropped, reminders stopped")
-                await self.database.run("unreachable", row.contact_id)
+                await self.database.run("unreachable", row.chat)
                 return False
             except BadRequest as exc:
                 log.warning("Telegram refused a %s: %s", row.payload.get("method"), exc.message)

@@ -42,6 +42,12 @@ class BotService:
         """A message outside any conversation (a group chat told the bot is private only)."""
         self.hand_over(await self.database.run("notice", chat_id, language, list(parts), update_id))
 
+    async def membership(self, chat_id: str, blocked: bool) -> None:
+        """A person blocked the bot in their private chat (no reminder is attempted any more),
+        or unblocked it (reminders resume within the policy)."""
+        async with self.chat_order.hold(chat_id):
+            await self.database.run("unreachable" if blocked else "reachable", chat_id)
+
 
 class KeyedLock:
     """One asyncio lock per key, dropped when nobody holds or waits for it."""

@@ -67,6 +67,20 @@ async def handle_batch(application: Application, updates: list[Update]) -> int |
     return first_failed
 
 
+def _readable(batch: list[dict], bot) -> list[Update]:
+    """The batch's updates; one that cannot be read (a kind or shape this version does not
+    know) is skipped with a warning, never its content (it carries ids): it must not stop the
+    bot, nor be fetched again and again (the offset moves past the whole batch)."""
+    updates = []
+    for data in batch:
+        try:
+            updates.append(update_from(data, bot))
+        except Exception as exc:
+            log.warning("update %s could not be read (%s): skipped", data.get("update_id"),
+                        type(exc).__name__)  # fmt: skip
+    return updates
+
+
 async def poll(application: Application, request: BaseRequest, stop: asyncio.Event) -> None:
     """Long polling through `request` (the application's getUpdates connection)."""
     bot = application.bot
@@ -90,7 +104,8 @@ async def poll(application: Application, request: BaseRequest, stop: asyncio.Eve
             if not fetch.done():
                 fetch.cancel()
                 break
-            updates = [update_from(data, bot) for data in fetch.result()]
+            batch = fetch.result()
+            updates = _readable(batch, bot)
             backoff = 1.0
         except RetryAfter as exc:
             await asyncio.sleep(_seconds(exc.retry_after))
@@ -100,10 +115,10 @@ async def poll(application: Application, request: BaseRequest, stop: asyncio.Eve
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 60)
             continue
-        if updates:
+        if batch:
             first_failed = await handle_batch(application, list(updates))
             if first_failed is None:
-                offset = updates[-1].update_id + 1
+                offset = batch[-1]["update_id"] + 1
             else:  # fetched again after a pause; those handled meanwhile are skipped then
                 offset = first_failed
                 await asyncio.sleep(backoff)

@@ -809,12 +809,16 @@ class FakeUser:
             return self._queued({"callback_query": query})
 
     def _member_update(self, chat: dict, old: str, new: str) -> dict:
-        new_member = {"user": self.fake.bot_user, "status": new}
-        if new == "kicked":
-            new_member["until_date"] = 0  # for ever
         return {"my_chat_member": {"chat": chat, "from": self.as_user, "date": int(time.time()),
-                                   "old_chat_member": {"user": self.fake.bot_user, "status": old},
-                                   "new_chat_member": new_member}}  # fmt: skip
+                                   "old_chat_member": self._member(old),
+                                   "new_chat_member": self._member(new)}}  # fmt: skip
+
+    def _member(self, status: str) -> dict:
+        """A ChatMember of the bot; a "kicked" one (ChatMemberBanned) always has until_date."""
+        member = {"user": self.fake.bot_user, "status": status}
+        if status == "kicked":
+            member["until_date"] = 0  # for ever
+        return member
 
     def block_bot(self) -> int:
         """Block the bot: Telegram tells it (my_chat_member, "kicked") and refuses its messages
