@@ -1,43 +1,25 @@
-"""The bot's database work, in worker processes: the engine's turns, the outbox's reads and deletes.
+"""The bot's database work: the engine's turns and the outbox's reads and deletes.
 
-Python runs one thread at a time in a process, and on the bench the bot's database work (a turn
-of the engine for every update, the sender's reads and deletes) took about 40% of the one core
-the bot could use, the Bot API calls and python-telegram-bot the rest. So the work runs in
-worker processes of its own (`python -m bot.database`), and the bot process keeps the network:
-one worker on SQLite (one writer at a time in any case), two on PostgreSQL (different chats'
-turns at once).
-
-`DatabaseWork` is what a worker does; `DatabaseWorkers` is the bot's side: `await
-workers.run("turn", event, pressed)`. Calls and results are pickled plain data (events, rows,
-ids) over the worker's standard input and output, which asyncio reads without a thread; a worker
-handles its calls one after the other, in order. A worker builds its own engine from the
-`Setup` sent first (the secret key travels in the pipe, never on a command line).
-
-Crashes: a worker exits when its standard input closes, so when the bot process is gone, even
-SIGKILLed. What it was doing then either committed or rolled back, as in any crash, and the
-restarted bot goes on from the database (the update is delivered again; the handled-updates
-record and the outbox make the repeat change nothing). If a worker dies under a running bot,
-its pending calls fail (the updates are fetched again) and a new worker takes its place.
+Each operation of `DatabaseWork` is one transaction. `BotDatabase` runs them in a small thread
+pool, so that the event loop (the network: Telegram's updates and the sender's calls) never
+waits for the database: one thread on SQLite (one writer at a time in any case), a few on
+PostgreSQL (different chats' turns at once). Exactly once holds as in any crash: a turn either
+committed (with its outbox rows and its handled-update record) or rolled back, and Telegram
+delivers an unconfirmed update again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import logging.config
-import os
-import pickle
-import signal
-import sys
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.outbox import Pressed, Row, enqueue, payload, payloads_for
 from bot.render import Message, localized
@@ -46,86 +28,55 @@ from survey.anonymity import ChatCipher, user_hash
 from survey.engine import ConversationEngine
 from survey.engine import events as ev
 from survey.i18n import Text
-from survey.questionnaire import Questionnaire
-from survey.storage import Database
 from survey.storage.models import Contact, HandledUpdate, Outbox, utcnow
-from survey.storage.prepared import Prepared
 
-log = logging.getLogger("bot.database")  # by name: a worker runs this module as __main__
+log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-WORKERS = {"sqlite": 1}
-DEFAULT_WORKERS = 2
+THREADS = {"sqlite": 1}
+DEFAULT_THREADS = 4
 OUTBOX_BATCH = 500  # rows read at most at once
 _CONTENT = select(Outbox.id, Outbox.chat_secret, Outbox.contact_id, Outbox.kind, Outbox.payload)
-RESPAWN_PAUSE_S = 5.0
-_LENGTH = 4  # bytes of a message's length, before its pickle
 
 
-@dataclass(frozen=True)
-class Setup:
-    """What a worker needs to build its engine; the first message it reads."""
-
-    database_url: str
-    secret_key: str
-    min_cell: int
-    questionnaires: dict[str, Questionnaire]
-    # The bot's own logging, as a logging.config.dictConfig dictionary, given by the command line
-    # that started the bot (None: Python's default, warnings and errors on stderr).
-    logging: dict | None = None
+class DatabaseUnavailable(RuntimeError):
+    """A database operation failed (the database is down, or refused): try again later. The
+    message names the error's type only (SQL errors never quote parameters)."""
 
 
 class DatabaseWork:
-    """The bot's database operations, each one transaction; run by a worker process."""
+    """The bot's database operations, each one transaction."""
 
-    def __init__(self, db: Database, engine: ConversationEngine):
-        self.db = db
+    def __init__(self, engine: ConversationEngine):
+        self.db = engine.db
         self.engine = engine
         self.cipher = ChatCipher(engine.secret_key)
-        insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
-        self.claim = Prepared(
-            insert(HandledUpdate)
-            .values(
-                channel=CHANNEL,
-                update_id=bindparam("update_id"),
-                handled_at=bindparam("handled_at"),
-            )
+        insert_or_ignore = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        self.claim = (
+            insert_or_ignore(HandledUpdate)
             .on_conflict_do_nothing()
             .returning(HandledUpdate.update_id)
         )
 
-    @classmethod
-    def from_setup(cls, setup: Setup) -> DatabaseWork:
-        db = Database(setup.database_url)
-        engine = ConversationEngine(db, setup.questionnaires, setup.secret_key,
-                                    min_cell=setup.min_cell)  # fmt: skip
-        return cls(db, engine)
-
-    def turn(self, event: ev.Event, pressed: Pressed | None) -> list[Row]:
-        """Run the event through the engine; the outbox rows it wrote (committed)."""
+    def turn(self, event: ev.Event, pressed: Pressed | None) -> None:
+        """Run the event through the engine; its replies are in the outbox once this returns."""
         chat_id = event.sender.chat_id
         update_id = event.sender.event_id
-        written: list[Row] = []
 
         def deliver(connection: Connection, replies) -> None:
-            # Called again if the engine retries the turn: only the committed attempt's rows stay.
-            written[:] = enqueue(connection, self.cipher, chat_id, payloads_for(replies, pressed))
+            enqueue(connection, self.cipher, chat_id, payloads_for(replies, pressed))
 
         def claim(connection: Connection) -> bool:
-            written.clear()  # a new attempt: what an attempt rolled back is not sent
             return update_id is None or self._claim_update(connection, update_id)
 
         self.engine.handle(event, deliver, claim)
-        return written
 
-    def notice(self, chat_id: str, language: str, parts: list[Text], update_id: int) -> list[Row]:
+    def notice(self, chat_id: str, language: str, parts: list[Text], update_id: int) -> None:
         """A message outside any conversation (a group chat told the bot is private only)."""
         with self.db.engine.begin() as connection:
-            if not self._claim_update(connection, update_id):
-                return []
-            text = localized(parts, language)
-            return enqueue(connection, self.cipher, chat_id, [payload(Message(text))],
-                           kind="notice")  # fmt: skip
+            if self._claim_update(connection, update_id):
+                text = localized(parts, language)
+                enqueue(connection, self.cipher, chat_id, [payload(Message(text))], kind="notice")
 
     def due(self, queued: set[int]) -> tuple[list[Row], list[int]]:
         """Due outbox rows not in `queued`, in id order, and the ids of rows that cannot be
@@ -195,175 +146,45 @@ class DatabaseWork:
                 reminders.schedule(contact.campaign, contact)
 
     def _claim_update(self, connection: Connection, update_id: int) -> bool:
-        # Built and compiled once, run on the driver's cursor: this is on every update's path.
-        return bool(self.claim.rows(connection, {"update_id": update_id, "handled_at": utcnow()}))
+        """Record the update as handled; False if it already was (a redelivery)."""
+        values = {"channel": CHANNEL, "update_id": update_id, "handled_at": utcnow()}
+        return connection.execute(self.claim, values).first() is not None
 
 
-class DatabaseWorkError(RuntimeError):
-    """A call failed in a worker: its exception's type and message (SQL errors never quote
-    parameters; the worker logs the traceback)."""
+class BotDatabase:
+    """`DatabaseWork` for the event loop: each operation awaited, run in the thread pool."""
 
+    def __init__(self, engine: ConversationEngine):
+        self.work = DatabaseWork(engine)
+        threads = THREADS.get(engine.db.dialect, DEFAULT_THREADS)
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="cips-db")
 
-class DatabaseWorkers:
-    """The bot's side: worker processes started by `start`, called with `run`."""
-
-    def __init__(self, setup: Setup, processes: int):
-        self.setup = setup
-        self.processes = processes
-        self.workers: list[_Worker] = []
-        self.closing = False
-
-    @classmethod
-    def for_database(cls, setup: Setup, dialect: str) -> DatabaseWorkers:
-        return cls(setup, WORKERS.get(dialect, DEFAULT_WORKERS))
-
-    async def start(self) -> None:
-        for _ in range(self.processes):  # kept as they start, so that `close` stops them all
-            self.workers.append(await self._spawn())
-
-    async def run(self, operation: str, *args: Any) -> Any:
-        """`DatabaseWork.<operation>(*args)` in the least busy worker (DatabaseWorkError while
-        a dead worker is being replaced)."""
-        worker = min(self.workers, key=lambda w: (not w.alive, len(w.pending)))
-        return await worker.call(operation, args)
-
-    async def close(self) -> None:
-        self.closing = True
-        await asyncio.gather(*(w.stop() for w in self.workers))
-
-    async def _spawn(self) -> _Worker:
-        # -P: the current folder is not searched for modules (a stray bot.py there is not run).
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-P", "-m", "bot.database",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            limit=2**24,
-        )  # fmt: skip
-        worker = _Worker(process)
+    async def _run(self, operation, *args: Any) -> Any:
         try:
-            await worker.call("__setup__", (self.setup,))
-        except DatabaseWorkError:
-            await worker.stop()
-            raise
-        worker.on_death = self._replace  # replaced if it dies from now on
-        return worker
+            return await asyncio.get_running_loop().run_in_executor(self.pool, operation, *args)
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(type(exc).__name__) from exc
 
-    async def _replace(self, dead: _Worker) -> None:
-        log.error("a database worker stopped (exit code %s): starting another", dead.returncode)
-        while not self.closing:
-            try:
-                fresh = await self._spawn()
-            except (OSError, DatabaseWorkError) as exc:
-                log.error("starting a database worker failed (%s): trying again in %s s",
-                          exc, RESPAWN_PAUSE_S)  # fmt: skip
-                await asyncio.sleep(RESPAWN_PAUSE_S)
-                continue
-            if self.closing:  # the bot stopped meanwhile
-                await fresh.stop()
-                return
-            self.workers = [fresh if w is dead else w for w in self.workers]
-            return
+    async def turn(self, event: ev.Event, pressed: Pressed | None) -> None:
+        await self._run(self.work.turn, event, pressed)
 
+    async def notice(self, chat_id: str, language: str, parts: list[Text], update_id: int) -> None:
+        await self._run(self.work.notice, chat_id, language, parts, update_id)
 
-class _Worker:
-    """One worker process: calls written in order, answers matched in the same order."""
+    async def due(self, queued: set[int]) -> tuple[list[Row], list[int]]:
+        return await self._run(self.work.due, set(queued))
 
-    def __init__(self, process: asyncio.subprocess.Process):
-        self.process = process
-        self.pending: deque[asyncio.Future] = deque()
-        self.on_death: Callable[[_Worker], Awaitable[None]] | None = None
-        self.stopping = False
-        self.alive = True
-        self.reading = asyncio.create_task(self._read())
+    async def delete(self, ids: list[int]) -> None:
+        await self._run(self.work.delete, ids)
 
-    @property
-    def returncode(self) -> int | None:
-        return self.process.returncode
+    async def in_progress(self, contact_id: str | None) -> bool:
+        return await self._run(self.work.in_progress, contact_id)
 
-    async def call(self, operation: str, args: tuple) -> Any:
-        if not self.alive:
-            raise DatabaseWorkError("the database worker has stopped")
-        message = _frame((operation, args))  # before queueing: a pickling error changes nothing
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append(future)
-        self.process.stdin.write(message)
-        return await future
+    async def unreachable(self, chat: str) -> None:
+        await self._run(self.work.unreachable, chat)
 
-    async def stop(self) -> None:
-        self.stopping = True
-        self.process.stdin.close()
-        await self.process.wait()
-        await self.reading
+    async def reachable(self, chat: str) -> None:
+        await self._run(self.work.reachable, chat)
 
-    async def _read(self) -> None:
-        stdout = self.process.stdout
-        try:
-            while True:
-                length = int.from_bytes(await stdout.readexactly(_LENGTH), "big")
-                ok, value = pickle.loads(await stdout.readexactly(length))
-                future = self.pending.popleft()
-                if future.cancelled():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(DatabaseWorkError(value))
-        except asyncio.IncompleteReadError:  # the worker exited
-            pass
-        except Exception:  # answers out of step: the worker cannot be trusted any more
-            log.exception("a database worker's answer could not be read: stopping it")
-            self.process.kill()
-        self.alive = False
-        while self.pending:
-            future = self.pending.popleft()
-            if not future.done():
-                future.set_exception(DatabaseWorkError("the database worker has stopped"))
-        await self.process.wait()
-        if not self.stopping and self.on_death is not None:
-            await self.on_death(self)
-
-
-def _frame(message: object) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return len(data).to_bytes(_LENGTH, "big") + data
-
-
-def _receive(stream: BinaryIO) -> object | None:
-    header = stream.read(_LENGTH)
-    if len(header) < _LENGTH:
-        return None  # the bot closed the pipe, or is gone
-    return pickle.loads(stream.read(int.from_bytes(header, "big")))
-
-
-def main() -> None:
-    """A worker: read calls from standard input, answer on standard output, until it closes."""
-    # Stopping is the bot's call: it closes the pipe. A Ctrl-C or a platform's SIGTERM reaches
-    # the whole process group, and the bot still needs the worker while it shuts down.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    calls = sys.stdin.buffer
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt answers
-    work: DatabaseWork | None = None
-    while (message := _receive(calls)) is not None:
-        operation, args = message
-        try:
-            if operation == "__setup__":
-                (setup,) = args
-                if setup.logging is not None:
-                    logging.config.dictConfig(setup.logging)
-                work = DatabaseWork.from_setup(setup)
-                result = (True, None)
-            else:
-                result = (True, getattr(work, operation)(*args))
-        except Exception as exc:
-            log.warning("database work %s failed: %s", operation, type(exc).__name__,
-                        exc_info=True)  # fmt: skip
-            result = (False, f"{type(exc).__name__}: {exc}")
-        answers.write(_frame(result))
-        answers.flush()
-    if work is not None:
-        work.db.dispose()
-
-
-if __name__ == "__main__":
-    main()
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)

@@ -2,34 +2,25 @@
 
 A row holds one Bot API call (send or edit) for one chat, with the chat id encrypted: the
 contact may be gone by the time it is sent (the thanks after the last answer). The sender
-(`bot.sender`) deletes a row once Telegram has accepted it. `enqueue` gives back the rows it
-wrote, so that the bot hands its own replies to the sender once committed, without reading them
-back; the sender reads the table for the rest (the clock's reminders, rows left by a crash).
+(`bot.sender`) reads the table (woken by every committed turn, and every second for the clock's
+reminders and rows a crash left behind) and deletes a row once Telegram has accepted it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from bot.render import Message, message_of
 from survey.anonymity import ChatCipher
 from survey.engine.replies import Reply, ReplyKind
 from survey.storage.models import Outbox, utcnow
-from survey.storage.prepared import Prepared
 
 SEND = "send"
 EDIT = "edit"
 LAST_QUESTION = "last"  # edit target: the last question sent to this chat (typed answers)
-# Compiled once and run on the driver's cursor: the insert is on every answer's path.
-_OUTBOX_COLUMNS = ("contact_id", "chat_secret", "kind", "payload", "not_before", "attempts")
-OUTBOX_INSERT = Prepared(
-    insert(Outbox.__table__)
-    .values({name: bindparam(name) for name in _OUTBOX_COLUMNS})
-    .returning(Outbox.id)
-)
 
 
 @dataclass
@@ -97,16 +88,14 @@ def enqueue(
     *,
     contact_id: str | None = None,
     kind: str = "reply",
-) -> list[Row]:
-    """Write the payloads for one chat, in order; the rows written (visible once committed)."""
-    if not payloads:
-        return []
-    secret = cipher.encrypt(str(chat_id))
-    now = utcnow()
-    rows = []
-    for p in payloads:
-        [(id_,)] = OUTBOX_INSERT.rows(connection, {"contact_id": contact_id, "chat_secret": secret,
-                                                   "kind": kind, "payload": p, "not_before": now,
-                                                   "attempts": 0})  # fmt: skip
-        rows.append(Row(id_, str(chat_id), contact_id, kind, p))
-    return rows
+) -> int:
+    """Write the payloads for one chat, in order (ids only grow); how many."""
+    if payloads:
+        secret = cipher.encrypt(str(chat_id))
+        now = utcnow()
+        connection.execute(
+            insert(Outbox),
+            [{"contact_id": contact_id, "chat_secret": secret, "kind": kind, "payload": p,
+              "not_before": now, "attempts": 0} for p in payloads],
+        )  # fmt: skip
+    return len(payloads)

@@ -2,7 +2,7 @@
 
 Exactly one bot process talks to Telegram. It handles updates, sends the outbox (replies and
 the clock's reminders) at Telegram's pace, and keeps the command menu in every language; its
-database work runs in worker processes of its own (`bot.database`). (The clock purges its
+database work runs in a small thread pool (`bot.database`). (The clock purges its
 record of handled updates.)
 """
 
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from telegram import Bot, BotCommand
 from telegram.ext import Application
 
-from bot.database import DatabaseWorkers, Setup
+from bot.database import BotDatabase
 from bot.handlers import install
 from bot.messages import COMMAND_DESCRIPTIONS
 from bot.pacing import Limits, Pacer
@@ -30,6 +30,7 @@ from bot.updates import ALLOWED_UPDATES, poll, webhook_server
 from survey import liveness
 from survey.anonymity import keyed_hash
 from survey.config import Settings
+from survey.engine import ConversationEngine
 from survey.engine.inputs import COMMANDS
 from survey.i18n import SOURCE_LANGUAGE, Text, available_languages, render
 from survey.questionnaire import Questionnaire
@@ -89,28 +90,25 @@ async def serve(
     webhook: Webhook | None = None,
     stop: asyncio.Event | None = None,
     heartbeat: Path | None = None,
-    logging_config: dict | None = None,
 ) -> None:
-    """Run until `stop` is set (or SIGTERM / SIGINT). `logging_config` (a dictConfig
-    dictionary) is how the database workers log."""
+    """Run until `stop` is set (or SIGTERM / SIGINT)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    setup = Setup(db.url, settings.secret_key, settings.min_cell, questionnaires, logging_config)
-    database = DatabaseWorkers.for_database(setup, db.dialect)
+    engine = ConversationEngine(db, questionnaires, settings.secret_key, min_cell=settings.min_cell)
+    database = BotDatabase(engine)
     try:
-        await database.start()
         await _serve(settings, database, webhook, stop, heartbeat)
     finally:
-        await database.close()
+        database.close()
         log.info("bot stopped")
 
 
 async def _serve(
     settings: Settings,
-    database: DatabaseWorkers,
+    database: BotDatabase,
     webhook: Webhook | None,
     stop: asyncio.Event,
     heartbeat: Path | None,
@@ -122,7 +120,7 @@ async def _serve(
     bot = application.bot
     limits = Limits(settings.send_rate, settings.chat_rate, settings.chat_burst)
     sender = OutboxSender(database, bot, Pacer(limits), service.api_calls)
-    service.hand_over = sender.take
+    service.written = sender.wake
     sender_stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(sender_stop))
     chores = asyncio.create_task(_heartbeat(heartbeat, stop))

@@ -1,12 +1,13 @@
 """The one sending path: outbox rows to the Bot API, paced, retried, in order, never dropped.
 
-The bot's own replies are handed over by the turn that wrote them, once committed (`take`); the
-sender also reads the table every second, for the clock's reminders and for rows a crash left
-behind. Rows are queued per chat as they come (a turn's rows in order, a chat's turns one after
-the other); each chat's queue is drained by its own task, one message at a time, so a chat's
-messages arrive in the order they were written, while other chats go on. A row is deleted once
-Telegram accepted it (deletes are batched: whatever accumulated while the last batch
-committed), and stays "in flight" until then so that it is not loaded twice. A crash between
+The sender reads the outbox when a turn of the bot has committed (`wake`) and every second (the
+clock's reminders, rows a crash left behind). Rows are queued per chat as they come (a turn's
+rows in order, a chat's turns one after the other); each chat's queue is drained by its own task,
+one message at a time, so a chat's messages arrive in the order they were written, while other
+chats go on. A row is deleted once Telegram accepted it (deletes are batched: whatever
+accumulated while the last batch committed), and stays "in flight" until then so that it is not
+loaded twice; loading and deleting take turns, since a load that read a row before its delete
+committed would otherwise queue it again. A crash between
 Telegram's answer and that commit is the only way a message can be sent twice; nothing is ever
 dropped except what Telegram refuses for good (see `_send_one`).
 
@@ -23,13 +24,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import time
 from collections import deque
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.database import DatabaseWorkError, DatabaseWorkers
+from bot.database import BotDatabase, DatabaseUnavailable
 from bot.outbox import EDIT, LAST_QUESTION, Row
 from bot.outbox import payload as outbox_payload
 from bot.pacing import Pacer
@@ -43,13 +43,12 @@ log = logging.getLogger(__name__)
 RESCAN_EVERY_S = 1.0
 MAX_BACKOFF_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
-REMEMBER_DELETED_S = 60.0
 
 
 class OutboxSender:
     def __init__(
         self,
-        database: DatabaseWorkers,
+        database: BotDatabase,
         bot: Bot,
         pacer: Pacer,
         api_calls: asyncio.Semaphore,
@@ -61,16 +60,11 @@ class OutboxSender:
         self.queues: dict[str, deque[Row]] = {}
         self.drains: set[asyncio.Task] = set()
         self.in_flight: set[int] = set()
-        # Loading and deleting take turns: a load that read a row before its delete committed,
-        # finishing after the row left `in_flight`, would queue it again and send it twice (seen
-        # on PostgreSQL, where database work runs in several workers).
+        # Loading and deleting take turns (see the module docstring).
         self.outbox_turn = asyncio.Lock()
         self.sent_ids: list[int] = []
-        # Ids deleted in the last minute, by time of delete: with several database workers, a
-        # turn's rows can be read from the table, sent and deleted before that turn's own
-        # answer (and its hand-over) arrives from another worker; they must not go out again.
-        self.recently_deleted: dict[int, float] = {}
         self.acked = asyncio.Event()
+        self.woken = asyncio.Event()
         self.last_question: dict[str, int] = {}  # chat -> message id of the last question sent
         self.stopping = False
 
@@ -80,10 +74,11 @@ class OutboxSender:
         try:
             while not stop.is_set():
                 self.pacer.forget_idle()
+                self.woken.clear()
                 async with self.outbox_turn:
                     try:
-                        rows, undecryptable = await self.database.run("due", self.in_flight)
-                    except DatabaseWorkError as exc:
+                        rows, undecryptable = await self.database.due(self.in_flight)
+                    except DatabaseUnavailable as exc:
                         log.warning("reading the outbox failed (%s), trying again", exc)
                         rows, undecryptable = [], []
                     self.sent_ids.extend(undecryptable)
@@ -91,7 +86,7 @@ class OutboxSender:
                         self._queue(row)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(RESCAN_EVERY_S):
-                        await stop.wait()
+                        await _first(stop.wait(), self.woken.wait())
         finally:
             # Let each chat finish the message it is sending (so that it is acknowledged and
             # not sent again after the restart), then stop.
@@ -106,11 +101,9 @@ class OutboxSender:
 
     # -- loading -------------------------------------------------------------------------------
 
-    def take(self, rows: list[Row]) -> None:
-        """Rows just committed by a turn of the bot, to send without reading them back."""
-        for row in rows:
-            if row.id not in self.recently_deleted:
-                self._queue(row)
+    def wake(self) -> None:
+        """A turn of the bot committed rows: read the outbox now."""
+        self.woken.set()
 
     def _queue(self, row: Row) -> None:
         if row.id in self.in_flight:
@@ -132,7 +125,7 @@ class OutboxSender:
                 row = queue[0]
                 try:
                     delivered = await self._send_one(row)
-                except DatabaseWorkError as exc:  # the row stays first in line
+                except DatabaseUnavailable as exc:  # the row stays first in line
                     log.warning("sending waits for the database (%s)", exc)
                     await asyncio.sleep(1.0)
                     continue
@@ -147,7 +140,7 @@ class OutboxSender:
     async def _send_one(self, row: Row) -> bool:
         """Send until Telegram accepts or refuses for good; False when the chat is unreachable."""
         backoff = 0.5
-        if row.kind == REMINDER_KIND and not await self.database.run("in_progress", row.contact_id):
+        if row.kind == REMINDER_KIND and not await self.database.in_progress(row.contact_id):
             return True  # finished, stopped or closed since the reminder was written
         while True:
             await self.pacer.wait_turn(row.chat)
@@ -163,7 +156,7 @@ class OutboxSender:
                 await asyncio.sleep(float(delay))
             except Forbidden:
                 log.info("a chat blocked the bot: its messages are dropped, reminders stopped")
-                await self.database.run("unreachable", row.chat)
+                await self.database.unreachable(row.chat)
                 return False
             except BadRequest as exc:
                 log.warning("Telegram refused a %s: %s", row.payload.get("method"), exc.message)
@@ -214,23 +207,23 @@ class OutboxSender:
             ids, self.sent_ids = self.sent_ids, []
             async with self.outbox_turn:
                 try:
-                    await self.database.run("delete", ids)
-                except DatabaseWorkError as exc:
+                    await self.database.delete(ids)
+                except DatabaseUnavailable as exc:
                     log.warning("deleting sent messages failed (%s), trying again", exc)
                     self.sent_ids[:0] = ids
                     await asyncio.sleep(1.0)
                     continue
                 self.in_flight.difference_update(ids)
-                self._remember_deleted(ids)
 
-    def _remember_deleted(self, ids: list[int]) -> None:
-        now = time.monotonic()
-        for id_ in ids:
-            self.recently_deleted[id_] = now
-        for id_, deleted_at in list(self.recently_deleted.items()):  # oldest first
-            if now - deleted_at < REMEMBER_DELETED_S:
-                break
-            del self.recently_deleted[id_]
+
+async def _first(*waits) -> None:
+    """Wait until the first of these awaitables is done; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _markup(rows: list[list[list[str]]]) -> dict | None:

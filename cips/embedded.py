@@ -26,7 +26,6 @@ from sqlalchemy import func, make_url, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.run import serve
-from cips import logs
 from survey.config import Settings
 from survey.demo import demo_campaigns
 from survey.questionnaire import Questionnaire
@@ -118,8 +117,7 @@ class Embedded:
     async def run_bot(self, stop: asyncio.Event | None = None) -> None:
         """The bot, until `stop` is set or SIGTERM / Ctrl-C; then everything stops."""
         try:
-            await serve(self.bot_settings(), self.db, self.questionnaires, stop=stop,
-                        logging_config=logs.worker_config("run"))  # fmt: skip
+            await serve(self.bot_settings(), self.db, self.questionnaires, stop=stop)
         finally:
             self.shutdown()
 

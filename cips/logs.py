@@ -102,18 +102,8 @@ def setup(role: str = "cli", fmt: str | None = None, verbose: bool = False) -> N
     logging.captureWarnings(True)
 
 
-def worker_config(role: str) -> dict[str, Any]:
-    """`dict_config` for a child process of this one: the format `setup` chose here, and
-    DEBUG when this process logs DEBUG (--verbose)."""
-    handlers = [h for h in logging.getLogger().handlers if isinstance(h, _StderrHandler)]
-    json_format = any(isinstance(h.formatter, JsonFormatter) for h in handlers)
-    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
-    return dict_config(role, "json" if json_format else "text", verbose)
-
-
 def dict_config(role: str, fmt: str | None = None, verbose: bool = False) -> dict[str, Any]:
-    """The same logging as `setup`, as a `logging.config.dictConfig` dictionary (gunicorn, and
-    the bot's database workers, which get it from the command line: `bot` may not import us)."""
+    """The same logging as `setup`, as a `logging.config.dictConfig` dictionary (gunicorn)."""
     chosen = log_format(fmt)
     formatter_config = (
         {"()": JsonFormatter, "role": role} if chosen == "json" else {"format": TEXT_FORMAT}

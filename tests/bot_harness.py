@@ -92,11 +92,6 @@ class BotProcess:
             time.sleep(0.05)
         return self
 
-    def children(self) -> list[int]:
-        """The process ids of the bot's own child processes (its database workers)."""
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in path.read_text().split()]
-
     def signal(self, number: int) -> None:
         if self.own_group:
             os.killpg(self.process.pid, number)
@@ -167,15 +162,6 @@ def eventually(condition: Callable[[], bool], timeout: float = 20.0, failure: st
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out: {failure or condition}")
         time.sleep(0.05)
-
-
-def running(pid: int) -> bool:
-    """Whether the process runs (a zombie waiting to be reaped does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
 
 
 class ClockProcess(BotProcess):

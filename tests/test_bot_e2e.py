@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import signal
 import threading
 import time
 import urllib.error
@@ -27,7 +25,6 @@ from tests.bot_harness import (
     assert_no_identifiers,
     prepare_database,
     question_of,
-    running,
 )
 from tests.fake_telegram import ApiError, FakeTelegram, Pace
 from tests.postgres_server import free_port
@@ -142,26 +139,6 @@ def test_five_languages_both_questionnaires_concurrently(fake, bot_factory, data
 
 
 @SQLITE_ONLY
-def test_a_killed_database_worker_is_replaced_and_nothing_is_lost(fake, bot_factory, database_url):
-    bot = bot_factory()
-    participants = [Participant(fake.user(760_000_000 + i, "en"), seed=i) for i in range(6)]
-    outcome: list[list[BaseException]] = []
-    runner = threading.Thread(
-        target=lambda: outcome.append(_run_all(participants, lambda p: "off"))
-    )
-    runner.start()
-    fake.wait_until(lambda: sum(p.answers for p in participants) >= 60, timeout=60)
-    [worker] = bot.children()
-    os.kill(worker, signal.SIGKILL)
-    runner.join(300)
-    assert outcome == [[]], bot.log_text()
-
-    assert worker not in bot.children()  # another took its place
-    assert "a database worker stopped" in bot.log_text()
-    assert _normalised(_responses(database_url)) == _normalised([p.given for p in participants])
-
-
-@SQLITE_ONLY
 def test_redelivered_updates_and_double_taps_change_nothing(fake, bot_factory, database_url):
     bot = bot_factory()
     user = fake.user(720_000_001, "en")
@@ -226,12 +203,8 @@ def test_killed_mid_run_and_restarted_everyone_finishes_nothing_lost(
     )
     runner.start()
     fake.wait_until(lambda: sum(p.answers for p in participants) >= 400, timeout=120)
-    workers = bot.children()
-    assert workers  # the database work runs in worker processes
     bot.kill()
     killed_at = sum(p.answers for p in participants)
-    # The workers do not outlive the bot (they would hold the database, doing nothing).
-    fake.wait_until(lambda: not any(running(pid) for pid in workers), timeout=10)
     restarted = bot_factory()
     runner.join(300)
     assert outcome == [[]], outcome

@@ -1,4 +1,4 @@
-"""The fake Bot API itself (tests/fake_telegram.py), over HTTP: Telegram's documented answers and
+"""The fake Bot API itself (tests/fake_telegram/), over HTTP: Telegram's documented answers and
 limits, and the record of what it served. The bot tests are only as strict as this fake."""
 
 from __future__ import annotations

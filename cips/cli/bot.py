@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from bot.run import Webhook, serve
-from cips import logs
 from cips.cli import context
 
 
@@ -52,6 +51,5 @@ def bot(webhook_url: str | None, listen: str, port: int, heartbeat: Path | None)
             context.questionnaires(),
             webhook=webhook,
             heartbeat=heartbeat,
-            logging_config=logs.worker_config("bot"),
         )
     )

@@ -6,10 +6,6 @@ event, processed at once on two workers, run one after the other and the second 
 left to do. The answer and the advance of the position are committed together, with whatever
 the channel queues for delivery (`deliver`), before any reply leaves.
 
-The common event (an answer to the current question, with another question to follow) runs on
-the lean path of `survey.engine.quick`, Core statements with the same lock; whatever it does not
-take runs here, on ORM objects, in the same transaction.
-
 Decisions (DESIGN.md leaves them to us):
 - Pressing the button of an earlier question changes that answer when the questionnaire allows
   going back (`allow_back`, the default); the position stays where it was unless the change
@@ -40,7 +36,7 @@ from sqlalchemy.orm import Session
 from survey import daily, reminders  # modules: survey.reminders also imports the engine package
 from survey.anonymity import ChatCipher, participation_mark, user_hash
 from survey.engine import events as ev
-from survey.engine import messages, quick
+from survey.engine import messages
 from survey.engine.answers import join_choices, parse_typed
 from survey.engine.flow import (
     SKIPPED,
@@ -137,9 +133,7 @@ class ConversationEngine:
                         return []
                     now = self.clock()
                     hashed = user_hash(self.secret_key, event.sender.channel, event.sender.user_id)
-                    replies = quick.answer(self, connection, event, hashed, now)
-                    if replies is None:
-                        replies = self._general(connection, event, hashed, now)
+                    replies = self._turn(connection, event, hashed, now)
                     if deliver is not None and replies:
                         deliver(connection, replies)
                     return replies
@@ -151,10 +145,10 @@ class ConversationEngine:
                 log.info("event %s raced another, retrying", type(event).__name__)
         raise AssertionError("unreachable")
 
-    def _general(
+    def _turn(
         self, connection: Connection, event: ev.Event, hashed: str, now: dt.datetime
     ) -> list[Reply]:
-        """Any event on ORM objects, in a session that joins the event's transaction."""
+        """The event on ORM objects, in a session that joins the event's transaction."""
         with self.db.sessions(bind=connection) as session:
             replies = _Turn(self, session, event, hashed, now).run()
             session.commit()  # a flush: the connection's transaction commits the whole event
