@@ -123,7 +123,7 @@ async def _serve(
     service.written = sender.wake
     sender_stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(sender_stop))
-    chores = asyncio.create_task(_heartbeat(heartbeat, stop))
+    chores = asyncio.create_task(_heartbeat(heartbeat, stop, sender))
     server = None
     try:
         await set_commands(bot)
@@ -150,8 +150,9 @@ async def _serve(
         await application.shutdown()
 
 
-async def _heartbeat(heartbeat: Path | None, stop: asyncio.Event) -> None:
-    """Touch the liveness file for the process manager while the bot runs."""
+async def _heartbeat(heartbeat: Path | None, stop: asyncio.Event, sender: OutboxSender) -> None:
+    """Touch the liveness file for the process manager while the bot runs, with the sender's
+    figures in it (`cips health` shows them)."""
     while heartbeat is not None and not stop.is_set():
-        liveness.beat(heartbeat)
+        liveness.beat(heartbeat, sender.figures())
         await asyncio.sleep(HEARTBEAT_EVERY_S)

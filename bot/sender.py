@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections import deque
 
 from telegram import Bot
@@ -65,6 +66,7 @@ class OutboxSender:
         self.sent_ids: list[int] = []
         self.acked = asyncio.Event()
         self.woken = asyncio.Event()
+        self.too_many: deque[float] = deque()  # when Telegram answered 429 (the last hour)
         self.last_question: dict[str, int] = {}  # chat -> message id of the last question sent
         self.stopping = False
 
@@ -100,6 +102,13 @@ class OutboxSender:
             await acker
 
     # -- loading -------------------------------------------------------------------------------
+
+    def figures(self) -> dict:
+        """For the liveness file (`cips health`): 429s in the last hour, messages queued."""
+        hour_ago = time.monotonic() - 3600
+        while self.too_many and self.too_many[0] < hour_ago:
+            self.too_many.popleft()
+        return {"429_last_hour": len(self.too_many), "queued": len(self.in_flight)}
 
     def wake(self) -> None:
         """A turn of the bot committed rows: read the outbox now."""
@@ -149,6 +158,7 @@ class OutboxSender:
                     await self._call(row)
                 return True
             except RetryAfter as exc:
+                self.too_many.append(time.monotonic())
                 delay = exc.retry_after
                 if isinstance(delay, dt.timedelta):
                     delay = delay.total_seconds()

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.render import RIGHT_TO_LEFT_MARK
+from survey import liveness
 from survey.engine import messages
 from survey.i18n import Text, render, translations
 from survey.storage import Database
@@ -23,6 +24,7 @@ from tests.bot_harness import (
     BotProcess,
     Participant,
     assert_no_identifiers,
+    eventually,
     prepare_database,
     question_of,
 )
@@ -221,8 +223,9 @@ def test_killed_mid_run_and_restarted_everyone_finishes_nothing_lost(
 
 
 @SQLITE_ONLY
-def test_429_is_honoured_and_nothing_is_lost(fake, bot_factory, database_url):
-    bot_factory()
+def test_429_is_honoured_and_nothing_is_lost(fake, bot_factory, database_url, tmp_path):
+    heartbeat = tmp_path / "bot.alive"
+    bot_factory(CIPS_HEARTBEAT_FILE=str(heartbeat))
     user = fake.user(740_000_001, "fr")
     participant = Participant(user)
     participant.join("off")
@@ -239,6 +242,8 @@ def test_429_is_honoured_and_nothing_is_lost(fake, bot_factory, database_url):
     participant.finish()
     assert _normalised(_responses(database_url)) == _normalised([participant.given])
     assert _sent_once(fake, user)
+    # The bot leaves the count in its liveness file, for `cips health --sending`.
+    eventually(lambda: liveness.figures(heartbeat).get("429_last_hour") == 1, timeout=15)
 
 
 @SQLITE_ONLY

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +16,11 @@ import pytest
 from alembic import command
 from werkzeug.serving import make_server
 
+from cips.cli import context
 from survey import liveness
-from survey.storage.migrate import alembic_config, head_revision
+from survey.storage import Database
+from survey.storage.migrate import alembic_config, head_revision, upgrade
+from survey.storage.models import Outbox, utcnow
 from tests.cli_support import run_cips
 from tests.postgres_server import free_port
 from web import create_app
@@ -119,3 +124,24 @@ def test_cips_health_needs_something_to_check():
     assert run_cips("health", ok=False).exit_code == 2
     bad = run_cips("health", "--url", "127.0.0.1:8000", ok=False)
     assert "not an http(s) URL" in bad.output
+
+
+def test_cips_health_sending_reports_the_queue_and_the_429s(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cips.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    context.settings.cache_clear()
+    alive = tmp_path / "bot.alive"
+    liveness.beat(alive, {"429_last_hour": 3, "queued": 0})
+    quiet = run_cips("health", "--sending", "--heartbeat", str(alive))
+    assert "ok: sending: 0 messages due, the oldest 0 s old, 3 answered 429" in quiet.output
+    db = Database(url)
+    with db.transaction() as session:  # a message due for two minutes: nobody is sending
+        session.add(Outbox(chat_secret="x", kind="reply", payload={},
+                           not_before=utcnow() - dt.timedelta(minutes=2)))  # fmt: skip
+    db.dispose()
+    stuck = run_cips("health", "--sending", ok=False)
+    assert stuck.exit_code == 1
+    assert re.search(r"1 messages due, the oldest 1[2-3]\d s old", stuck.output), stuck.output
+    assert "the bot is not sending" in stuck.output
+    context.settings.cache_clear()

@@ -2,11 +2,13 @@
 
 `--heartbeat FILE` passes when the file (touched by `cips bot` every 10 s and by `cips clock`
 at every reminder run, see `--heartbeat` / CIPS_HEARTBEAT_FILE) is younger than `--max-age`;
-`--url` passes when the web's `/healthz` answers 200; `--sealing` reports the finished responses
+`--url` passes when the web's `/healthz` answers 200; `--sending` reports the messages due for
+Telegram, the oldest one's age (failing past a minute: the bot is not sending) and the 429s of
+the last hour (from the bot's liveness file); `--sealing` reports the finished responses
 that wait for their seal (DESIGN.md, Anonymity 3), and fails when a batch of k waits (the clock
 is not sealing) or a closed campaign still has any. Exit status 0 when every check given passes,
-1 otherwise, with one line per check. Without `--sealing` it reads no settings and opens no
-database, so a probe costs only the start of Python.
+1 otherwise, with one line per check. Without `--sealing` and `--sending` it reads no settings and
+opens no database, so a probe costs only the start of Python.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import click
 
 from survey import liveness
 from survey.campaigns import CampaignError, parse_duration
+
+SENDING_LATE_S = 60  # a message due this long and not sent: the bot is not sending
 
 
 def _seconds(_ctx, _param, value: str) -> int:
@@ -67,6 +71,31 @@ def check_url(url: str, timeout_s: float) -> str | None:
         return f"{url} does not answer ({getattr(exc, 'reason', exc)})"
 
 
+def sending_queue(heartbeats: tuple[Path, ...]) -> tuple[str, str | None]:
+    """(what waits to go to Telegram, the problem or None): the outbox's messages due now, the
+    oldest one's age, and the 429s of the last hour that the bot left in its liveness file."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from cips.cli import context
+    from survey.storage.models import Outbox
+
+    now = dt.datetime.now(dt.UTC)
+    with context.database().transaction() as session:
+        due, oldest = session.execute(
+            select(func.count(), func.min(Outbox.not_before)).where(Outbox.not_before <= now)
+        ).one()
+    age = 0.0 if oldest is None else (now - oldest.replace(tzinfo=dt.UTC)).total_seconds()
+    too_many = [liveness.figures(p).get("429_last_hour") for p in heartbeats]
+    name = f"sending: {due} messages due, the oldest {age:.0f} s old" + "".join(
+        f", {n} answered 429 in the last hour" for n in too_many if n is not None
+    )
+    if age > SENDING_LATE_S:
+        return name, f"{name}: the bot is not sending (is `cips bot` running?)"
+    return name, None
+
+
 def sealing_backlog() -> tuple[str, str | None]:
     """(what waits, the problem or None): finished responses waiting for their seal."""
     import datetime as dt
@@ -109,18 +138,31 @@ def sealing_backlog() -> tuple[str, str | None]:
               help="How long to wait for the web.")  # fmt: skip
 @click.option("--sealing", is_flag=True,
               help="Report the responses waiting to be sealed (opens the database).")  # fmt: skip
+@click.option("--sending", is_flag=True,
+              help="Report the messages waiting for Telegram, the oldest one's age and the "
+                   "429s of the last hour (opens the database; with the bot's --heartbeat "
+                   "file for the 429s).")  # fmt: skip
 def health(
-    heartbeats: tuple[Path, ...], max_age: int, urls: tuple[str, ...], timeout: int, sealing: bool
+    heartbeats: tuple[Path, ...],
+    max_age: int,
+    urls: tuple[str, ...],
+    timeout: int,
+    sealing: bool,
+    sending: bool,
 ) -> None:
     """Check that the bot and clock are alive (heartbeat files), the web can serve (URL), and
     finished responses get sealed (--sealing)."""
-    if not heartbeats and not urls and not sealing:
-        raise click.UsageError("give at least one --heartbeat FILE, --url URL or --sealing")
+    if not heartbeats and not urls and not sealing and not sending:
+        raise click.UsageError(
+            "give at least one --heartbeat FILE, --url URL, --sealing or --sending"
+        )
     problems = []
     checks = [(str(p), check_heartbeat(p, max_age)) for p in heartbeats]
     checks += [(u, check_url(u, timeout)) for u in map(health_url, urls)]
     if sealing:
         checks.append(sealing_backlog())
+    if sending:
+        checks.append(sending_queue(heartbeats))
     for name, problem in checks:
         if problem is None:
             click.echo(f"ok: {name}")
