@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Integer, func, select, update
 from sqlalchemy.orm import Session
 
 from survey.engine import messages
-from survey.engine.flow import shown_questions
+from survey.engine.flow import first_unanswered, progress
 from survey.engine.questions import title_text
 from survey.engine.replies import Action, Button, Reply, ReplyKind, reply_to_data
 from survey.i18n import SOURCE_LANGUAGE, Text
@@ -192,8 +192,12 @@ def reminder(
             )
         ).all()
     )
-    total = len(shown_questions(questionnaire, answers))
-    counts = {"answered": len(answers), "total": total}
+    # The figures of the question card (flow.progress): the questions before the current one,
+    # of the most this response can have.
+    position = contact.respondent.position if contact.respondent is not None else None
+    position = position or first_unanswered(questionnaire, answers)
+    number, total = progress(questionnaire, answers, position) if position else (1, 1)
+    counts = {"answered": number - 1, "total": total}
     last_call = last_call_at(campaign)
     if last_call is not None and now >= last_call:
         hours = max(1, round((campaign.closes_at - now).total_seconds() / 3600))

@@ -12,8 +12,12 @@ from survey import i18n
 from survey.anonymity import ChatCipher
 from survey.campaigns import create_administration, create_campaign
 from survey.engine import Answer as AnswerEvent
-from survey.engine import ConversationEngine, ReplyKind, Unsupported
+from survey.engine import ConversationEngine, ReplyKind, Skip, Unsupported, messages
+from survey.engine.answers import option_label, parse_typed, typing_hint
+from survey.engine.inputs import event_for_button
+from survey.i18n import Text, render
 from survey.loader import load_questionnaire, load_questionnaires
+from survey.questionnaire import QuestionType
 from survey.storage import Answer, Campaign, Contact, Participation, Respondent
 from survey.storage.models import RespondentStatus
 from tests.conftest import TEST_SECRET
@@ -169,11 +173,15 @@ def test_unknown_scheduled_and_closed_campaigns(setup, db, clock):
 def test_a_whole_response_then_nothing_leads_back(setup, db):
     person = Person(setup, "103")
     person.join("small")
-    assert person.question == "role" and person.prompt.progress == (1, 6)
+    # n of N, N the longest path still possible: 7 while 'reported' may come, 6 once it cannot.
+    assert person.question == "role" and person.prompt.progress == (1, 7)
     person.press("Broker")
+    assert person.prompt.progress == (2, 7)
     person.press("Agree")
+    assert person.prompt.progress == (3, 7)
     person.press("No")
     assert person.question == "modes", "the skip logic hides 'reported'"
+    assert person.prompt.progress == (4, 6)
     person.press("online")
     person.press("office")
     person.press("Done")
@@ -199,7 +207,8 @@ def test_typed_answers_are_taken_only_when_unambiguous(setup, db):
     person.type("carrier")
     assert answers(db)["role"] == "carrier"
     person.type("maybe")
-    assert "Please answer with one of the buttons" in person.text() and person.question == "a1"
+    assert person.question == "a1"
+    assert "or type a number from 1 (Strongly disagree) to 5 (Strongly agree)." in person.text()
     person.type("5")
     assert answers(db)["a1"] == "5"
     person.type("YES")
@@ -242,6 +251,113 @@ def test_duplicates_and_stale_buttons(setup, db):
     person.send(AnswerEvent(person.sender, "asked", "perhaps"))
     assert "no longer valid" in person.text()
     assert count(db, Answer) == 2
+
+
+def test_an_old_cards_button_gets_a_notice_and_changes_nothing(setup, db):
+    person = Person(setup, "116")
+    person.join("small")
+    role_card = person.prompt
+    person.press("Broker")
+    person.press("Agree")
+    assert person.question == "asked"
+    # The answer just given, pressed again (a double tap): nothing changes, nothing is said.
+    assert person.send(AnswerEvent(person.sender, "a1", "4")) == []
+    # A button of an older card: a short notice, with the current question below it.
+    replies = person.send(event_for_button(person.sender, role_card.buttons[0]))
+    assert [(r.kind, r.question_id) for r in replies] == [(ReplyKind.QUESTION, "asked")]
+    assert render(replies[0].parts[0], "en") == (
+        "That question is already answered; the current one is below."
+    )
+    assert answers(db) == {"role": "broker", "a1": "4"}
+    # Multiple choice: Done pressed twice is a double tap; a choice on the answered card is not.
+    person.press("No")
+    person.press("online")
+    modes_card = person.prompt
+    done = person.button_event("Done")
+    person.send(done)
+    assert person.question == "visits"
+    assert person.send(done) == []
+    replies = person.send(event_for_button(person.sender, modes_card.buttons[1]))
+    assert [r.question_id for r in replies] == ["visits"]
+    assert "already answered" in render(replies[0].parts[0], "en")
+    assert answers(db)["modes"] == "online"
+    # After the end, any question's button: a short notice, nothing changed.
+    person.type("3")
+    person.press("Skip")
+    assert "Thank you! Your answers have been saved" in person.text()
+    before = answers(db)
+    for event in (
+        AnswerEvent(person.sender, "a1", "2"),
+        event_for_button(person.sender, modes_card.buttons[2]),
+        Skip(person.sender, "note"),
+    ):
+        [reply] = person.send(event)
+        assert reply.kind is ReplyKind.INFO
+        assert render(reply.parts[0], "en") == (
+            "That button no longer works: this conversation has ended."
+        )
+    assert answers(db) == before and count(db, Contact) == 0
+
+
+def test_typed_answers_are_normalized_before_matching(setup, db, french):
+    typed = {
+        "Don’t know": "DK",  # a curly apostrophe (U+2019), as phones type it
+        "don‘t  KNOW!": "DK",
+        "٣": "3",  # Arabic-Indic digit three
+        "۵": "5",  # Extended Arabic-Indic (Persian) five
+        "  AGREE ": "4",
+        "“Strongly   agree”": "5",
+        "Ｎeither agree nor disagree": "3",  # a full-width letter (NFKC)
+    }
+    for n, (text, value) in enumerate(typed.items()):
+        person = Person(setup, f"12{n}")
+        person.join("small")
+        person.press("Broker")
+        person.type(text)
+        assert person.question == "asked", text
+        with db.transaction() as session:
+            stored = session.scalars(select(Answer.value).where(Answer.question_id == "a1")).all()
+        assert stored[-1] == value, text
+    person.type("« yes »")
+    person.type("NO")
+    person.type("Online، through   a BROKER")  # an Arabic comma between two choices
+    person.type("٤٢")
+    assert person.question == "note"
+    person = Person(setup, "130", language_hint="fr")
+    person.command("start", "small")
+    person.press("Yes, I agree")
+    person.press("Broker")
+    person.type("d’accord")  # the catalog says D'accord (a straight apostrophe)
+    assert person.question == "asked"
+    with db.transaction() as session:
+        rows = session.execute(select(Answer.question_id, Answer.value)).all()
+    assert {("reported", "no"), ("modes", "online;broker"), ("visits", "42")} <= set(rows)
+    assert rows.count(("a1", "4")) == 2
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "pt", "ar"])
+def test_the_typing_hint_says_what_works(language):
+    """The hint promises that a button's label, typed, is taken (and 1-5 on the scale): true for
+    every option of both questionnaires in every language; no numbers are promised elsewhere."""
+    for questionnaire in load_questionnaires().values():
+        for question in questionnaire.questions:
+            if not question.codes:
+                continue
+            hint = render(typing_hint(questionnaire, question), language)
+            for code in question.codes:
+                label = render(option_label(questionnaire, question, code), language)
+                parsed = parse_typed(questionnaire, question, label, language)
+                assert parsed.value == code, (questionnaire.id, question.id, label)
+            if question.type is QuestionType.AGREEMENT:
+                for number in "12345":
+                    assert parse_typed(questionnaire, question, number, language).value == number
+                for code in "15":
+                    label = render(option_label(questionnaire, question, code), language)
+                    assert label in hint and code in hint
+            else:
+                assert not any(d in hint for d in "12345"), hint
+    english = render(Text(messages.HELP), "en") + render(Text(messages.USE_BUTTONS), "en")
+    assert "number of your answer" not in english
 
 
 def test_changing_an_answer_that_reveals_a_question_asks_it_next(setup, db):
@@ -296,8 +412,6 @@ def test_skip_only_where_allowed(setup, db):
     person = Person(setup, "110")
     person.join("small")
     assert "Skip" not in [b.label.msgid for b in person.prompt.buttons]
-    from survey.engine import Skip
-
     person.send(Skip(person.sender, "role"))
     assert "This question needs an answer" in person.text()
     for step in ("Broker", "Agree", "No", "online", "Done"):
@@ -358,7 +472,7 @@ def test_language_from_the_hint_and_changed_midway(setup, french):
     assert person.prompt.kind is ReplyKind.CONSENT, "the hint pre-selects the language"
     person.press("Yes, I agree")
     assert "Votre rôle ?" in person.text() and "Question 1 sur 6" not in person.text()
-    assert person.replies[-1].progress == (1, 6) and person.replies[-1].language == "fr"
+    assert person.replies[-1].progress == (1, 7) and person.replies[-1].language == "fr"
     person.command("language")
     person.press("en")
     assert person.replies[-1].question_id == "role" and "Your role?" in person.text()

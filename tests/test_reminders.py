@@ -79,7 +79,7 @@ def reminders_in_outbox(db) -> list[str]:
 
 def test_first_after_a_day_then_every_two_days_at_most_three(world, db, now):
     engine, clock = world()
-    started(engine, "1", answers=3)
+    person = started(engine, "1", answers=3)
     now.now = START + 24 * HOUR - dt.timedelta(minutes=1)
     assert clock.send_reminders() == 0
     now.now = START + 24 * HOUR
@@ -87,6 +87,9 @@ def test_first_after_a_day_then_every_two_days_at_most_three(world, db, now):
     assert clock.send_reminders() == 0  # a second run at the same time repeats nothing
     [text] = reminders_in_outbox(db)
     assert re.search(r"You have answered 3 of 5\d questions", text)
+    # The figures of the question card waiting for them: the same total in every channel.
+    assert person.prompt.progress[0] == 4
+    assert f"You have answered 3 of {person.prompt.progress[1]} questions" in text
     now.now += 47 * HOUR
     assert clock.send_reminders() == 0
     now.now += HOUR

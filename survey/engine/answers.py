@@ -47,8 +47,32 @@ def answer_label(questionnaire: Questionnaire, question: Question, value: str) -
     return Text(", ".join(f"{{c{i}}}" for i in range(len(codes))), parts, translate=False)
 
 
+# Typed the way phones and keyboards type them: curly quotes and apostrophes, primes and
+# accents for apostrophes, Arabic-Indic and Persian digits, the Arabic decimal point and comma.
+TYPED = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4\u0060", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb", '"'),
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+        "\u066b": ".",  # Arabic decimal separator
+        "\u060c": ",",  # Arabic comma
+        "\u061b": ";",  # Arabic semicolon
+    }
+)
+SPACES = re.compile(r"\s+")
+
+
+def normalize_typed(text: str) -> str:
+    """Typed text as it is compared: NFKC, straight quotes, ASCII digits, single spaces, trimmed
+    (case is kept: `_fold` drops it for matching)."""
+    text = unicodedata.normalize("NFKC", text).translate(TYPED)
+    return SPACES.sub(" ", text).strip()
+
+
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip().rstrip(".!")
+    """For matching an option: normalized, without case, enclosing quotes or a final . or !"""
+    return normalize_typed(text).casefold().strip('"').rstrip(".!").strip()
 
 
 def clean_text(text: str) -> str:
@@ -71,17 +95,25 @@ def parse_typed(
             )
         return Parsed(value=cleaned)
     if question.type is QuestionType.NUMBER:
-        return _parse_number(question, cleaned)
+        return _parse_number(question, normalize_typed(cleaned))
     codes = list(question.codes)
     chosen = [_match_option(questionnaire, question, codes, part, language)
-              for part in _split_choices(question, cleaned)]  # fmt: skip
+              for part in _split_choices(question, normalize_typed(cleaned))]  # fmt: skip
     if not chosen or None in chosen:
-        return Parsed(problem=Text(messages.USE_BUTTONS))
+        return Parsed(problem=typing_hint(questionnaire, question))
     if question.type is QuestionType.MULTIPLE_CHOICE:
         if question.max_choices and len(set(chosen)) > question.max_choices:
             return Parsed(problem=Text(messages.CHOOSE_AT_MOST, {"count": question.max_choices}))
         return Parsed(value=join_choices(question, set(chosen)))
     return Parsed(value=chosen[0])
+
+
+def typing_hint(questionnaire: Questionnaire, question: Question) -> Text:
+    """What to do when a typed answer matches no option, true to what the buttons show."""
+    if question.type is QuestionType.AGREEMENT:
+        low, high = (option_label(questionnaire, question, code) for code in ("1", "5"))
+        return Text(messages.TYPE_SCALE, {"low": low, "high": high})
+    return Text(messages.USE_BUTTONS)
 
 
 def _split_choices(question: Question, text: str) -> list[str]:

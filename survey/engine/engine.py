@@ -9,9 +9,13 @@ the channel queues for delivery (`deliver`), before any reply leaves.
 Decisions (DESIGN.md leaves them to us):
 - Pressing the button of an earlier question changes that answer when the questionnaire allows
   going back (`allow_back`, the default); the position stays where it was unless the change
-  reveals a question not yet asked, which then comes next. Pressing it again with the same value
-  changes nothing and says nothing (a double tap or a redelivered update). Without `allow_back`
-  the respondent is told the question is closed.
+  reveals a question not yet asked, which then comes next. Without `allow_back` the respondent is
+  told the question is closed.
+- A press that would change nothing says so in a short notice with the current question below
+  (an old card's button: its answer is already given), except the press that repeats the answer
+  just given to the question before the current one (a double tap, a redelivered update), which
+  changes nothing and says nothing. A question's button pressed after the conversation ended
+  gets a short notice too.
 - /stop keeps the answers given so far as an incomplete, anonymous response and ends the
   conversation (no reminders, no continuing); /delete erases them and lets the person start over.
 - Completion, withdrawal, deletion and a closed campaign delete the contact record. A finished
@@ -44,6 +48,7 @@ from survey.engine.flow import (
     first_unanswered,
     hidden_answers,
     previous_question,
+    progress,
 )
 from survey.engine.flow import shown_questions as shown
 from survey.engine.questions import ask, recorded, title_text
@@ -278,13 +283,10 @@ class _Turn:
 
     def consent_request(self, note: Text | None = None) -> Reply:
         q = self.questionnaire
-        intro = Text(
-            messages.INTRO,
-            {
-                "title": title_text(q),
-                "count": len(shown(q, {})),
-            },
-        )
+        # The same total as the first question's progress shows (the longest path).
+        first = first_unanswered(q, {})
+        count = progress(q, {}, first)[1] if first is not None else 0
+        intro = Text(messages.INTRO, {"title": title_text(q), "count": count})
         parts = ((note,) if note else ()) + (
             intro,
             Text(messages.ANONYMITY, {"k": self.engine.min_cell}),
@@ -409,7 +411,7 @@ class _Turn:
                 return self.start(text)
             return [self.info(Text(messages.ASK_CODE))]
         if isinstance(event, ev.Answer | ev.Skip | ev.Toggle | ev.Done | ev.Confirm | ev.Consent):
-            return []  # a late press after the conversation ended: nothing to do, nothing to say
+            return [self.info(Text(messages.CONVERSATION_ENDED))]  # an old card's button
         if isinstance(event, ev.Delete):
             return [self.info(Text(messages.NOTHING_TO_DELETE))]
         if isinstance(event, ev.Help):
@@ -484,7 +486,7 @@ class _Turn:
 
     def _change_earlier(self, question_id: str, value: str) -> list[Reply]:
         if self.answers[question_id] == value:
-            return []  # a double tap or a redelivered update
+            return self._not_current(question_id, repeat=True)
         if not self.questionnaire.allow_back:
             return [self.ask_current(Text(messages.QUESTION_CLOSED))]
         self._store(question_id, value)
@@ -521,11 +523,16 @@ class _Turn:
         self.respondent.draft = join_choices(question, chosen)
         return [self.ask_current()]
 
-    def _not_current(self, question_id: str) -> list[Reply]:
-        """A press on a question other than the current one: a repeat, or a stale button."""
-        if question_id in self.answers:
+    def _not_current(self, question_id: str, repeat: bool = False) -> list[Reply]:
+        """A press on a question other than the current one that changes nothing: silent when it
+        `repeat`s the answer just given (a double tap, a redelivered update), else a notice with
+        the current question (an old card's button, or a stale one)."""
+        if question_id not in self.answers:
+            return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
+        position = self.respondent.position
+        if repeat and previous_question(self.questionnaire, self.answers, position) == question_id:
             return []
-        return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
+        return [self.ask_current(Text(messages.ALREADY_ANSWERED))]
 
     def _selection(self, question_id: str) -> str:
         """The choices ticked so far in a multiple-choice question (or its stored answer)."""
@@ -537,7 +544,7 @@ class _Turn:
         if not self._answering():
             return [self.prompt()]
         if event.question_id != self.respondent.position:
-            return self._not_current(event.question_id)
+            return self._not_current(event.question_id, repeat=True)
         draft = self._selection(event.question_id)
         if not draft:
             return [self.ask_current(Text(messages.CHOOSE_AT_LEAST_ONE))]
@@ -549,9 +556,9 @@ class _Turn:
             chosen = self._language_named(event.text)
             if chosen:
                 return self.choose_language(ev.ChooseLanguage(self.sender, chosen))
-            return [self.language_menu(Text(messages.USE_BUTTONS))]
+            return [self.language_menu(Text(messages.PRESS_A_BUTTON))]
         if stage != Stage.ANSWERING:
-            return [self.prompt(Text(messages.USE_BUTTONS))]
+            return [self.prompt(Text(messages.PRESS_A_BUTTON))]
         question = self.questionnaire.question(self.respondent.position)
         parsed = parse_typed(self.questionnaire, question, event.text, self.language)
         if parsed.problem is not None:
@@ -569,7 +576,8 @@ class _Turn:
         if not self._answering():
             return [self.prompt()]
         if event.question_id != self.respondent.position:
-            return self._not_current(event.question_id)
+            repeat = self.answers.get(event.question_id) == SKIPPED
+            return self._not_current(event.question_id, repeat=repeat)
         if self.questionnaire.question(event.question_id).required:
             return [self.ask_current(Text(messages.CANNOT_SKIP))]
         return self._record_and_advance(SKIPPED)

@@ -60,7 +60,16 @@ TYPE_NUMBER = N_("Please type a number from {min} to {max}.")
 TYPE_WHOLE_NUMBER = N_("Please type a whole number from {min} to {max}.")
 TYPE_TEXT = N_("Please type your answer (at most {count} characters).")
 TEXT_CUT = N_("Your answer was too long, so only the first {count} characters were kept.")
-USE_BUTTONS = N_("Please answer with one of the buttons below, or type the number of your answer.")
+# What typing can do, said only where it is true: an option as its button reads it, and on the
+# agreement scale its numbers (the buttons show no numbers).
+USE_BUTTONS = N_(
+    "Please answer with one of the buttons below, or type your answer as it is written on its "
+    "button."
+)
+TYPE_SCALE = N_(
+    "Please answer with one of the buttons below, or type a number from 1 ({low}) to 5 ({high})."
+)
+PRESS_A_BUTTON = N_("Please answer with one of the buttons below.")
 UNSUPPORTED = N_("Sorry, this survey can only read text and button presses.")
 EMPTY_TEXT = N_("Your message was empty. Please type your answer.")
 ANSWER_CHANGED = N_("Your answer was changed.")
@@ -69,11 +78,15 @@ QUESTION_CLOSED = N_(
     "Please answer the current question."
 )
 BUTTON_EXPIRED = N_("That button is no longer valid. Here is your current question.")
+ALREADY_ANSWERED = N_("That question is already answered; the current one is below.")
+CONVERSATION_ENDED = N_("That button no longer works: this conversation has ended.")
 FIRST_QUESTION = N_("This is the first question.")
 NO_GOING_BACK = N_("Going back is not possible in this survey.")
 CANNOT_SKIP = N_("This question needs an answer.")
 HELP = N_(
-    "Answer each question with the buttons, or type the number of your answer.\n"
+    "Answer each question with the buttons, or type your answer as it is written on its button "
+    "(on the agreement scale, also a number from 1 for “Strongly disagree” to 5 for “Strongly "
+    "agree”).\n"
     "/back – change your previous answer\n"
     "/language – change the language\n"
     "/stop – stop the survey\n"
