@@ -7,6 +7,7 @@ import html as html_lib
 import io
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -257,6 +258,12 @@ def test_charts_and_downloads_open(two_waves, signed_in):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def small_wave(respondents: int) -> Path:
+    frame = generate_wave(QUESTIONNAIRES["cips-private-sector"], respondents, administration="CI",
+                          wave="2024", seed=9)  # fmt: skip
+    return write(frame, Path("private-sector-2024.csv"))
+
+
 def test_respondent_level_data_for_analysts_once_closed(two_waves, signed_in):
     client = signed_in("ci-analyst")
     page = client.get("/results/CI/2025").text
@@ -280,6 +287,13 @@ def test_respondent_level_data_for_analysts_once_closed(two_waves, signed_in):
     response = client.get("/results/CI/2026/responses/cips-officials.csv")
     assert response.status_code == 302
     assert "two downloads taken while people are answering" in client.get(response.location).text
+    # A released wave of fewer than k responses publishes no respondent-level data.
+    with two_waves.db.transaction() as session:
+        import_file(session, small_wave(9), QUESTIONNAIRES["cips-private-sector"])
+    response = client.get("/results/CI/2024/responses/cips-private-sector.csv")
+    assert response.status_code == 302
+    page = client.get(response.location).text
+    assert "Fewer than 10 responses: no respondent-level data is published." in page
     # Coordinators read the results but not respondent-level data.
     coordinator = signed_in("ci-coordinator")
     assert "for analysts and admins." in coordinator.get("/results/CI/2025").text

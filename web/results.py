@@ -36,7 +36,7 @@ from sqlalchemy import select
 from analysis import labels
 from analysis.labels import label
 from survey.i18n import available_languages, render
-from survey.storage.models import Administration, Campaign, CampaignStatus, Role, utcnow
+from survey.storage.models import Administration, Campaign, Role, utcnow
 from web import wave_results
 from web.auth import administration_or_404, login_required, scoped_administrations
 from web.i18n import current_language
@@ -87,8 +87,9 @@ def _texts(language: str, k: int) -> dict[str, str]:
 
 
 def _all_closed(campaigns: list[Campaign]) -> bool:
-    now = utcnow()
-    return all(c.status(now) == CampaignStatus.CLOSED for c in campaigns)
+    """Every campaign released: closed by the clock or by hand, so every response is sealed
+    (a closing time that has passed is not enough until the clock has closed it)."""
+    return all(c.closed_at is not None for c in campaigns)
 
 
 def _default_administration(administrations: list[Administration]) -> Administration | None:
@@ -244,6 +245,11 @@ def responses(administration: str, wave: str, questionnaire: str, fmt: str):
                 "single out someone's answers."), "error")  # fmt: skip
         return redirect(url_for(".wave", administration=found.code, wave=wave))
     frame = campaign_frame(db_session(), campaigns, loaded)
+    k = app_state().settings.min_cell
+    if len(frame) < k:  # DESIGN.md, Anonymity 3: too few to publish anyone's answers
+        flash(_("Fewer than {k} responses: no respondent-level data is published.").format(k=k),
+              "error")  # fmt: skip
+        return redirect(url_for(".wave", administration=found.code, wave=wave))
     labels = request.args.get("labels")
     if labels in available_languages():
         frame = with_labels(frame, loaded, labels)
