@@ -11,6 +11,7 @@ from survey.i18n import Text, render
 from survey.questionnaire import Questionnaire
 
 INTEGRITY_INDEX = N_("Overall integrity index")
+RELEASES = N_("Released campaigns (closed, their sealed responses), and when:")
 
 
 def label(msgid: str, language: str, **args) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -90,9 +91,9 @@ def write_results(results: Results, folder: Path | str, fmt: str) -> list[Path]:
     return [*written, metadata]
 
 
-def write_workbook(results: Results, path: Path) -> Path:
-    """The workbook: an "about" sheet, then one sheet per table (write-only, so it stays quick
-    for large tables)."""
+def write_workbook(results: Results, path: Path, releases: Sequence[tuple[str, str]] = ()) -> Path:
+    """The workbook: an "about" sheet (with the releases it shows: campaign code, release
+    date), then one sheet per table (write-only, so it stays quick for large tables)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -110,6 +111,11 @@ def write_workbook(results: Results, path: Path) -> Path:
     about.append([xlsx_cell(about, label(labels.README_TITLE, language), font=bold)])
     for line in labels.README_LINES:
         about.append([xlsx_cell(about, label(line, language, k=results.min_cell))])
+    if releases:
+        about.append([])
+        about.append([xlsx_cell(about, label(labels.RELEASES, language), font=bold)])
+        for code, released in releases:
+            about.append([xlsx_cell(about, code), xlsx_cell(about, released)])
     about.append([])
     for name in results.tables:
         about.append(

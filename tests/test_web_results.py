@@ -20,6 +20,7 @@ from analysis.synthetic import generate_wave
 from survey import sealing
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
+from survey.storage.models import utcnow
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 from tests.web_support import post_form
@@ -143,11 +144,19 @@ def test_no_result_exists_during_fieldwork_then_the_release_at_close(
             lambda qid, buttons: buttons[(number + sum(map(ord, qid))) % min(5, len(buttons))]
         )
 
-    def read_everything() -> list[tuple[str, int, bytes]]:
+    def content(response) -> object:
+        """What a reader gets, without what changes by itself from one second to the next (a
+        page's CSRF token, a workbook's creation time)."""
+        if response.mimetype.endswith("spreadsheetml.sheet"):
+            book = load_workbook(io.BytesIO(response.data), read_only=True)
+            return [list(sheet.values) for sheet in book.worksheets]
+        return re.sub(rb'name="csrf_token" value="[^"]*"', b"", response.data)
+
+    def read_everything() -> list[tuple[str, int, object]]:
         paths = ["/results/CI/2026", "/results/CI/2026/results.xlsx",
                  "/results/CI/2026/charts/factors-officials.png",
                  "/results/CI/2026/responses/cips-officials.csv"]  # fmt: skip
-        return [(path, (r := client.get(path)).status_code, r.data) for path in paths]
+        return [(path, (r := client.get(path)).status_code, content(r)) for path in paths]
 
     for number in range(6):
         respond(number)
@@ -177,6 +186,10 @@ def test_no_result_exists_during_fieldwork_then_the_release_at_close(
     api = client.get(f"/api/v1/campaigns/{code}",
                      headers={"Authorization": f"Bearer {world.tokens['ci-coordinator']}"})  # fmt: skip
     assert api.get_json()["released_at"] is not None
+    # The workbook says which releases it shows, and when.
+    about = load_workbook(io.BytesIO(client.get("/results/CI/2026/results.xlsx").data))["about"]
+    cells = [str(c.value) for row in about.iter_rows() for c in row if c.value is not None]
+    assert code in cells and utcnow().date().isoformat() in cells
     # A released campaign cannot reopen (more answers would change what was published).
     reopened = post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/open", {})
     assert "results are released, so it cannot reopen" in client.get(reopened.location).text

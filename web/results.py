@@ -216,9 +216,12 @@ def workbook(administration: str, wave: str):
 
     found = administration_or_404(administration)
     language = current_language()
-    results = _compute(found, wave, language, _campaigns_or_404(found, wave))
+    campaigns = _campaigns_or_404(found, wave)
+    results = _compute(found, wave, language, campaigns)
+    releases = [(c.code, c.closed_at.date().isoformat()) for c in _of_wave(campaigns, wave)
+                if c.closed_at is not None]  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
-        path = write_workbook(results.results, Path(folder) / "results.xlsx")
+        path = write_workbook(results.results, Path(folder) / "results.xlsx", releases)
         body = path.read_bytes()
     return _download(body, "xlsx", f"cips-results_{found.code}_{wave}_{language}.xlsx", True)
 

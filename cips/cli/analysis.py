@@ -147,12 +147,15 @@ def export(
         raise click.ClickException(str(exc)) from exc
     finally:
         db.dispose()
+    release = (
+        f"the release of campaign {campaign_code}, closed {campaign.closed_at:%Y-%m-%d %H:%M} UTC"
+    )
     if free_text:
         write_free_texts(frame, output, fmt)
-        click.echo(f"wrote {len(frame)} free-text answers to {output}")
+        click.echo(f"wrote {len(frame)} free-text answers of {release} to {output}")
     else:
         write(frame, output)
-        click.echo(f"wrote {len(frame)} respondents to {output}")
+        click.echo(f"wrote {len(frame)} respondents of {release} to {output}")
 
 
 def _released(session, campaign) -> None:
