@@ -13,7 +13,10 @@ The rules (DESIGN.md, "Reminders"):
 - the first `remind_after` without progress, then every `remind_every` while still idle; at
   most `max_reminders` to a person in all (answering again does not restart the count: people
   who keep stopping are not nagged);
-- never in the quiet hours of the administration's time zone: moved to the end of them;
+- never in the quiet hours of the administration's time zone: moved after their end, spread over
+  the `QUIET_SPREAD` that follows (each person's place in it drawn from their contact's random
+  id, so it stays put when the schedule is recomputed): the night's reminders do not all go out
+  at 08:00, on top of the replies to the people answering then;
 - a last call `last_call_before` the campaign closes, to anyone still idle for `remind_after`,
   on top of the maximum;
 - never after the campaign closes.
@@ -22,6 +25,7 @@ The rules (DESIGN.md, "Reminders"):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -38,6 +42,8 @@ from survey.storage.models import Answer, Campaign, Contact, Outbox, ReminderSen
 
 ANSWERED_AGAIN_WINDOW = dt.timedelta(hours=24)
 REMINDER_KIND = "reminder"
+# Reminders that fall in the quiet hours go out spread over this long after them (see above).
+QUIET_SPREAD = dt.timedelta(hours=2)
 
 
 def next_reminder_at(campaign: Campaign, contact: Contact) -> dt.datetime | None:
@@ -61,7 +67,7 @@ def next_reminder_at(campaign: Campaign, contact: Contact) -> dt.datetime | None
             candidates.append(max(last_call, idle_from + after))
     if not candidates or campaign.closed_at is not None:
         return None
-    when = outside_quiet_hours(min(candidates), campaign)
+    when = outside_quiet_hours(min(candidates), campaign, spread_key=contact.id or "")
     if campaign.closes_at is not None and when >= campaign.closes_at:
         return None
     return when
@@ -74,8 +80,10 @@ def last_call_at(campaign: Campaign) -> dt.datetime | None:
     return campaign.closes_at - dt.timedelta(seconds=campaign.last_call_before_s)
 
 
-def outside_quiet_hours(when: dt.datetime, campaign: Campaign) -> dt.datetime:
-    """`when`, or the end of the quiet hours it falls in (administration's local time)."""
+def outside_quiet_hours(when: dt.datetime, campaign: Campaign, spread_key: str = "") -> dt.datetime:
+    """`when`, or a time after the end of the quiet hours it falls in (administration's local
+    time): the end itself, or with a `spread_key` a place within the `QUIET_SPREAD` after it
+    (at most half the hours that are not quiet)."""
     start, end = campaign.quiet_start_hour, campaign.quiet_end_hour
     if start == end:
         return when
@@ -89,7 +97,13 @@ def outside_quiet_hours(when: dt.datetime, campaign: Campaign) -> dt.datetime:
     if wake <= local:
         wake += dt.timedelta(days=1)
     # Through the wall clock, then back to UTC: right across daylight-saving changes.
-    return wake.replace(tzinfo=None).replace(tzinfo=zone).astimezone(dt.UTC)
+    wake = wake.replace(tzinfo=None).replace(tzinfo=zone).astimezone(dt.UTC)
+    if not spread_key:
+        return wake
+    awake_hours = (start - end) % 24
+    spread = min(QUIET_SPREAD, dt.timedelta(hours=awake_hours) / 2)
+    place = int(hashlib.sha256(spread_key.encode()).hexdigest()[:8], 16) / 2**32
+    return wake + spread * place
 
 
 def schedule(campaign: Campaign, contact: Contact) -> None:

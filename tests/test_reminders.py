@@ -15,7 +15,7 @@ from survey.engine import ConversationEngine
 from survey.engine.replies import reply_from_data
 from survey.i18n import render
 from survey.loader import load_questionnaires
-from survey.reminders import reminder_figures
+from survey.reminders import QUIET_SPREAD, reminder_figures
 from survey.storage.models import Campaign, Contact, Outbox, ReminderSent
 from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
@@ -101,16 +101,26 @@ def test_first_after_a_day_then_every_two_days_at_most_three(world, db, now):
     assert len(reminders_in_outbox(db)) == 3
 
 
-def test_never_in_quiet_hours(world, db, now):
+def test_never_in_quiet_hours_and_spread_after_them(world, db, now):
+    """Forty people stop at 22:00: their reminders fall in the quiet hours of the next night,
+    and go out after 08:00, spread over the two hours that follow rather than all at once."""
     engine, clock = world()
     now.now = START + 12 * HOUR  # 22:00 in Nairobi
-    started(engine, "1", answers=2)
+    for number in range(40):
+        started(engine, str(number), answers=2)
     now.now = START + 36 * HOUR  # 22:00 the next evening: quiet
     assert clock.send_reminders() == 0
-    now.now = START + 46 * HOUR - dt.timedelta(minutes=1)  # 07:59
+    wake = START + 46 * HOUR  # 08:00 local, the end of the quiet hours
+    now.now = wake - dt.timedelta(minutes=1)
     assert clock.send_reminders() == 0
-    now.now = START + 46 * HOUR  # 08:00 local, the end of the quiet hours
-    assert clock.send_reminders() == 1
+    with db.transaction() as session:
+        due = sorted(session.scalars(select(Contact.next_reminder_at)))
+    assert wake <= due[0] and due[-1] < wake + QUIET_SPREAD
+    busiest = max(sum(1 for t in due if start <= t < start + dt.timedelta(minutes=10))
+                  for start in due)  # fmt: skip
+    assert busiest <= 12, "bunched: the most in any ten minutes"  # about 3 expected
+    now.now = wake + QUIET_SPREAD
+    assert clock.send_reminders() == 40
 
 
 def test_answering_again_moves_the_reminder_and_counts_in_the_figures(world, db, now):
