@@ -117,15 +117,16 @@ def seal_campaign(session: Session, campaign: Campaign, k: int, *, closing: bool
     return len(rows)
 
 
-def seal_ready(db: Database, k: int) -> int:
-    """Seal, campaign by campaign, every batch that has reached `k`; then wipe. How many."""
+def seal_ready(db: Database, k: int, *, and_wipe: bool = True) -> int:
+    """Seal, campaign by campaign, every batch that has reached `k`; then wipe (unless the
+    caller does). How many."""
     with db.transaction() as session:
         ready = [cid for cid, count in waiting(session).items() if count >= k]
     sealed = 0
     for campaign_id in ready:
         with db.transaction() as session:
             sealed += seal_campaign(session, session.get(Campaign, campaign_id), k)
-    if sealed:
+    if sealed and and_wipe:
         wipe(db)
     return sealed
 

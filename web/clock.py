@@ -18,6 +18,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import select
 
 from survey import liveness, sealing
 from survey.config import DEFAULT_MIN_CELL
@@ -25,7 +26,7 @@ from survey.housekeeping import close_due_campaigns, purge
 from survey.questionnaire import Questionnaire
 from survey.reminders import send_due
 from survey.storage import Database
-from survey.storage.models import utcnow
+from survey.storage.models import Campaign, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Clock:
     ):
         self.db = db
         self.min_cell = min_cell
+        self.closed_seen: set[int] = set()  # campaigns seen closed (their close was wiped)
+        self.wipe_again = True  # at the first run, for closes made while no clock ran
         self.questionnaires = questionnaires
         self.clock = clock
         self.heartbeat = heartbeat
@@ -71,8 +74,21 @@ class Clock:
         return closed
 
     def seal(self) -> int:
-        """Seal every campaign's finished responses that have reached a batch of k."""
-        return sealing.seal_ready(self.db, self.min_cell)
+        """Seal every campaign's finished responses that have reached a batch of k; wipe what
+        sealing or a close (here, or by `cips campaign close` or the web) deleted, and wipe
+        again at the next run: a wipe cannot remove rows that a transaction running at that
+        moment may still see (PostgreSQL keeps them until no snapshot needs them)."""
+        with self.db.transaction() as session:
+            closed = set(
+                session.scalars(select(Campaign.id).where(Campaign.closed_at.is_not(None)))
+            )
+        sealed = sealing.seal_ready(self.db, self.min_cell, and_wipe=False)
+        changed = bool(sealed) or closed != self.closed_seen
+        if changed or self.wipe_again:
+            sealing.wipe(self.db, resealed=closed != self.closed_seen)
+            log.info("pre-seal tables wiped")
+        self.wipe_again, self.closed_seen = changed, closed
+        return sealed
 
     def purge(self) -> dict[str, int]:
         with self.db.transaction() as session:
