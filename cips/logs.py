@@ -102,7 +102,7 @@ def setup(role: str = "cli", fmt: str | None = None, verbose: bool = False) -> N
     logging.captureWarnings(True)
 
 
-def dict_config(role: str, fmt: str | None = None, verbose: bool = False) -> dict[str, Any]:
+def dict_config(role: str, fmt: str | None = None) -> dict[str, Any]:
     """The same logging as `setup`, as a `logging.config.dictConfig` dictionary (gunicorn)."""
     chosen = log_format(fmt)
     formatter_config = (
@@ -119,13 +119,12 @@ def dict_config(role: str, fmt: str | None = None, verbose: bool = False) -> dic
                 "stream": "ext://sys.stderr",
             }
         },
-        "root": {"level": "DEBUG" if verbose else "INFO", "handlers": ["stderr"]},
+        "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {
             # Records reach the root's handler only (no second copy).
             "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
             # The reverse proxy keeps the access log; health probes would flood this one.
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
-            **{name: {"level": "WARNING"} for name in QUIET_LOGGERS},
-            **{name: {"level": "DEBUG" if verbose else "WARNING"} for name in DETAIL_LOGGERS},
+            **{name: {"level": "WARNING"} for name in (*QUIET_LOGGERS, *DETAIL_LOGGERS)},
         },
     }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from survey.questionnaire import Questionnaire
 from survey.storage.models import (
+    FINISHED,
     Administration,
     Campaign,
     Respondent,
@@ -171,6 +172,7 @@ class CampaignFigures:
     started: int
     completed: int
     withdrawn: int
+    awaiting_seal: int  # finished, still linkable, until k of them can be sealed together
 
     @property
     def completion_rate(self) -> float | None:
@@ -180,6 +182,7 @@ class CampaignFigures:
 def campaign_figures(session: Session, campaign: Campaign) -> CampaignFigures:
     """Counts straight from the database: responses under way or waiting for their seal, and
     sealed ones (one grouped query each)."""
+    live: dict[str, int] = {}
     counts: dict[str, int] = {}
     for model in (Respondent, SealedResponse):
         for status, n in session.execute(
@@ -188,10 +191,13 @@ def campaign_figures(session: Session, campaign: Campaign) -> CampaignFigures:
             .group_by(model.status)
         ):
             counts[status] = counts.get(status, 0) + n
+            if model is Respondent:
+                live[status] = n
     return CampaignFigures(
         started=sum(counts.values()),
         completed=counts.get(RespondentStatus.COMPLETED, 0),
         withdrawn=counts.get(RespondentStatus.WITHDRAWN, 0),
+        awaiting_seal=sum(live.get(s, 0) for s in FINISHED),
     )
 
 

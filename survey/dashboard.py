@@ -35,10 +35,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from survey import sealing
 from survey.questionnaire import Questionnaire
 from survey.reminders import reminder_figures
 from survey.storage.models import (
+    FINISHED,
     Answer,
     Campaign,
     DailyCount,
@@ -216,21 +216,26 @@ def _left_off_counts(session: Session, campaign: Campaign, questionnaire: Questi
     return counts
 
 
-def _status_groups(session: Session, campaign: Campaign) -> list[tuple[str, str, str | None, int]]:
-    """(status, language, source tag, count) over the campaign's live and sealed responses,
-    each read from a covering index. A sealed response cut off by the close counts as in
-    progress (it was, when the campaign closed)."""
+def _status_groups(
+    session: Session, campaign: Campaign
+) -> list[tuple[bool, str, str, str | None, int]]:
+    """(sealed, status, language, source tag, count) over the campaign's live and sealed
+    responses, each read from a covering index. A sealed response cut off by the close counts
+    as in progress (it was, when the campaign closed)."""
     groups = []
     for model in (Respondent, SealedResponse):
         columns = (model.status, model.language, model.source_tag)
-        groups += session.execute(
-            select(*columns, func.count())
-            .where(model.campaign_id == campaign.id)
-            .group_by(*columns)
-        ).all()
+        groups += [
+            (model is SealedResponse, *row)
+            for row in session.execute(
+                select(*columns, func.count())
+                .where(model.campaign_id == campaign.id)
+                .group_by(*columns)
+            )
+        ]
     return [
-        (RespondentStatus.IN_PROGRESS if status == SealedStatus.CUT_OFF else status, *rest)
-        for status, *rest in groups
+        (sealed, RespondentStatus.IN_PROGRESS if status == SealedStatus.CUT_OFF else status, *rest)
+        for sealed, status, *rest in groups
     ]
 
 
@@ -264,8 +269,11 @@ def campaign_dashboard(
     by_status: Counter = Counter()
     started_by = {"language": Counter(), "source": Counter()}
     completed_by = {"language": Counter(), "source": Counter()}
-    for status, language, source, n in _status_groups(session, campaign):
+    awaiting_seal = 0
+    for sealed, status, language, source, n in _status_groups(session, campaign):
         by_status[status] += n
+        if not sealed and status in FINISHED:
+            awaiting_seal += n
         started_by["language"][language] += n
         started_by["source"][source or NO_SOURCE] += n
         if status == RespondentStatus.COMPLETED:
@@ -303,7 +311,7 @@ def campaign_dashboard(
             "completed": completed,
             "withdrawn": by_status[RespondentStatus.WITHDRAWN],
             # Finished, still linkable, until k of them can be sealed together.
-            "awaiting_seal": sealing.waiting(session, [campaign.id]).get(campaign.id, 0),
+            "awaiting_seal": awaiting_seal,
             "completion_rate": _rate(completed, started),
             "target_population": population,
             "response_rate": _rate(completed, population),

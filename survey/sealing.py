@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from survey.storage import Database
 from survey.storage.models import (
+    FINISHED,
     Answer,
     Campaign,
     Participation,
@@ -70,24 +71,20 @@ class _Response:
     answers: dict[str, str] = field(default_factory=dict)
 
 
-def waiting(session: Session, campaign_ids: list[int] | None = None) -> dict[int, int]:
+def waiting(session: Session) -> dict[int, int]:
     """Finished responses waiting for their seal, per campaign (the backlog)."""
     query = (
         select(Respondent.campaign_id, func.count())
-        .where(Respondent.status.in_([RespondentStatus.COMPLETED, RespondentStatus.WITHDRAWN]))
+        .where(Respondent.status.in_(FINISHED))
         .group_by(Respondent.campaign_id)
     )
-    if campaign_ids is not None:
-        query = query.where(Respondent.campaign_id.in_(campaign_ids))
     return dict(session.execute(query).all())
 
 
 def seal_campaign(session: Session, campaign: Campaign, k: int, *, closing: bool = False) -> int:
     """Seal the campaign's finished responses if at least `k` wait (everything, when `closing`);
     how many were sealed. Call `wipe` once the transaction has committed."""
-    statuses = [RespondentStatus.COMPLETED, RespondentStatus.WITHDRAWN]
-    if closing:
-        statuses.append(RespondentStatus.IN_PROGRESS)
+    statuses = [*FINISHED, RespondentStatus.IN_PROGRESS] if closing else list(FINISHED)
     rows = session.scalars(
         select(Respondent)
         .where(Respondent.campaign_id == campaign.id, Respondent.status.in_(statuses))
@@ -95,7 +92,9 @@ def seal_campaign(session: Session, campaign: Campaign, k: int, *, closing: bool
     ).all()
     if not rows or (len(rows) < k and not closing):
         return 0
-    responses = [_from_respondent(row) for row in rows]
+    ids = [row.id for row in rows]
+    answers = _answers(session, Answer.respondent_id, ids)
+    responses = [_from_respondent(row, answers.get(row.id, {})) for row in rows]
     marks = [row.mark for row in rows if row.mark]
     last = session.scalar(
         select(func.max(SealedResponse.batch)).where(SealedResponse.campaign_id == campaign.id)
@@ -110,7 +109,6 @@ def seal_campaign(session: Session, campaign: Campaign, k: int, *, closing: bool
         session.execute(
             insert(Participation), [{"campaign_id": campaign.id, "mark": m} for m in marks]
         )
-    ids = [row.id for row in rows]
     session.execute(delete(Answer).where(Answer.respondent_id.in_(ids)))
     session.execute(delete(Respondent).where(Respondent.id.in_(ids)))
     log.info("sealed %d responses of campaign %s (batch %d)", len(rows), campaign.code, batch)
@@ -156,13 +154,24 @@ def wipe(db: Database, *, whole_file: bool = False, resealed: bool = False) -> b
     return True
 
 
-def _from_respondent(row: Respondent) -> _Response:
+def _answers(session: Session, owner, ids: list[str]) -> dict[str, dict[str, str]]:
+    """The answers of these responses, in one query: owner id -> question -> value (`owner` is
+    the answer table's column naming the response)."""
+    table = owner.class_
+    found: dict[str, dict[str, str]] = {}
+    query = select(owner, table.question_id, table.value).where(owner.in_(ids))
+    for response_id, question_id, value in session.execute(query):
+        found.setdefault(response_id, {})[question_id] = value
+    return found
+
+
+def _from_respondent(row: Respondent, answers: dict[str, str]) -> _Response:
     return _Response(
         language=row.language,
         status=_SEALED_STATUS[RespondentStatus(row.status)],
         position=None if row.status == RespondentStatus.COMPLETED else row.position,
         source_tag=row.source_tag,
-        answers={answer.question_id: answer.value for answer in row.answers},
+        answers=answers,
     )
 
 
@@ -173,17 +182,15 @@ def _take_batch(session: Session, campaign_id: int, batch: int) -> list[_Respons
             SealedResponse.campaign_id == campaign_id, SealedResponse.batch == batch
         )
     ).all()
-    taken = [
-        _Response(s.language, s.status, s.position, s.source_tag, _answers_of(s)) for s in sealed
-    ]
     ids = [s.id for s in sealed]
+    answers = _answers(session, SealedAnswer.response_id, ids)
+    taken = [
+        _Response(s.language, s.status, s.position, s.source_tag, answers.get(s.id, {}))
+        for s in sealed
+    ]
     session.execute(delete(SealedAnswer).where(SealedAnswer.response_id.in_(ids)))
     session.execute(delete(SealedResponse).where(SealedResponse.id.in_(ids)))
     return taken
-
-
-def _answers_of(response: SealedResponse) -> dict[str, str]:
-    return {answer.question_id: answer.value for answer in response.answers}
 
 
 def _insert(session: Session, campaign_id: int, batch: int, responses: list[_Response]) -> None:

@@ -64,15 +64,20 @@ class Respondent:
             self.press("en")
         self.press("Yes, I agree")
 
-    def answer_everything(self, choose=lambda question_id, buttons: buttons[0]) -> None:
-        """Answer every question until the survey ends (first button, or 3 for numbers)."""
+    def answer_everything(
+        self,
+        choose=lambda question_id, buttons: buttons[0],
+        typed=lambda question_id: "3",
+    ) -> None:
+        """Answer every question until the survey ends (first button, or typed: 3 unless
+        `typed` says otherwise)."""
         for _ in range(500):
             prompt = self.prompt
             if prompt.kind is not ReplyKind.QUESTION or self.replies[-1].kind is ReplyKind.INFO:
                 return
             answerable = [b for b in prompt.buttons if b.row != "nav"]
             if not answerable:
-                self.type("3")
+                self.type(typed(prompt.question_id))
             else:
                 button = choose(prompt.question_id, answerable)
                 self._handle(event_for_button(self.sender, button))

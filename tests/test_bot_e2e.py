@@ -63,13 +63,16 @@ def bot_factory(fake, database_url, tmp_path: Path):
         assert process.stop() in (0, -9), process.log_text()
 
 
-def _run_all(participants: list[Participant], code_of) -> list[BaseException]:
+def _run_all(
+    participants: list[Participant], code_of, then=Participant.finish, timeout: float = 300
+) -> list[BaseException]:
+    """Each participant in a thread of their own joins, then does `then` (answer to the end)."""
     errors: list[BaseException] = []
 
     def run(participant: Participant) -> None:
         try:
             participant.join(code_of(participant))
-            participant.finish()
+            then(participant)
         except BaseException as exc:  # reported by the test
             errors.append(exc)
 
@@ -77,7 +80,7 @@ def _run_all(participants: list[Participant], code_of) -> list[BaseException]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(300)
+        thread.join(timeout)
     return errors
 
 
@@ -430,20 +433,7 @@ def test_pace_overall_limit_across_chats(database_url, tmp_path):
     bot.start()
     try:
         participants = [Participant(fake.user(785_000_000 + i, "en"), seed=i) for i in range(6)]
-        errors: list[BaseException] = []
-
-        def run(participant: Participant) -> None:
-            try:
-                participant.join("off")
-                participant.step()
-            except BaseException as exc:  # reported by the test
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(p,)) for p in participants]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        errors = _run_all(participants, lambda p: "off", then=Participant.step, timeout=60)
         assert not errors, errors
         assert fake.max_in_window(window, tried=True) <= rate
         assert fake.too_many == 0

@@ -241,7 +241,7 @@ def campaign_show(code: str) -> None:
             f"started       {figures.started}",
             f"completed     {figures.completed} ({rate} of started)",
             f"withdrawn     {figures.withdrawn}",
-            f"to be sealed  {sealing.waiting(session, [c.id]).get(c.id, 0)} (finished, waiting "
+            f"to be sealed  {figures.awaiting_seal} (finished, waiting "
             f"for a batch of {context.settings().min_cell})",
         ]
         click.echo("\n".join(lines))

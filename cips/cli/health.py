@@ -110,8 +110,9 @@ def sealing_backlog() -> tuple[str, str | None]:
     now = dt.datetime.now(dt.UTC)
     with context.database().transaction() as session:
         backlog = waiting(session)
-        codes = dict(session.execute(select(Campaign.id, Campaign.code)).all())
-        closed = {c.id for c in session.scalars(select(Campaign)) if c.status(now) == "closed"}
+        campaigns = session.scalars(select(Campaign)).all()
+    codes = {c.id: c.code for c in campaigns}
+    closed = {c.id for c in campaigns if c.status(now) == "closed"}
     total = sum(backlog.values())
     detail = ", ".join(f"{codes[c]} {n}" for c, n in sorted(backlog.items()))
     name = f"sealing: {total} finished responses wait for a batch of {k}" + (

@@ -172,6 +172,10 @@ class RespondentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# A response in one of these states is finished: it waits to be sealed (survey.sealing).
+FINISHED = (RespondentStatus.COMPLETED, RespondentStatus.WITHDRAWN)
+
+
 class Respondent(Base):
     """A response not yet sealed (under way, or finished and waiting for its batch)."""
 

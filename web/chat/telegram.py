@@ -5,8 +5,9 @@ code (`bot/`) talks to it over HTTP (see `web.chat.endpoint`), while people use 
 (`web.chat.page`) and simulated respondents push updates. It implements getMe, getUpdates (long
 polling, offsets), sendMessage, editMessageText, answerCallbackQuery, setMyCommands, setWebhook
 and deleteWebhook, with Telegram's limits on text length and callback data, so that what works
-here works on Telegram. The test suite's fake Bot API builds on it and adds fault injection and
-Telegram's per-chat pace.
+here works on Telegram. The test suite has a fake Bot API of its
+own (`tests/fake_telegram/`), written from Telegram's documentation and sharing no code with
+this one, so that a mistake made here is not repeated there.
 
 Nothing here is stored: a restart forgets the chats (the survey itself is in the database).
 """
