@@ -31,6 +31,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -284,6 +285,33 @@ class DailyCount(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     started: Mapped[int] = mapped_column(Integer, default=0)
     completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReleaseTables(Base):
+    """A wave's published result tables, computed once from its released (closed) campaigns and
+    stored, so that pages and downloads read them instead of recomputing them (DESIGN.md,
+    Anonymity 7).
+
+    `version` digests what the tables were computed from (the wave's and earlier waves' closed
+    campaigns and their sealed counts): a later close makes a new version, older ones stay as
+    they were. `tables` is gzipped JSON written and read by `analysis.releases`.
+    """
+
+    __tablename__ = "release_tables"
+    __table_args__ = (
+        UniqueConstraint("administration_id", "wave", "version", "language", "min_cell"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(
+        ForeignKey("administrations.id", ondelete="CASCADE")
+    )
+    wave: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(16))
+    min_cell: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    tables: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Contact(Base):
