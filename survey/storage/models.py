@@ -133,6 +133,8 @@ class Campaign(Base):
     # None: no last call (no column default, which would turn None into 24 h).
     last_call_before_s: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Archived (survey.campaign_life): left out of the campaign lists, its results kept.
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     # Joined: every answer reschedules a reminder in the administration's time zone.
     administration: Mapped[Administration] = relationship(back_populates="campaigns", lazy="joined")
