@@ -10,6 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey.campaign_input import (  # noqa: F401 (their home before; imported from here too)
+    DURATION_UNITS,
+    CampaignError,
+    format_duration,
+    parse_duration,
+    parse_quiet_hours,
+)
 from survey.questionnaire import Questionnaire
 from survey.storage.models import (
     FINISHED,
@@ -24,36 +31,6 @@ ADMINISTRATION_CODE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
 # Telegram deep-link parameters allow A-Z, a-z, 0-9, _ and -, up to 64 characters.
 CAMPAIGN_CODE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
 WAVE_LABEL = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
-DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-QUIET_HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
-
-
-class CampaignError(ValueError):
-    """A request that cannot be carried out, with a message for the operator."""
-
-
-def parse_duration(text: str) -> int:
-    """'45s', '30m', '24h', '2d' -> seconds."""
-    match = DURATION.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise CampaignError(f"not a duration: {text!r} (use e.g. 45s, 30m, 24h, 2d)")
-    return int(match.group(1)) * DURATION_UNITS[match.group(2)]
-
-
-def format_duration(seconds: int) -> str:
-    for unit in ("d", "h", "m"):
-        if seconds % DURATION_UNITS[unit] == 0:
-            return f"{seconds // DURATION_UNITS[unit]}{unit}"
-    return f"{seconds}s"
-
-
-def parse_quiet_hours(text: str) -> tuple[int, int]:
-    """'20-08' -> (20, 8); '0-0' means no quiet hours."""
-    match = QUIET_HOURS.match(text)
-    if not match or not all(0 <= int(h) <= 23 for h in match.groups()):
-        raise CampaignError(f"not quiet hours: {text!r} (use HH-HH, e.g. 20-08)")
-    return int(match.group(1)), int(match.group(2))
 
 
 def parse_time(text: str, timezone: str, end_of_day: bool = False) -> dt.datetime:

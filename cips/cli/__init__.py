@@ -1,28 +1,106 @@
-"""The `cips` command: a click group whose sub-commands live in the modules beside this one."""
+"""The `cips` command: a click group whose sub-commands live in the modules beside this one.
+
+The sub-commands are loaded lazily (click's LazyGroup pattern): `cips health` imports only
+`cips.cli.health`, and `cips --help` imports none of them, since the summaries it lists are kept
+here (tests/test_cli_startup.py checks that they are the commands' own). A command module imports
+what is heavy (pandas, matplotlib, python-telegram-bot, Flask) where it is used, so that a probe
+or a listing starts at once (`bench/cli_start.py`).
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from cips import logs
-from cips.cli.analysis import analyze, export, generate, import_
-from cips.cli.bot import bot
-from cips.cli.campaigns import administration, campaign
-from cips.cli.chat import chat
-from cips.cli.clock import clock, reminders
-from cips.cli.data import db, questionnaire
-from cips.cli.demo import demo
-from cips.cli.health import health
-from cips.cli.run import run
-from cips.cli.translations import translations
-from cips.cli.web import user, web
+
+# name: (module in cips.cli, attribute, the summary `cips --help` shows: the first paragraph of
+# the command's help, up to its first full stop)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "administration": ("campaigns", "administration",
+                       "Customs administrations (each runs its own campaigns)."),
+    "analyze": ("analysis", "analyze",
+                "Write the result tables of SCORING.md (items, factors, gaps, trends, problems, "
+                "kpis), small cells suppressed, into OUT as csv, xlsx or json."),
+    "bot": ("bot", "bot",
+            "Run the Telegram bot (TELEGRAM_BOT_TOKEN; TELEGRAM_API_URL for another Bot API "
+            "server)."),
+    "campaign": ("campaigns", "campaign",
+                 "Campaigns: one questionnaire, one wave, one administration."),
+    "chat": ("chat", "chat", "Answer a survey in the terminal, as a respondent would on Telegram."),
+    "clock": ("clock", "clock",
+              "Run the scheduler: reminders, opening and closing campaigns, purges (exactly one)."),
+    "db": ("data", "db", "The database schema."),
+    "demo": ("demo", "demo",
+             "Fill the demo administration: last year's wave (then closed) and this year's (left "
+             "open)."),
+    "export": ("analysis", "export",
+               "Write a campaign's respondents in the interchange format (anonymous: random ids "
+               "only, no free text), or with --free-text its free-text answers alone, detached."),
+    "generate": ("analysis", "generate",
+                 "Write a made-up wave of QUESTIONNAIRE_ID in the interchange format (for "
+                 "demonstrations)."),
+    "health": ("health", "health",
+               "Check that the bot and clock are alive (heartbeat files), the web can serve "
+               "(URL), and finished responses get sealed (--sealing)."),
+    "import": ("analysis", "import_",
+               "Import an earlier wave from FILE (.csv or .xlsx, the interchange format)."),
+    "questionnaire": ("data", "questionnaire", "Questionnaire files: check them, show them."),
+    "reminders": ("clock", "reminders", "Reminders to people who left a survey half-way."),
+    "run": ("run", "run",
+            "Bot, web back end and clock in one process (a local chat page if no bot token is "
+            "set)."),
+    "translations": ("translations", "translations",
+                     "Gettext catalogs (locales/<lang>/LC_MESSAGES/messages.po)."),
+    "user": ("web", "user", "Accounts of the web back end: admins, coordinators and analysts."),
+    "web": ("web", "web",
+            "Run the web back end on the development server (production: gunicorn, see the "
+            "Procfile)."),
+}  # fmt: skip
 
 # The long-running processes name themselves in JSON logs (`cips run` is all three in one);
 # every other command is "cli".
 ROLES = {"web": "web", "bot": "bot", "clock": "clock", "run": "run"}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def load_command(name: str) -> click.Command:
+    """The sub-command `name`, importing its module now."""
+    module, attribute, _summary = COMMANDS[name]
+    command = getattr(importlib.import_module(f"cips.cli.{module}"), attribute)
+    if not isinstance(command, click.Command):
+        raise TypeError(f"cips.cli.{module}.{attribute} is not a click command")
+    return command
+
+
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module only when that command is run (or asked for
+    its own --help), and lists every command from the summaries in COMMANDS."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, but a command not loaded yet is listed from its summary, unloaded."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)  # click's arithmetic
+        rows = []
+        for name in names:
+            if command := self.commands.get(name):
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+            else:
+                rows.append((name, click.utils.make_default_short_help(COMMANDS[name][2], limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @click.option("--log-format", type=click.Choice(logs.FORMATS, case_sensitive=False), envvar="CIPS_LOG_FORMAT",
               default="text", show_default=True, show_envvar=True,
@@ -31,23 +109,3 @@ ROLES = {"web": "web", "bot": "bot", "clock": "clock", "run": "run"}
 def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """Run the Customs Integrity Perception Survey over Telegram and score its results."""
     logs.setup(ROLES.get(ctx.invoked_subcommand or "", "cli"), log_format, verbose)
-
-
-main.add_command(run)
-main.add_command(demo)
-main.add_command(bot)
-main.add_command(db)
-main.add_command(questionnaire)
-main.add_command(administration)
-main.add_command(campaign)
-main.add_command(chat)
-main.add_command(clock)
-main.add_command(reminders)
-main.add_command(translations)
-main.add_command(import_)
-main.add_command(export)
-main.add_command(analyze)
-main.add_command(generate)
-main.add_command(health)
-main.add_command(web)
-main.add_command(user)

@@ -8,8 +8,6 @@ import click
 from sqlalchemy import select
 
 from cips.cli import context
-from survey import sealing
-from survey.campaign_editing import update_campaign
 from survey.campaigns import (
     CampaignError,
     ReminderPolicy,
@@ -126,6 +124,8 @@ def campaign_create(
 @click.option("--last-call", help="Last call this long before closing; 'off'.")
 def campaign_update(code: str, **changes: str | int | None) -> None:
     """Change a campaign's schedule, target or reminder policy (what is not given stays)."""
+    from survey.campaign_editing import update_campaign
+
     db = context.database()
     try:
         with db.transaction() as session:
@@ -200,6 +200,7 @@ def _when(value: dt.datetime | None, timezone: str) -> str:
 def campaign_close(code: str) -> None:
     """Close now: nobody can answer any more, every contact record is erased, and every response
     left is sealed; its results are released (DESIGN.md, Anonymity 3 and 7)."""
+    from survey import sealing
     from survey.campaign_editing import close_now
 
     db = context.database()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import click
 
 from survey.config import Settings, load_settings
-from survey.loader import QuestionnaireError, load_questionnaires
-from survey.questionnaire import Questionnaire
-from survey.storage import Database
-from survey.storage.migrate import current_revision, head_revision
+
+if TYPE_CHECKING:
+    from survey.questionnaire import Questionnaire
+    from survey.storage import Database
+
+# What is heavy is imported where it is used: a command that needs no database or questionnaire
+# (`cips --help`, `cips health --heartbeat`) imports neither SQLAlchemy nor the loader.
 
 
 @cache
@@ -20,6 +24,9 @@ def settings() -> Settings:
 
 def database(check_schema: bool = True) -> Database:
     """The database of DATABASE_URL, refusing to run on a schema that is not up to date."""
+    from survey.storage import Database
+    from survey.storage.migrate import current_revision, head_revision
+
     db = Database(settings().database_url)
     if check_schema and current_revision(db.engine) != head_revision():
         db.dispose()
@@ -30,6 +37,8 @@ def database(check_schema: bool = True) -> Database:
 
 
 def questionnaires() -> dict[str, Questionnaire]:
+    from survey.loader import QuestionnaireError, load_questionnaires
+
     try:
         return load_questionnaires(folders=settings().questionnaire_dirs)
     except QuestionnaireError as exc:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from survey import liveness
-from survey.campaigns import CampaignError, parse_duration
+from survey.campaign_input import CampaignError, parse_duration
 
 SENDING_LATE_S = 60  # a message due this long and not sent: the bot is not sending
 
