@@ -23,6 +23,7 @@ from sqlalchemy import select
 from survey import liveness, sealing
 from survey.config import DEFAULT_MIN_CELL
 from survey.housekeeping import close_due_campaigns, purge
+from survey.i18n import available_languages
 from survey.questionnaire import Questionnaire
 from survey.reminders import send_due
 from survey.storage import Database
@@ -90,6 +91,19 @@ class Clock:
         self.wipe_again, self.closed_seen = changed, closed
         return sealed
 
+    def release(self) -> int:
+        """Store the result tables of every release that has none yet, in every language (after
+        a close here, by `cips campaign close` or the web, or an import), so that pages read
+        them instead of computing them."""
+        from analysis.releases import store_missing
+
+        with self.db.sessions() as session:
+            stored = store_missing(session, self.min_cell, self.questionnaires,
+                                   available_languages())  # fmt: skip
+        if stored:
+            log.info("release tables stored: %d", stored)
+        return stored
+
     def purge(self) -> dict[str, int]:
         with self.db.transaction() as session:
             purged = purge(session, self.clock())
@@ -102,7 +116,8 @@ class Clock:
             liveness.beat(self.heartbeat)
 
     def schedule(self, scheduler: BaseScheduler, every_s: float = 30) -> BaseScheduler:
-        """The jobs on `scheduler`: reminders and sealing every `every_s`, closing every minute,
+        """The jobs on `scheduler`: reminders, sealing and releases every `every_s`, closing
+        every minute,
         purges hourly. Missed runs are coalesced into one; a job never overlaps itself."""
         options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         scheduler.add_job(self.send_reminders, "interval", seconds=every_s, id="reminders",
@@ -110,6 +125,8 @@ class Clock:
         scheduler.add_job(self.close_campaigns, "interval", seconds=min(60, every_s),
                           id="campaigns", next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
         scheduler.add_job(self.seal, "interval", seconds=every_s, id="seal",
+                          next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
+        scheduler.add_job(self.release, "interval", seconds=every_s, id="release",
                           next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip
         scheduler.add_job(self.purge, "interval", hours=1, id="purge",
                           next_run_time=dt.datetime.now(dt.UTC), **options)  # fmt: skip

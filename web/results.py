@@ -1,5 +1,6 @@
 """Results: a wave's scores per key factor, the perception gap, the trend since the wave before,
-where the problems are, the charts and the downloads, computed live from the stored responses.
+where the problems are, the charts and the downloads, read from the wave's stored release tables
+(`analysis.releases`: computed once, when a campaign closes, never per request).
 
 Everyone signed in reads the results of their administration (admins: of every one); anything of
 another administration answers 404. The respondent-level file (the interchange format) is for
@@ -7,9 +8,8 @@ analysts and admins, and only once every campaign of that wave and questionnaire
 downloads of a wave still under way, compared, would show the answers of whoever answered in
 between.
 
-Chart URLs carry the data version and the language (`?v=...&lang=...`), so a browser may keep
-them while the data stays the same, and the page's images come from the results already
-computed for the page.
+Chart URLs carry the release version and the language (`?v=...&lang=...`), so a browser may keep
+them while the release stays the same.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def wave(administration: str, wave: str):
         waves=wave_results.wave_labels(every),
         wr=results,
         campaigns=[(c, c.status(utcnow())) for c in campaigns],
-        **wave_results.page_rows(results),
+        **results.rows,
         exports=exports,
         may_download_data=g.user.role in DATA_ROLES,
         text=_texts(language, results.min_cell),
@@ -193,18 +193,14 @@ def chart(administration: str, wave: str, name: str, fmt: str):
     language = request.args.get("lang")
     if language not in available_languages():
         language = current_language()
-    k = app_state().settings.min_cell
-    version = request.args.get("v", "")
-    results = wave_results.cached(current_app, found.code, wave, language, k, version)
-    if results is None:
-        results = _compute(found, wave, language, _campaigns_or_404(found, wave))
+    results = _compute(found, wave, language, _campaigns_or_404(found, wave))
     if name not in wave_results.available_charts(results):
         abort(404)
-    body = wave_results.chart(results, name, fmt)
+    body = wave_results.chart(current_app, results, name, fmt)
     response = _download(body, fmt, f"{name}_{found.code}_{wave}_{language}.{fmt}",
                          bool(request.args.get("download")))  # fmt: skip
     # The same URL always means the same picture while its version is the current one.
-    fresh = version == results.version
+    fresh = request.args.get("v") == results.version
     response.headers["Cache-Control"] = "private, max-age=86400" if fresh else "no-cache"
     return response
 

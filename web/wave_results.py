@@ -1,40 +1,37 @@
-"""A wave's scored results for the web: computed with `analysis` from the stored responses,
-kept in a small per-process cache keyed by the data's version, and shaped into what the results
-page shows.
+"""A wave's published results for the web: read from its stored release tables
+(`analysis.releases`: computed once per release, never per request) and shaped into what the
+results page shows.
 
-A wave is every campaign of one administration with that wave label, live or imported, scored
-together (as `cips analyze` does). Every earlier wave of the administration is loaded too, so the
-trends and the KPI columns are exactly those of `cips analyze --administration A --wave W`.
-
-Only released campaigns count (closed: their sealed responses are published once, at close;
-DESIGN.md, Anonymity 7): no figure exists for a campaign during fieldwork. The data version of
-a wave is a digest of its released campaigns and their sealed responses' count; it changes only
-when another campaign of the wave closes. Loaded waves, computed results and drawn charts are
-kept per version (and language), in each process, a few at a time.
+Decoded releases and drawn charts are kept per process in small `cachetools` caches keyed by the
+release's version, so they cannot be stale: a close that changes what a wave's results come
+from changes the version, and the next request reads the new tables.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from cachetools import LRUCache
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis import labels
-from analysis.frames import Dataset, wave_order
+from analysis.frames import wave_order
 from analysis.intervals import wilson
+from analysis.releases import Release, campaigns_of, release, version_of
 from analysis.results import Results
 from survey.engine.answers import option_label
 from survey.engine.questions import question_text, title_text
 from survey.i18n import render
 from survey.questionnaire import Questionnaire
 from survey.storage.models import Administration, Campaign, SealedResponse
+
+__all__ = ["campaigns_of"]
 
 # A campaign is released once closed: its sealed responses are then published, and never change.
 RELEASED = Campaign.closed_at.is_not(None)
@@ -43,32 +40,9 @@ SURVEY_ORDER = ("officials", "private_sector", "other")
 SHOWN = {"factor": 3, "item": 5, "group": 5}  # rows per level of "where the problems are"
 
 
-class LruCache:
-    """A small thread-safe least-recently-used mapping."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            return None
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-@dataclass
+@dataclass(frozen=True)
 class WaveResults:
-    """The published results of one wave, in one language, at one data version."""
+    """A wave's release in one language, with its questionnaires, as the page reads it."""
 
     administration: str
     wave: str
@@ -79,8 +53,21 @@ class WaveResults:
     questionnaires: dict[str, Questionnaire]  # survey -> the wave's questionnaire
     respondents: dict[str, int]  # survey -> respondents of the wave (everyone who started)
     completed: dict[str, int]
-    charts: dict[tuple[str, str], bytes] = field(default_factory=dict)
-    _rows: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, published: Release, questionnaires: dict[str, Questionnaire]) -> WaveResults:
+        """`published`, with its questionnaires taken from `questionnaires` (id -> loaded)."""
+        return cls(
+            administration=published.administration,
+            wave=published.wave,
+            language=published.language,
+            min_cell=published.min_cell,
+            version=published.version,
+            results=published.results,
+            questionnaires={s: questionnaires[q] for s, q in published.questionnaire_ids.items()},
+            respondents=published.respondents,
+            completed=published.completed,
+        )
 
     @property
     def surveys(self) -> list[str]:
@@ -88,18 +75,24 @@ class WaveResults:
 
     def published(self, survey: str) -> bool:
         """Whether any key factor score of `survey` is shown (else: all below k, or nobody)."""
-        rows = self._factor_rows(survey)
+        factors = self.results.factors
+        rows = factors[(factors["survey"] == survey) & (factors["group_var"] == "")]
         return bool(len(rows)) and not rows["suppressed"].astype(bool).all()
 
-    def _factor_rows(self, survey: str) -> pd.DataFrame:
-        factors = self.results.factors
-        return factors[(factors["survey"] == survey) & (factors["group_var"] == "")]
-
-
-def campaigns_of(session: Session, administration: Administration) -> list[Campaign]:
-    """The administration's campaigns, in the order they were created."""
-    statement = select(Campaign).where(Campaign.administration_id == administration.id)
-    return list(session.scalars(statement.order_by(Campaign.id)))
+    @cached_property
+    def rows(self) -> dict:
+        """Everything the page's tables and charts show, shaped once per release."""
+        names = {s: survey_name(s, q, self.language) for s, q in self.questionnaires.items()}
+        return dict(
+            names=names,
+            scores=score_rows(self),
+            gaps=gap_rows(self) if gap_published(self) else [],
+            trends=trend_rows(self),
+            problems=problem_rows(self),
+            charts=available_charts(self),
+            chart_titles=chart_titles(self, names),
+            published={s: self.published(s) for s in self.surveys},
+        )
 
 
 def wave_labels(campaigns: list[Campaign]) -> list[str]:
@@ -122,36 +115,17 @@ def latest_wave(session: Session, administration: Administration, waves: list[st
     return (answered or waves or [None])[-1]
 
 
-def wave_versions(session: Session, campaigns: list[Campaign]) -> dict[str, str]:
-    """Per wave label, a digest of what is released: the closed campaigns and how many sealed
-    responses each holds (a released campaign's responses never change, but a campaign of the
-    wave may close later)."""
-    released = [c for c in campaigns if c.closed_at is not None]
-    sealed = dict(
-        session.execute(
-            select(SealedResponse.campaign_id, func.count())
-            .where(SealedResponse.campaign_id.in_([c.id for c in released]))
-            .group_by(SealedResponse.campaign_id)
-        ).all()
-    )
-    facts: dict[str, list] = {c.wave: [] for c in campaigns}
-    for campaign in released:
-        facts[campaign.wave].append(
-            (campaign.id, campaign.questionnaire_id, campaign.closed_at.isoformat(),
-             sealed.get(campaign.id, 0))
-        )  # fmt: skip
-    return {
-        wave: hashlib.sha256(repr(items).encode()).hexdigest()[:16] for wave, items in facts.items()
-    }
+class _Caches:
+    """An app's caches: decoded releases and drawn charts, a few at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.releases: LRUCache = LRUCache(maxsize=8)
+        self.charts: LRUCache = LRUCache(maxsize=64)
 
 
-def _cache(app, name: str, size: int) -> LruCache:
-    return app.extensions.setdefault(f"cips-{name}", LruCache(size))
-
-
-def cached(app, administration: str, wave: str, language: str, k: int, version: str):
-    """The results of a version already computed in this process, or None."""
-    return _cache(app, "results", 8).get((administration, wave, language, k, version))
+def _caches(app) -> _Caches:
+    return app.extensions.setdefault("cips-wave-results", _Caches())
 
 
 def compute(
@@ -164,65 +138,23 @@ def compute(
     questionnaires: dict[str, Questionnaire],
     campaigns: list[Campaign],
 ) -> WaveResults:
-    """The wave's results at the current data version (from the cache when unchanged), from
-    `campaigns`, the administration's (`campaigns_of`). The responses of a wave are loaded
-    again only when they changed, so a new answer in this wave does not reload the earlier
-    ones (whose statistics stay computed too)."""
-    from analysis.database import load_database
-    from analysis.results import analyze
-
-    campaigns = [c for c in campaigns if wave_order(c.wave) <= wave_order(wave)]
-    versions = wave_versions(session, campaigns)
-    version = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()[:16]
-    found = cached(app, administration.code, wave, language, k, version)
+    """The wave's results at its current release version, from `campaigns`, the
+    administration's (`campaigns_of`): decoded from the stored tables once per process, computed
+    and stored only if no process has yet."""
+    key = (administration.code, wave, language, k, version_of(session, campaigns, wave))
+    caches = _caches(app)
+    with caches.lock:
+        found = caches.releases.get(key)
     if found is not None:
         return found
-    loaded = _cache(app, "response-sets", 16)
-    data = Dataset()
-    for label in sorted(versions, key=wave_order):
-        key = (administration.code, label, versions[label])
-        sets = loaded.get(key)
-        if sets is None:
-            sets = list(load_database(session, administration=administration.code, wave=label,
-                                      questionnaires=questionnaires))  # fmt: skip
-            loaded.put(key, sets)
-        for response_set in sets:
-            data.add(response_set)
-    this_wave = [s for s in data if s.wave == wave]
-    results = analyze(data, min_cell=k, language=language).for_wave(wave)
-    computed = WaveResults(
-        administration=administration.code,
-        wave=wave,
-        language=language,
-        min_cell=k,
-        version=version,
-        results=results,
-        questionnaires={s.survey: s.questionnaire for s in this_wave},
-        respondents={s.survey: len(s) for s in this_wave},
-        completed={s.survey: int(s.respondents["completed"].sum()) for s in this_wave},
-    )
-    _cache(app, "results", 8).put((administration.code, wave, language, k, version), computed)
-    return computed
+    published = release(session, administration, wave, language, k, questionnaires, campaigns)
+    found = WaveResults.of(published, questionnaires)
+    with caches.lock:
+        caches.releases[key] = found
+    return found
 
 
 # What the page shows ---------------------------------------------------------------------
-
-
-def page_rows(wr: WaveResults) -> dict:
-    """Everything the page's tables and charts show, shaped once per computed result."""
-    if not wr._rows:
-        names = {s: survey_name(s, q, wr.language) for s, q in wr.questionnaires.items()}
-        wr._rows.update(
-            names=names,
-            scores=score_rows(wr),
-            gaps=gap_rows(wr) if gap_published(wr) else [],
-            trends=trend_rows(wr),
-            problems=problem_rows(wr),
-            charts=available_charts(wr),
-            chart_titles=chart_titles(wr, names),
-            published={s: wr.published(s) for s in wr.surveys},
-        )
-    return wr._rows
 
 
 def survey_name(survey: str, questionnaire: Questionnaire | None, language: str) -> str:
@@ -389,11 +321,14 @@ def gap_published(wr: WaveResults) -> bool:
     return bool(len(rows)) and not rows["suppressed"].astype(bool).all()
 
 
-def chart(wr: WaveResults, name: str, fmt: str) -> bytes:
-    """A chart of `available_charts` as PNG or SVG bytes, drawn once per version."""
-    key = (name, fmt)
-    if key in wr.charts:
-        return wr.charts[key]
+def chart(app, wr: WaveResults, name: str, fmt: str) -> bytes:
+    """A chart of `available_charts` as PNG or SVG bytes, drawn once per release and format."""
+    caches = _caches(app)
+    key = (wr.administration, wr.wave, wr.language, wr.min_cell, wr.version, name, fmt)
+    with caches.lock:
+        drawn = caches.charts.get(key)
+    if drawn is not None:
+        return drawn
     from analysis.charts import factor_chart, gap_chart, trend_chart
 
     results, language, k = wr.results, wr.language, wr.min_cell
@@ -407,8 +342,9 @@ def chart(wr: WaveResults, name: str, fmt: str) -> bytes:
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else None
     figure.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
-    wr.charts[key] = buffer.getvalue()
-    return wr.charts[key]
+    with caches.lock:
+        caches.charts[key] = buffer.getvalue()
+    return buffer.getvalue()
 
 
 def chart_titles(wr: WaveResults, names: dict[str, str]) -> dict[str, str]:

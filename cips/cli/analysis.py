@@ -92,6 +92,7 @@ def import_(
         with db.transaction() as session:
             done = import_file(session, file, questionnaire, administration=administration,
                                wave=wave, labels_language=labels_language, code=code)  # fmt: skip
+        context.store_releases(db)  # an imported wave is released at import
     except InvalidFile as exc:
         raise _report(exc, language) from exc
     except CampaignError as exc:

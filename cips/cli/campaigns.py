@@ -211,7 +211,9 @@ def campaign_close(code: str) -> None:
             raise click.ClickException(str(exc)) from exc
         sealed = close_now(session, c, dt.datetime.now(dt.UTC), context.settings().min_cell)
     sealing.wipe(db, resealed=True)
-    click.echo(f"campaign {code} closed; {sealed} responses sealed; its results are released")
+    tables = context.store_releases(db)
+    click.echo(f"campaign {code} closed; {sealed} responses sealed; its results are released "
+               f"({tables} result tables stored)")  # fmt: skip
 
 
 @campaign.command("show")

@@ -51,3 +51,13 @@ def questionnaire_by_id(questionnaire_id: str) -> Questionnaire:
         known = ", ".join(sorted(loaded))
         raise click.ClickException(f"no questionnaire {questionnaire_id!r} (known: {known})")
     return loaded[questionnaire_id]
+
+
+def store_releases(db: Database) -> int:
+    """Store the result tables of every release that has none yet, in every language (as the
+    clock does after a close), so that the results pages read them at once; how many."""
+    from analysis.releases import store_missing
+    from survey.i18n import available_languages
+
+    with db.sessions() as session:
+        return store_missing(session, settings().min_cell, questionnaires(), available_languages())

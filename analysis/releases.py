@@ -1,0 +1,243 @@
+"""A wave's published results, computed once per release and stored (DESIGN.md, Anonymity 7).
+
+A wave is every campaign of one administration with that wave label, live or imported, scored
+together (as `cips analyze` does), with every earlier wave of the administration loaded too, so
+that the trends and the KPI columns are exactly those of `cips analyze --administration A --wave
+W`. Only released campaigns count: closed, their sealed responses published once and never
+changed again. No figure of a campaign exists during fieldwork.
+
+What a wave's results are computed from (its released campaigns and the earlier waves', with
+their sealed counts) is digested into a version. The tables of a version are computed once, in
+each language, by whichever comes first: the clock after a close (`store_missing`), `cips
+campaign close` or `cips import`, or a page that finds them missing (a release made before they
+were stored, a language added since). They are stored in `release_tables` and from then on read,
+never recomputed. Another close in the wave or an earlier one makes a new version; the old one
+stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from analysis.frames import Dataset, wave_order
+from analysis.results import TABLE_NAMES, Results
+from survey.questionnaire import Questionnaire
+from survey.storage.models import Administration, Campaign, ReleaseTables, SealedResponse
+
+FORMAT = 1  # of the stored tables; a change makes older stored tables unreadable, so recomputed
+
+
+@dataclass(frozen=True)
+class Release:
+    """The published results of one wave, in one language, at one version."""
+
+    administration: str
+    wave: str
+    version: str
+    computed_at: dt.datetime
+    results: Results
+    questionnaire_ids: dict[str, str]  # survey -> the wave's questionnaire
+    respondents: dict[str, int]  # survey -> respondents of the wave (everyone who started)
+    completed: dict[str, int]
+
+    @property
+    def min_cell(self) -> int:
+        return self.results.min_cell
+
+    @property
+    def language(self) -> str:
+        return self.results.language
+
+
+def campaigns_of(session: Session, administration: Administration) -> list[Campaign]:
+    """The administration's campaigns, in the order they were created."""
+    statement = select(Campaign).where(Campaign.administration_id == administration.id)
+    return list(session.scalars(statement.order_by(Campaign.id)))
+
+
+def released_waves(campaigns: list[Campaign]) -> list[str]:
+    """The wave labels with at least one closed campaign, earliest first."""
+    return sorted({c.wave for c in campaigns if c.closed_at is not None}, key=wave_order)
+
+
+def version_of(session: Session, campaigns: list[Campaign], wave: str) -> str:
+    """The digest of what `wave`'s results are computed from: of `campaigns` (an
+    administration's), the closed ones of this wave and the earlier ones, with their
+    questionnaire, close and count of sealed responses."""
+    released = [c for c in campaigns if c.closed_at is not None
+                and wave_order(c.wave) <= wave_order(wave)]  # fmt: skip
+    sealed = dict(
+        session.execute(
+            select(SealedResponse.campaign_id, func.count())
+            .where(SealedResponse.campaign_id.in_([c.id for c in released]))
+            .group_by(SealedResponse.campaign_id)
+        ).all()
+    )
+    facts = sorted(
+        (c.wave, c.id, c.questionnaire_id, c.closed_at.isoformat(), sealed.get(c.id, 0))
+        for c in released
+    )
+    return hashlib.sha256(repr((FORMAT, wave, facts)).encode()).hexdigest()[:16]
+
+
+def stored(
+    session: Session, administration: Administration, wave: str, language: str, k: int,
+    version: str,
+) -> Release | None:  # fmt: skip
+    """The stored release tables of that version, or None."""
+    row = session.scalar(
+        select(ReleaseTables).where(
+            ReleaseTables.administration_id == administration.id,
+            ReleaseTables.wave == wave,
+            ReleaseTables.version == version,
+            ReleaseTables.language == language,
+            ReleaseTables.min_cell == k,
+        )
+    )
+    if row is None:
+        return None
+    return _decode(row.tables, administration.code, wave, version, row.computed_at)
+
+
+def release(
+    session: Session,
+    administration: Administration,
+    wave: str,
+    language: str,
+    k: int,
+    questionnaires: dict[str, Questionnaire],
+    campaigns: list[Campaign],
+) -> Release:
+    """The wave's results at its current version: stored ones, else computed now, stored and
+    committed. `campaigns` are the administration's (`campaigns_of`). Raises `AnalysisError`
+    when the wave's responses cannot be scored together."""
+    version = version_of(session, campaigns, wave)
+    found = stored(session, administration, wave, language, k, version)
+    if found is not None:
+        return found
+    computed = _compute(session, administration, wave, language, k, questionnaires, campaigns)
+    computed = Release(**{**computed.__dict__, "version": version})
+    row = ReleaseTables(administration_id=administration.id, wave=wave, version=version,
+                        language=language, min_cell=k, computed_at=computed.computed_at,
+                        tables=_encode(computed))  # fmt: skip
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # another process stored the same version meanwhile: the same tables
+        session.rollback()
+    return computed
+
+
+def store_missing(
+    session: Session,
+    k: int,
+    questionnaires: dict[str, Questionnaire],
+    languages: list[str],
+) -> int:
+    """Compute and store the tables of every released wave whose current version has none, in
+    each of `languages`; how many were stored. Waves that cannot be scored together are left
+    to the results page, which says why."""
+    from analysis.frames import AnalysisError
+
+    stored_now = 0
+    for administration in session.scalars(select(Administration).order_by(Administration.id)):
+        campaigns = campaigns_of(session, administration)
+        for wave in released_waves(campaigns):
+            version = version_of(session, campaigns, wave)
+            have = set(
+                session.scalars(
+                    select(ReleaseTables.language).where(
+                        ReleaseTables.administration_id == administration.id,
+                        ReleaseTables.wave == wave,
+                        ReleaseTables.version == version,
+                        ReleaseTables.min_cell == k,
+                    )
+                )
+            )
+            for language in [lang for lang in languages if lang not in have]:
+                try:
+                    release(session, administration, wave, language, k, questionnaires, campaigns)
+                except AnalysisError:
+                    break
+                stored_now += 1
+    return stored_now
+
+
+def _compute(
+    session: Session,
+    administration: Administration,
+    wave: str,
+    language: str,
+    k: int,
+    questionnaires: dict[str, Questionnaire],
+    campaigns: list[Campaign],
+) -> Release:
+    from analysis.database import load_database
+    from analysis.results import analyze
+
+    data = Dataset()
+    for label in sorted({c.wave for c in campaigns}, key=wave_order):
+        if wave_order(label) <= wave_order(wave):
+            for response_set in load_database(session, administration=administration.code,
+                                              wave=label, questionnaires=questionnaires):  # fmt: skip
+                data.add(response_set)
+    this_wave = [s for s in data if s.wave == wave]
+    return Release(
+        administration=administration.code,
+        wave=wave,
+        version="",
+        computed_at=dt.datetime.now(dt.UTC),
+        results=analyze(data, min_cell=k, language=language).for_wave(wave),
+        questionnaire_ids={s.survey: s.questionnaire.id for s in this_wave},
+        respondents={s.survey: len(s) for s in this_wave},
+        completed={s.survey: int(s.respondents["completed"].sum()) for s in this_wave},
+    )
+
+
+def _encode(computed: Release) -> bytes:
+    """Gzipped JSON: each table with its schema (pandas' "table" orient keeps the dtypes)."""
+    results = computed.results
+    tables = {name: json.loads(table.to_json(orient="table", index=False))
+              for name, table in results.tables.items()}  # fmt: skip
+    document = {
+        "format": FORMAT,
+        "min_cell": results.min_cell,
+        "language": results.language,
+        "questionnaire_ids": computed.questionnaire_ids,
+        "respondents": computed.respondents,
+        "completed": computed.completed,
+        "tables": tables,
+    }
+    return gzip.compress(json.dumps(document, ensure_ascii=False).encode(), mtime=0)
+
+
+def _decode(
+    blob: bytes, administration: str, wave: str, version: str, computed_at: dt.datetime
+) -> Release:
+    document = json.loads(gzip.decompress(blob))  # of this FORMAT: it is part of the version
+    tables = {
+        name: pd.read_json(io.StringIO(json.dumps(document["tables"][name])), orient="table")
+        for name in TABLE_NAMES
+    }
+    results = Results(**tables,
+                      min_cell=document["min_cell"], language=document["language"])  # fmt: skip
+    return Release(
+        administration=administration,
+        wave=wave,
+        version=version,
+        computed_at=computed_at,
+        results=results,
+        questionnaire_ids=document["questionnaire_ids"],
+        respondents=document["respondents"],
+        completed=document["completed"],
+    )
