@@ -268,6 +268,9 @@ def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
         by_mark += _matches(chunk, sorted(chunk, key=rank.get))
         position += size
     assert by_mark <= chance_bound(), (by_mark, len(finished))
+    print(f"linked by storage order {by_storage}, by id order {by_id}, by mark order {by_mark} "
+          f"of {len(finished)} finished, in {len(batches)} batches (chance bound "
+          f"{chance_bound()})")  # fmt: skip
     # 4. PostgreSQL's transaction ids: one per batch, shared by the whole batch.
     if xmins is not None:
         assert len(xmins) == len(batches)
