@@ -1,6 +1,8 @@
-"""A campaign's live figures for coordinators: counted in SQL, suppressed before anyone sees them.
+"""A campaign's live figures for coordinators: read from counters, suppressed before anyone sees
+them.
 
-`campaign_dashboard` returns one JSON-ready dict that the web page and the JSON API both show:
+`campaign_dashboard` returns a `Dashboard` (typed, frozen) that the web page, its CSV and XLSX
+downloads and the JSON API (`Dashboard.as_json`) all show:
 
 - totals: started (consented), in progress, completed, withdrawn, completion rate, and the
   response rate against the target population;
@@ -13,15 +15,22 @@
 - by language and by source tag: started, completed, completion rate;
 - reminders: sent per day and answered again within 24 h (None before the first reminder).
 
+Where the figures come from: counters, never a scan of the responses. `participation_counts`
+(per sealed or not, status, language and channel) and `left_off_counts` (per question) are kept
+by database triggers in the transaction of every change to a response (migration 0008);
+`daily_counts` by the engine (survey.daily). A view reads a few dozen counter rows, whatever the
+number of respondents.
+
 Every breakdown obeys the small-cell suppression of SCORING.md, by the one rule of
 `survey.suppression`: a group of 1..k-1 respondents is shown empty, and when exactly one group
 of a breakdown is suppressed the smallest non-empty other group is too. A count of zero describes
 nobody and is shown. Totals are not a breakdown and are exact.
 
 Where people left off: the respondent's `position` (the question they were at). A withdrawn
-respondent whose position the engine cleared is placed at the question after the furthest one
-they answered (this reads their answers, the one part that grows with the answers table). "Got that far" counts everybody who is at or beyond a question, so a question shown only to
-some (skip logic) counts those who passed it too.
+respondent whose position was cleared (data from before the engine kept it) is counted under ''
+and placed at the question after the furthest one they answered, which reads their answers: only
+databases that hold such responses pay for it. "Got that far" counts everybody who is at or
+beyond a question, so a question shown only to some (skip logic) counts those who passed it too.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Hashable, Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -42,6 +52,8 @@ from survey.storage.models import (
     Answer,
     Campaign,
     DailyCount,
+    LeftOffCount,
+    ParticipationCount,
     Respondent,
     RespondentStatus,
     SealedAnswer,
@@ -52,6 +64,132 @@ from survey.suppression import suppress
 
 Z_95 = 1.959964
 NO_SOURCE = ""  # the source value of respondents who came through the plain link
+UNPLACED = ""  # the left-off counter of withdrawn responses whose position was cleared
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    code: str
+    administration: str
+    questionnaire: str
+    wave: str
+    status: str
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Totals:
+    started: int
+    in_progress: int
+    completed: int
+    withdrawn: int
+    awaiting_seal: int  # finished, still linkable, until k of them can be sealed together
+    completion_rate: float | None
+    target_population: int | None
+    response_rate: float | None
+
+
+@dataclass(frozen=True)
+class Precision:
+    margin_of_error: float | None
+    target_margin: float | None
+    completed_needed: int | None
+    target_met: bool | None
+
+
+@dataclass(frozen=True)
+class DayRow:
+    date: dt.date
+    started: int | None  # None: suppressed
+    completed: int | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    question_id: str
+    number: int
+    reached: int | None
+    left_off: int | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """A row of a breakdown: `key` is the language code or the channel tag ('' the plain link)."""
+
+    key: str
+    started: int | None
+    completed: int | None
+    completion_rate: float | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class ReminderDay:
+    day: dt.date
+    sent: int
+    answered_again: int | None
+
+
+@dataclass(frozen=True)
+class ReminderFigures:
+    sent: int
+    answered_again: int
+    answered_again_rate: float | None
+    per_day: tuple[ReminderDay, ...]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    campaign: CampaignInfo
+    as_of: dt.datetime
+    min_cell: int
+    totals: Totals
+    precision: Precision
+    per_day: tuple[DayRow, ...]
+    funnel: tuple[FunnelRow, ...]
+    by_language: tuple[GroupRow, ...]
+    by_source: tuple[GroupRow, ...]
+    reminders: ReminderFigures | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON API's shape (README, "The JSON API"): dates as ISO strings."""
+
+        def when(value: dt.datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        def group(row: GroupRow, name: str) -> dict[str, Any]:
+            return {name: row.key, **{k: v for k, v in asdict(row).items() if k != "key"}}
+
+        reminders = None
+        if self.reminders is not None:
+            reminders = {
+                "sent": self.reminders.sent,
+                "answered_again": self.reminders.answered_again,
+                "answered_again_rate": self.reminders.answered_again_rate,
+                "per_day": [
+                    {"day": d.day.isoformat(), "sent": d.sent, "answered_again": d.answered_again}
+                    for d in self.reminders.per_day
+                ],
+            }
+        campaign = asdict(self.campaign)
+        for name in ("opens_at", "closes_at", "closed_at"):
+            campaign[name] = when(campaign[name])
+        return {
+            "campaign": campaign,
+            "as_of": self.as_of.isoformat(timespec="seconds"),
+            "min_cell": self.min_cell,
+            "totals": asdict(self.totals),
+            "precision": asdict(self.precision),
+            "per_day": [{**asdict(d), "date": d.date.isoformat()} for d in self.per_day],
+            "funnel": [asdict(row) for row in self.funnel],
+            "by_language": [group(row, "language") for row in self.by_language],
+            "by_source": [group(row, "source") for row in self.by_source],
+            "reminders": reminders,
+        }
 
 
 def margin_of_error(completed: int, population: int | None) -> float | None:
@@ -81,28 +219,28 @@ def _rate(part: int | None, whole: int | None) -> float | None:
 
 
 def _group_rows(
-    started: Counter, completed: Counter, order: list[Hashable], k: int, name: str
-) -> list[dict[str, Any]]:
+    started: Counter, completed: Counter, order: list[Hashable], k: int
+) -> tuple[GroupRow, ...]:
     """Rows of a breakdown; a row is suppressed as a whole when its group (started) is small."""
     shown = suppress({key: started[key] for key in order}, k)
     rows = []
     for key in order:
         hidden = shown[key] is None
         rows.append(
-            {
-                name: key,
-                "started": None if hidden else started[key],
-                "completed": None if hidden else completed[key],
-                "completion_rate": None if hidden else _rate(completed[key], started[key]),
-                "suppressed": hidden,
-            }
+            GroupRow(
+                key=key,
+                started=None if hidden else started[key],
+                completed=None if hidden else completed[key],
+                completion_rate=None if hidden else _rate(completed[key], started[key]),
+                suppressed=hidden,
+            )
         )
-    return rows
+    return tuple(rows)
 
 
 def funnel(
     questions: list[str], left_off: Mapping[str, int], completed: int, k: int
-) -> list[dict[str, Any]]:
+) -> tuple[FunnelRow, ...]:
     """Per question id (in the order asked): how many got that far, how many left off there.
 
     "Got that far" is cumulative, so two shown values bracket a sum of left-off cells; a value is
@@ -134,60 +272,50 @@ def funnel(
         undone = boundaries.pop()
         show_reached[undone] = False
         count += sum(hidden[boundaries[-1] : undone])
-    return [
-        {
-            "question_id": question,
-            "number": index + 1,
-            "reached": reached[index] if show_reached[index] else None,
-            "left_off": shown_left[question],
-            "suppressed": hidden[index] or not show_reached[index],
-        }
+    return tuple(
+        FunnelRow(
+            question_id=question,
+            number=index + 1,
+            reached=reached[index] if show_reached[index] else None,
+            left_off=shown_left[question],
+            suppressed=hidden[index] or not show_reached[index],
+        )
         for index, question in enumerate(questions)
-    ]
+    )
 
 
-def _per_day(started: Counter, completed: Counter, k: int, until: dt.date) -> list[dict]:
+def _per_day(started: Counter, completed: Counter, k: int, until: dt.date) -> tuple[DayRow, ...]:
     if not started:
-        return []
+        return ()
     first = min(started)
     days = [first + dt.timedelta(days=i) for i in range(max(0, (until - first).days) + 1)]
     days = sorted(set(days) | set(started) | set(completed))
     shown_started = suppress({d: started[d] for d in days}, k)
     shown_completed = suppress({d: completed[d] for d in days}, k)
-    return [
-        {
-            "date": day.isoformat(),
-            "started": shown_started[day],
-            "completed": shown_completed[day],
-            "suppressed": shown_started[day] is None or shown_completed[day] is None,
-        }
+    return tuple(
+        DayRow(
+            date=day,
+            started=shown_started[day],
+            completed=shown_completed[day],
+            suppressed=shown_started[day] is None or shown_completed[day] is None,
+        )
         for day in days
-    ]
+    )
 
 
 def _left_off_counts(session: Session, campaign: Campaign, questionnaire: Questionnaire) -> Counter:
-    """Responses not completed (live or sealed), counted by the question where they left off.
-
-    Their position says it (an index-only count). A withdrawn response whose position was
-    cleared (data from before the engine kept it) is placed after the furthest question
-    answered, which reads its answers.
-    """
+    """Responses not completed (live or sealed), counted by the question where they left off,
+    from the counters. Withdrawn responses whose position was cleared (counted under
+    `UNPLACED`) are placed after the furthest question they answered, which reads their
+    answers (only databases from before the engine kept positions hold any)."""
     counts: Counter = Counter()
-    unplaced = 0
-    for model, statuses in (
-        (Respondent, [RespondentStatus.IN_PROGRESS, RespondentStatus.WITHDRAWN]),
-        (SealedResponse, [SealedStatus.WITHDRAWN, SealedStatus.CUT_OFF]),
+    for position, n in session.execute(
+        select(LeftOffCount.position, LeftOffCount.n).where(
+            LeftOffCount.campaign_id == campaign.id, LeftOffCount.n != 0
+        )
     ):
-        for position, n in session.execute(
-            select(model.position, func.count())
-            .where(model.campaign_id == campaign.id, model.status.in_(statuses))
-            .group_by(model.status, model.position)
-        ):
-            if position is None:
-                unplaced += n
-            else:
-                counts[position] += n
-    if not unplaced:
+        counts[position] += n
+    if not counts.pop(UNPLACED, 0):
         return counts
     questions = questionnaire.questions
     order = {q.id: index for index, q in enumerate(questions)}
@@ -216,26 +344,28 @@ def _left_off_counts(session: Session, campaign: Campaign, questionnaire: Questi
     return counts
 
 
-def _status_groups(
-    session: Session, campaign: Campaign
-) -> list[tuple[bool, str, str, str | None, int]]:
+def _status_groups(session: Session, campaign: Campaign) -> list[tuple[bool, str, str, str, int]]:
     """(sealed, status, language, source tag, count) over the campaign's live and sealed
-    responses, each read from a covering index. A sealed response cut off by the close counts
-    as in progress (it was, when the campaign closed)."""
-    groups = []
-    for model in (Respondent, SealedResponse):
-        columns = (model.status, model.language, model.source_tag)
-        groups += [
-            (model is SealedResponse, *row)
-            for row in session.execute(
-                select(*columns, func.count())
-                .where(model.campaign_id == campaign.id)
-                .group_by(*columns)
-            )
-        ]
+    responses, from their counters. A sealed response cut off by the close counts as in
+    progress (it was, when the campaign closed)."""
+    rows = session.execute(
+        select(
+            ParticipationCount.sealed,
+            ParticipationCount.status,
+            ParticipationCount.language,
+            ParticipationCount.source_tag,
+            ParticipationCount.n,
+        ).where(ParticipationCount.campaign_id == campaign.id, ParticipationCount.n != 0)
+    )
     return [
-        (sealed, RespondentStatus.IN_PROGRESS if status == SealedStatus.CUT_OFF else status, *rest)
-        for sealed, status, *rest in groups
+        (
+            bool(sealed),
+            RespondentStatus.IN_PROGRESS if status == SealedStatus.CUT_OFF else status,
+            language,
+            source,
+            n,
+        )
+        for sealed, status, language, source, n in rows
     ]
 
 
@@ -262,8 +392,8 @@ def campaign_dashboard(
     *,
     min_cell: int,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """Every figure of the campaign dashboard, suppressed, ready for a template or JSON."""
+) -> Dashboard:
+    """Every figure of the campaign dashboard, suppressed."""
     now = now or dt.datetime.now(dt.UTC)
     k = min_cell
     by_status: Counter = Counter()
@@ -292,54 +422,49 @@ def campaign_dashboard(
     margin = margin_of_error(completed, population)
     target = campaign.target_margin
     closed_on = (campaign.closed_at or campaign.closes_at or now).date()
-    return {
-        "campaign": {
-            "code": campaign.code,
-            "administration": campaign.administration.code,
-            "questionnaire": campaign.questionnaire_id,
-            "wave": campaign.wave,
-            "status": str(campaign.status(now)),
-            "opens_at": campaign.opens_at.isoformat() if campaign.opens_at else None,
-            "closes_at": campaign.closes_at.isoformat() if campaign.closes_at else None,
-            "closed_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
-        },
-        "as_of": now.isoformat(timespec="seconds"),
-        "min_cell": k,
-        "totals": {
-            "started": started,
-            "in_progress": by_status[RespondentStatus.IN_PROGRESS],
-            "completed": completed,
-            "withdrawn": by_status[RespondentStatus.WITHDRAWN],
-            # Finished, still linkable, until k of them can be sealed together.
-            "awaiting_seal": awaiting_seal,
-            "completion_rate": _rate(completed, started),
-            "target_population": population,
-            "response_rate": _rate(completed, population),
-        },
-        "precision": {
-            "margin_of_error": None if margin is None else round(margin, 2),
-            "target_margin": target,
-            "completed_needed": responses_needed(target, population) if target else None,
-            "target_met": None if target is None or margin is None else margin <= target,
-        },
-        "per_day": _per_day(started_on, completed_on, k, min(now.date(), closed_on)),
-        "funnel": funnel(
+    return Dashboard(
+        campaign=CampaignInfo(
+            code=campaign.code,
+            administration=campaign.administration.code,
+            questionnaire=campaign.questionnaire_id,
+            wave=campaign.wave,
+            status=str(campaign.status(now)),
+            opens_at=campaign.opens_at,
+            closes_at=campaign.closes_at,
+            closed_at=campaign.closed_at,
+        ),
+        as_of=now,
+        min_cell=k,
+        totals=Totals(
+            started=started,
+            in_progress=by_status[RespondentStatus.IN_PROGRESS],
+            completed=completed,
+            withdrawn=by_status[RespondentStatus.WITHDRAWN],
+            awaiting_seal=awaiting_seal,
+            completion_rate=_rate(completed, started),
+            target_population=population,
+            response_rate=_rate(completed, population),
+        ),
+        precision=Precision(
+            margin_of_error=None if margin is None else round(margin, 2),
+            target_margin=target,
+            completed_needed=responses_needed(target, population) if target else None,
+            target_met=None if target is None or margin is None else margin <= target,
+        ),
+        per_day=_per_day(started_on, completed_on, k, min(now.date(), closed_on)),
+        funnel=funnel(
             [q.id for q in questionnaire.questions],
             _left_off_counts(session, campaign, questionnaire),
             completed,
             k,
         ),
-        "by_language": _group_rows(
-            started_by["language"], completed_by["language"], languages, k, "language"
-        ),
-        "by_source": _group_rows(
-            started_by["source"], completed_by["source"], sources, k, "source"
-        ),
-        "reminders": _reminders(session, campaign.id, k),
-    }
+        by_language=_group_rows(started_by["language"], completed_by["language"], languages, k),
+        by_source=_group_rows(started_by["source"], completed_by["source"], sources, k),
+        reminders=_reminders(session, campaign.id, k),
+    )
 
 
-def _reminders(session: Session, campaign_id: int, k: int) -> dict | None:
+def _reminders(session: Session, campaign_id: int, k: int) -> ReminderFigures | None:
     """Reminders sent per day and how many brought an answer within 24 h (small cells hidden)."""
     days = reminder_figures(session, campaign_id)
     if not days:
@@ -347,11 +472,9 @@ def _reminders(session: Session, campaign_id: int, k: int) -> dict | None:
     again = suppress({d.day: d.answered_again for d in days}, k)
     sent = sum(d.sent for d in days)
     answered_again = sum(d.answered_again for d in days)
-    return {
-        "sent": sent,
-        "answered_again": answered_again,
-        "answered_again_rate": _rate(answered_again, sent),
-        "per_day": [
-            {"day": d.day.isoformat(), "sent": d.sent, "answered_again": again[d.day]} for d in days
-        ],
-    }
+    return ReminderFigures(
+        sent=sent,
+        answered_again=answered_again,
+        answered_again_rate=_rate(answered_again, sent),
+        per_day=tuple(ReminderDay(d.day, d.sent, again[d.day]) for d in days),
+    )

@@ -109,20 +109,20 @@ def test_funnel_never_lets_a_suppressed_cell_be_worked_out(left, completed, k):
     questions = [f"q{i}" for i in range(len(left))]
     rows = funnel(questions, dict(zip(questions, left, strict=True)), completed, k)
     truth = [completed + sum(left[i:]) for i in range(len(left))]
-    hidden = [row["left_off"] is None for row in rows]
+    hidden = [row.left_off is None for row in rows]
     assert hidden == [
         v is None for v in suppress(dict(zip(questions, left, strict=True)), k).values()
     ]
     for row, value, true_reached in zip(rows, left, truth, strict=True):
-        assert row["left_off"] in (None, value)
-        assert row["reached"] in (None, true_reached)
-    assert rows[0]["reached"] == truth[0], "everyone who started is always shown"
+        assert row.left_off in (None, value)
+        assert row.reached in (None, true_reached)
+    assert rows[0].reached == truth[0], "everyone who started is always shown"
     # Known values: every shown "got this far", and the completed at the end. Between two known
     # values the left-off cells add up to their difference: never exactly one hidden cell there.
     # (Unless everyone who left off did so at one question: that cell is the total of those
     # who did not finish, which the totals show exactly; no other cell is non-empty, and an
     # empty one is never hidden, so there is nothing to hide it among.)
-    known = [i for i, row in enumerate(rows) if row["reached"] is not None] + [len(rows)]
+    known = [i for i, row in enumerate(rows) if row.reached is not None] + [len(rows)]
     alone = sum(n > 0 for n in left) == 1
     for start, end in itertools.pairwise(known):
         assert sum(hidden[start:end]) != 1 or alone, (left, completed, k, rows)
@@ -148,10 +148,11 @@ def dash(db, tmp_path):
 
 
 def figures(db, questionnaire, k=5, now=None):
+    """The dashboard in the JSON API's shape (the typed object is read by the page's tests)."""
     with db.transaction() as session:
         campaign = session.query(Campaign).filter_by(code="dash").one()
         return campaign_dashboard(session, campaign, questionnaire, min_cell=k,
-                                  now=now or dt.datetime(2026, 11, 4, 12, tzinfo=dt.UTC))  # fmt: skip
+                                  now=now or dt.datetime(2026, 11, 4, 12, tzinfo=dt.UTC)).as_json()  # fmt: skip
 
 
 def test_figures_match_the_database_exactly(db, dash):

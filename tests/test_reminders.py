@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.campaigns import ReminderPolicy, create_administration, create_campaign
-from survey.dashboard import campaign_dashboard
+from survey.dashboard import ReminderDay, campaign_dashboard
 from survey.engine import ConversationEngine
 from survey.engine.replies import reply_from_data
 from survey.i18n import render
@@ -251,8 +251,6 @@ def test_the_dashboard_shows_the_reminder_figures_with_small_cells_hidden(world,
         campaign = session.scalar(select(Campaign))
         questionnaire = load_questionnaires()[campaign.questionnaire_id]
         figures = campaign_dashboard(session, campaign, questionnaire, min_cell=10, now=now.now)
-        assert figures["reminders"]["per_day"] == [
-            {"day": "2026-11-03", "sent": 12, "answered_again": 10}
-        ]
+        assert figures.reminders.per_day == (ReminderDay(dt.date(2026, 11, 3), 12, 10),)
         small = campaign_dashboard(session, campaign, questionnaire, min_cell=11, now=now.now)
-        assert small["reminders"]["per_day"][0]["answered_again"] is None
+        assert small.reminders.per_day[0].answered_again is None

@@ -14,7 +14,8 @@ from tests.web_support import csrf_token
 
 # (method, path; {campaign} is filled in): the routes of a campaign.
 CAMPAIGN_READS = ["/campaigns/{c}", "/campaigns/{c}/dashboard", "/campaigns/{c}/qr.png",
-                  "/campaigns/{c}/qr.svg", "/campaigns/{c}/poster"]  # fmt: skip
+                  "/campaigns/{c}/qr.svg", "/campaigns/{c}/poster", "/campaigns/{c}/dashboard.csv",
+                  "/campaigns/{c}/dashboard.xlsx"]  # fmt: skip
 CAMPAIGN_WRITES = [
     ("GET", "/campaigns/{c}/edit"),
     ("POST", "/campaigns/{c}/edit"),

@@ -89,6 +89,7 @@ def dashboard(code: str):
     questionnaire = state.questionnaires.get(found.questionnaire_id)
     if questionnaire is None:
         abort(404)
-    return jsonify(
-        campaign_dashboard(db_session(), found, questionnaire, min_cell=state.settings.min_cell)
+    figures = campaign_dashboard(
+        db_session(), found, questionnaire, min_cell=state.settings.min_cell
     )
+    return jsonify(figures.as_json())

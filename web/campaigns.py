@@ -47,6 +47,7 @@ from web.poster import poster_blocks
 from web.qr import qr_png, qr_svg
 from web.state import app_state, db_session
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
@@ -327,9 +328,8 @@ def poster(code: str):
     )
 
 
-@bp.get("/<code>/dashboard")
-@login_required
-def dashboard(code: str):
+def _dashboard(code: str):
+    """The campaign, its questionnaire and its figures (the page and its downloads read these)."""
     campaign = campaign_or_404(code)
     state = app_state()
     questionnaire = state.questionnaires.get(campaign.questionnaire_id)
@@ -339,24 +339,52 @@ def dashboard(code: str):
         db_session(), campaign, questionnaire, min_cell=state.settings.min_cell
     )
     language = current_language()
+    question_texts = {
+        q.id: render(Text(q.text, context=f"{questionnaire.id}:{q.id}"), language)
+        for q in questionnaire.questions
+    }
+    return campaign, figures, question_texts, {s.tag: s.label for s in campaign.sources}
+
+
+@bp.get("/<code>/dashboard")
+@login_required
+def dashboard(code: str):
+    campaign, figures, question_texts, source_labels = _dashboard(code)
     return render_template(
         "campaigns/dashboard.html",
         campaign=campaign,
         figures=figures,
         daily=daily_chart(
-            figures["per_day"],
+            figures.per_day,
             {
                 "title": _("Responses per day"),
                 "started": _("Started"),
                 "completed": _("Completed"),
-                "suppressed": _("fewer than {k}").format(k=figures["min_cell"]),
+                "suppressed": _("fewer than {k}").format(k=figures.min_cell),
                 "empty": _("No responses yet."),
             },
-            rtl=is_right_to_left(language),
+            rtl=is_right_to_left(current_language()),
         ),
-        question_texts={
-            q.id: render(Text(q.text, context=f"{questionnaire.id}:{q.id}"), language)
-            for q in questionnaire.questions
-        },
-        source_labels={s.tag: s.label for s in campaign.sources},
+        question_texts=question_texts,
+        source_labels=source_labels,
     )
+
+
+@bp.get("/<code>/dashboard.csv", defaults={"fmt": "csv"})
+@bp.get("/<code>/dashboard.xlsx", defaults={"fmt": "xlsx"})
+@login_required
+def dashboard_download(code: str, fmt: str):
+    """The page's figures as a file: the same `Dashboard`, suppressed the same way."""
+    from web.dashboard_download import as_csv, as_xlsx, tables
+
+    campaign, figures, question_texts, source_labels = _dashboard(code)
+    found = tables(figures, question_texts, source_labels)
+    body = as_csv(found) if fmt == "csv" else as_xlsx(found)
+    content_type = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}[fmt]
+    response = Response(body, content_type=content_type)
+    stamp = figures.as_of.strftime("%Y%m%d-%H%M")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{campaign.code}-dashboard-{stamp}.{fmt}"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

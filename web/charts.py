@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from survey.dashboard import DayRow
+
 WIDTH, HEIGHT = 640, 220
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 16, 28, 36
 
 
-def daily_chart(per_day: list[dict], labels: dict[str, str], rtl: bool = False) -> Markup:
+def daily_chart(per_day: tuple[DayRow, ...], labels: dict[str, str], rtl: bool = False) -> Markup:
     """`labels`: 'started', 'completed', 'suppressed', 'empty' (already translated)."""
     if not per_day:
         return Markup('<p class="muted">{}</p>').format(labels["empty"])
-    shown = [d[key] for d in per_day for key in ("started", "completed") if d[key] is not None]
+    shown = [v for d in per_day for v in (d.started, d.completed) if v is not None]
     peak = max([*shown, 1])
     plot_w = WIDTH - 2 * MARGIN_SIDE
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
@@ -38,10 +40,12 @@ def daily_chart(per_day: list[dict], labels: dict[str, str], rtl: bool = False) 
     for index, day in enumerate(per_day):
         position = len(per_day) - 1 - index if rtl else index
         x = MARGIN_SIDE + position * slot + (slot - 2 * bar) / 2
-        for offset, key in ((0.0, "started"), (bar, "completed")):
-            value = day[key]
+        for offset, key, value in (
+            (0.0, "started", day.started),
+            (bar, "completed", day.completed),
+        ):
             title = escape(
-                f"{day['date']}: {labels[key]} {labels['suppressed'] if value is None else value}"
+                f"{day.date.isoformat()}: {labels[key]} {labels['suppressed'] if value is None else value}"
             )
             if value is None:
                 parts.append(
@@ -55,7 +59,7 @@ def daily_chart(per_day: list[dict], labels: dict[str, str], rtl: bool = False) 
                 f'width="{bar:.1f}" height="{height:.1f}" class="bar-{key}">'
                 f"<title>{title}</title></rect>"
             )
-    first, last = per_day[0]["date"], per_day[-1]["date"]
+    first, last = per_day[0].date.isoformat(), per_day[-1].date.isoformat()
     left, right = (last, first) if rtl else (first, last)
     parts += [
         f'<text x="{MARGIN_SIDE}" y="{HEIGHT - 8}" class="tick">{escape(left)}</text>',

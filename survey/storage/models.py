@@ -10,7 +10,8 @@
   a conversation is under way; it is deleted when the respondent completes, withdraws or deletes,
   and when the campaign closes. `Outbox` holds messages waiting for the one sending path.
 - Counters: `DailyCount` (started and completed per campaign and day), so that per-day figures
-  never need a date on a response.
+  never need a date on a response; `ParticipationCount` and `LeftOffCount` (the dashboard's
+  figures), kept by database triggers (migration 0008) in the transaction of every change.
 
 Plus the organisation (`Administration`, `Campaign` and its outreach `CampaignSource`s) and web accounts (`User`, `ApiToken`).
 """
@@ -314,6 +315,38 @@ class ReleaseTables(Base):
     min_cell: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     tables: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ParticipationCount(Base):
+    """Responses of a campaign per (sealed, status, language, channel): a counter that the
+    triggers of migration 0008 keep in the transaction that inserts, changes or deletes a
+    `Respondent` or a `SealedResponse` (so no writer can forget it). Sealed statuses as stored
+    (`cut_off` included); `source_tag` '' is the plain link. Never written by the code."""
+
+    __tablename__ = "participation_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 live, 1 sealed
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source_tag: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class LeftOffCount(Base):
+    """Responses not completed (live or sealed) per question they are at or left off at ('' for
+    a withdrawn one whose position was cleared): the dropout funnel, kept like
+    `ParticipationCount`."""
+
+    __tablename__ = "left_off_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class Contact(Base):
