@@ -25,6 +25,7 @@ from bot.outbox import Pressed, Row, enqueue, payload, payloads_for
 from bot.render import Message, localized
 from survey import reminders
 from survey.anonymity import ChatCipher, user_hash
+from survey.bot_identity import store_bot_username
 from survey.engine import ConversationEngine
 from survey.engine import events as ev
 from survey.i18n import Text
@@ -145,6 +146,11 @@ class DatabaseWork:
                 contact.unreachable = False
                 reminders.schedule(contact.campaign, contact)
 
+    def remember_bot_username(self, username: str) -> None:
+        """Store the username Telegram's getMe gave: the links of the web and CLI use it."""
+        with self.db.transaction() as session:
+            store_bot_username(session, username)
+
     def _claim_update(self, connection: Connection, update_id: int) -> bool:
         """Record the update as handled; False if it already was (a redelivery)."""
         values = {"channel": CHANNEL, "update_id": update_id, "handled_at": utcnow()}
@@ -185,6 +191,9 @@ class BotDatabase:
 
     async def reachable(self, chat: str) -> None:
         await self._run(self.work.reachable, chat)
+
+    async def remember_bot_username(self, username: str) -> None:
+        await self._run(self.work.remember_bot_username, username)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)

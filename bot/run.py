@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from telegram import Bot, BotCommand
 from telegram.ext import Application
 
-from bot.database import BotDatabase
+from bot.database import BotDatabase, DatabaseUnavailable
 from bot.handlers import install
 from bot.messages import COMMAND_DESCRIPTIONS
 from bot.pacing import Limits, Pacer
@@ -90,8 +90,11 @@ async def serve(
     webhook: Webhook | None = None,
     stop: asyncio.Event | None = None,
     heartbeat: Path | None = None,
+    remember_username: bool = True,
 ) -> None:
-    """Run until `stop` is set (or SIGTERM / SIGINT)."""
+    """Run until `stop` is set (or SIGTERM / SIGINT). `remember_username`: store the username
+    Telegram's getMe gives (survey.bot_identity), for the links of the web and the command line;
+    off for a stand-in Telegram, whose bot no link can reach."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -100,7 +103,7 @@ async def serve(
     engine = ConversationEngine(db, questionnaires, settings.secret_key, min_cell=settings.min_cell)
     database = BotDatabase(engine)
     try:
-        await _serve(settings, database, webhook, stop, heartbeat)
+        await _serve(settings, database, webhook, stop, heartbeat, remember_username)
     finally:
         database.close()
         log.info("bot stopped")
@@ -112,6 +115,7 @@ async def _serve(
     webhook: Webhook | None,
     stop: asyncio.Event,
     heartbeat: Path | None,
+    remember_username: bool,
 ) -> None:
     service = BotService(database)
     application, updates_request = build_application(settings)
@@ -126,6 +130,8 @@ async def _serve(
     chores = asyncio.create_task(_heartbeat(heartbeat, stop, sender))
     server = None
     try:
+        if remember_username:
+            await _remember_username(database, bot.username)
         await set_commands(bot)
         log.info(
             "bot @%s connected to %s", bot.username, urlsplit(settings.telegram_api_url).netloc
@@ -148,6 +154,16 @@ async def _serve(
         await sending
         chores.cancel()
         await application.shutdown()
+
+
+async def _remember_username(database: BotDatabase, username: str) -> None:
+    try:
+        await database.remember_bot_username(username)
+    except (DatabaseUnavailable, ValueError) as exc:
+        # The bot can serve without it; links go on saying they do not work yet.
+        log.warning("could not store the bot's username @%s: %s", username, exc)
+    else:
+        log.info("links use the bot's username @%s (from Telegram)", username)
 
 
 async def _heartbeat(heartbeat: Path | None, stop: asyncio.Event, sender: OutboxSender) -> None:

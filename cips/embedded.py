@@ -117,7 +117,8 @@ class Embedded:
     async def run_bot(self, stop: asyncio.Event | None = None) -> None:
         """The bot, until `stop` is set or SIGTERM / Ctrl-C; then everything stops."""
         try:
-            await serve(self.bot_settings(), self.db, self.questionnaires, stop=stop)
+            await serve(self.bot_settings(), self.db, self.questionnaires, stop=stop,
+                        remember_username=self.telegram is None)  # fmt: skip
         finally:
             self.shutdown()
 

@@ -13,11 +13,11 @@ import functools
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import select
 
-from survey.campaign_editing import source_link
 from survey.campaigns import campaign_figures
 from survey.dashboard import campaign_dashboard
 from survey.storage.models import Campaign
 from web.auth import campaign_or_404, scoped
+from web.links import bot_username, campaign_link
 from web.state import app_state, db_session
 from web.users import user_for_token
 
@@ -51,13 +51,11 @@ def _summary(campaign: Campaign, now: dt.datetime) -> dict:
         "questionnaire": campaign.questionnaire_id,
         "wave": campaign.wave,
         "status": str(campaign.status(now)),
-        "link": source_link(app_state().settings.bot_username, campaign.code),
+        "link": campaign_link(campaign.code),
+        # False while the bot's username is unknown: the links carry a placeholder.
+        "link_usable": bot_username() is not None,
         "sources": [
-            {
-                "tag": s.tag,
-                "label": s.label,
-                "link": source_link(app_state().settings.bot_username, campaign.code, s.tag),
-            }
+            {"tag": s.tag, "label": s.label, "link": campaign_link(campaign.code, s.tag)}
             for s in campaign.sources
         ],
         "started": figures.started,

@@ -17,7 +17,6 @@ from survey.campaign_editing import (
     close_now,
     open_now,
     remove_source,
-    source_link,
     update_campaign,
 )
 from survey.campaigns import (
@@ -43,6 +42,7 @@ from web.auth import (
 from web.charts import daily_chart
 from web.forms import CampaignForm, CampaignSettingsForm, ConfirmForm, SourceForm
 from web.i18n import current_language
+from web.links import bot_username, campaign_link, link_unusable_text
 from web.poster import poster_blocks
 from web.qr import qr_png, qr_svg
 from web.state import app_state, db_session
@@ -161,9 +161,8 @@ def new():
 @login_required
 def show(code: str):
     campaign = campaign_or_404(code)
-    bot = app_state().settings.bot_username
-    links = [(None, _("Direct link (no channel)"), source_link(bot, campaign.code))] + [
-        (s.tag, s.label, source_link(bot, campaign.code, s.tag)) for s in campaign.sources
+    links = [(None, _("Direct link (no channel)"), campaign_link(campaign.code))] + [
+        (s.tag, s.label, campaign_link(campaign.code, s.tag)) for s in campaign.sources
     ]
     return render_template(
         "campaigns/show.html",
@@ -171,6 +170,7 @@ def show(code: str):
         status=campaign.status(_now()),
         figures=campaign_figures(db_session(), campaign),
         links=links,
+        link_unusable=None if bot_username() else link_unusable_text(),
         may_manage=may_manage(),
         source_form=SourceForm(),
         confirm=ConfirmForm(),
@@ -293,7 +293,9 @@ def _source_tag(campaign: Campaign) -> str | None:
 @login_required
 def qr_png_view(code: str):
     campaign = campaign_or_404(code)
-    link = source_link(app_state().settings.bot_username, campaign.code, _source_tag(campaign))
+    link = campaign_link(campaign.code, _source_tag(campaign))
+    if bot_username() is None:
+        return _link_unusable()
     return _download(qr_png(link), "image/png", f"{campaign.code}-qr.png")
 
 
@@ -301,8 +303,15 @@ def qr_png_view(code: str):
 @login_required
 def qr_svg_view(code: str):
     campaign = campaign_or_404(code)
-    link = source_link(app_state().settings.bot_username, campaign.code, _source_tag(campaign))
+    link = campaign_link(campaign.code, _source_tag(campaign))
+    if bot_username() is None:
+        return _link_unusable()
     return _download(qr_svg(link), "image/svg+xml", f"{campaign.code}-qr.svg")
+
+
+def _link_unusable() -> Response:
+    """No QR code of a link that leads nowhere: the reason and the fix instead (409 Conflict)."""
+    return Response(link_unusable_text(), status=409, mimetype="text/plain")
 
 
 def _download(body: bytes, mimetype: str, filename: str) -> Response:
@@ -323,7 +332,8 @@ def poster(code: str):
         "campaigns/poster.html",
         campaign=campaign,
         tag=tag,
-        link=source_link(app_state().settings.bot_username, campaign.code, tag),
+        link=campaign_link(campaign.code, tag),
+        link_unusable=None if bot_username() else link_unusable_text(),
         blocks=poster_blocks(questionnaire, campaign.administration.language_list),
     )
 

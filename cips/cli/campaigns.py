@@ -25,6 +25,16 @@ from survey.campaigns import (
 from survey.storage.models import Campaign
 
 
+def _link(session, code: str, indent: str) -> str:
+    """The campaign's deep link; while the bot's username is unknown, also (on the next line,
+    after `indent`) that it does not work yet and how to fix that."""
+    from survey.bot_identity import LINK_UNUSABLE, bot_username
+
+    username = bot_username(session, context.settings())
+    link = deep_link(username, code)
+    return link if username else f"{link}\n{indent}warning: {LINK_UNUSABLE}"
+
+
 def _languages(text: str) -> list[str]:
     return [code.strip() for code in text.split(",") if code.strip()]
 
@@ -107,7 +117,7 @@ def campaign_create(
                 policy=policy,
             )
             click.echo(f"campaign {created.code} created")
-            click.echo(f"link: {deep_link(context.settings().bot_username, created.code)}")
+            click.echo(f"link: {_link(session, created.code, '')}")
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -231,7 +241,7 @@ def campaign_show(code: str) -> None:
         rate = f"{figures.completion_rate:.1f}%" if figures.completion_rate is not None else "-"
         lines = [
             f"campaign      {c.code} ({c.status(now)})",
-            f"link          {deep_link(context.settings().bot_username, c.code)}",
+            f"link          {_link(session, c.code, ' ' * 14)}",
             f"administration {c.administration.code}: {c.administration.name}",
             f"questionnaire {c.questionnaire_id} {c.questionnaire_version}, wave {c.wave}",
             f"opens         {_when(c.opens_at, tz)}",

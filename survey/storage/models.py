@@ -478,3 +478,14 @@ class ApiToken(Base):
     last_used_on: Mapped[dt.date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship()
+
+
+class AppSetting(Base):
+    """A setting the product learns while it runs, one row a key: the Telegram bot's username,
+    read from Telegram's getMe when the bot starts (survey.bot_identity)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
