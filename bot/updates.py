@@ -10,7 +10,12 @@ never reads: a pressed button's message comes with its whole text and keyboard, 
 those into objects was a tenth of the bot's CPU; only its id, date and chat are kept.
 
 The webhook answers Telegram only after the update is handled (a failure answers 500 and Telegram
-retries), and refuses any call without the secret token header set with `setWebhook`.
+retries), and refuses any call without the secret token header set with `setWebhook`. It decides
+from the headers alone, before reading a byte of the body: a wrong or missing secret answers 403
+and a `Content-Length` over WEBHOOK_MAX_BODY (1 MiB; an update is a few kilobytes, a message at
+most 4,096 characters) answers 413, and the connection is closed without reading the rest. A
+body sent without a length (chunked) is cut by tornado at the same size (400). A body must
+arrive within WEBHOOK_BODY_TIMEOUT_S.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
-from tornado.web import RequestHandler
+from tornado.web import RequestHandler, stream_request_body
 
 from bot.handlers import failed
 from bot.request import call
@@ -37,6 +42,8 @@ LONG_POLL_S = 25
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PRESSED_MESSAGE_FIELDS = ("message_id", "date", "chat")  # all the handlers read of it
+WEBHOOK_MAX_BODY = 1024 * 1024
+WEBHOOK_BODY_TIMEOUT_S = 30
 
 
 def update_from(data: dict, bot) -> Update:
@@ -129,20 +136,41 @@ def _seconds(value) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
+@stream_request_body
 class WebhookHandler(RequestHandler):
+    """POST an update. With `stream_request_body`, `prepare` runs as soon as the headers are in,
+    before tornado reads the body: a refusal there finishes the response and tornado closes the
+    connection instead of reading on."""
+
     def initialize(self, telegram: Application, secret: str) -> None:
         self.telegram = telegram
         self.secret = secret
+        self.chunks: list[bytes] = []
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        if self.request.method != "POST":
+            return  # tornado answers 405
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook call without the right secret token: refused")
             self.set_status(403)
+            self.finish()
             return
+        length = self.request.headers.get("Content-Length")
+        if length is not None and (not length.isdigit() or int(length) > WEBHOOK_MAX_BODY):
+            log.warning("webhook call of %s bytes: refused unread", length)
+            self.set_status(413)
+            self.finish()
+            return
+        self.request.connection.set_max_body_size(WEBHOOK_MAX_BODY)  # a chunked body too
+
+    def data_received(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    async def post(self) -> None:
         try:
-            update = update_from(json.loads(self.request.body), self.telegram.bot)
-        except (ValueError, TypeError, KeyError):
+            update = update_from(json.loads(b"".join(self.chunks)), self.telegram.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
             self.set_status(400)
             return
         await self.telegram.process_update(update)
@@ -158,4 +186,9 @@ class WebhookHandler(RequestHandler):
 
 def webhook_server(application: Application, path: str, secret: str) -> HTTPServer:
     app = WebApplication([(path, WebhookHandler, {"telegram": application, "secret": secret})])
-    return HTTPServer(app, xheaders=True)
+    return HTTPServer(
+        app,
+        xheaders=True,
+        max_body_size=WEBHOOK_MAX_BODY,
+        body_timeout=WEBHOOK_BODY_TIMEOUT_S,
+    )
