@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Integer, func, select, update
@@ -46,31 +47,53 @@ REMINDER_KIND = "reminder"
 QUIET_SPREAD = dt.timedelta(hours=2)
 
 
-def next_reminder_at(campaign: Campaign, contact: Contact) -> dt.datetime | None:
-    """When this person should next be reminded, or None."""
+class ReminderRule(StrEnum):
+    """Which rule of the policy plans a reminder."""
+
+    FIRST = "first"  # `remind_after` without progress
+    REPEAT = "repeat"  # `remind_every` while still idle since the last one
+    LAST_CALL = "last_call"  # `last_call_before` the campaign closes
+
+
+@dataclass(frozen=True)
+class NextReminder:
+    at: dt.datetime
+    rule: ReminderRule
+
+
+def next_reminder(campaign: Campaign, contact: Contact) -> NextReminder | None:
+    """When this person should next be reminded and under which rule, or None."""
     if contact.unreachable or contact.respondent_id is None:
         return None
     idle_from = contact.last_progress_at
     after = dt.timedelta(seconds=campaign.remind_after_s)
     every = dt.timedelta(seconds=campaign.remind_every_s)
-    candidates = []
+    # (time, tie-break, rule): at the same time the last call wins, as its text is the one sent.
+    candidates: list[tuple[dt.datetime, int, ReminderRule]] = []
     if contact.reminders_sent < campaign.max_reminders:
         reminded = contact.last_reminder_at
         if reminded is not None and reminded > idle_from:  # still idle since the last one
-            candidates.append(reminded + every)
+            candidates.append((reminded + every, 1, ReminderRule.REPEAT))
         else:
-            candidates.append(idle_from + after)
+            candidates.append((idle_from + after, 1, ReminderRule.FIRST))
     last_call = last_call_at(campaign)
     if last_call is not None:
         already = contact.last_reminder_at is not None and contact.last_reminder_at >= last_call
         if not already:
-            candidates.append(max(last_call, idle_from + after))
+            candidates.append((max(last_call, idle_from + after), 0, ReminderRule.LAST_CALL))
     if not candidates or campaign.closed_at is not None:
         return None
-    when = outside_quiet_hours(min(candidates), campaign, spread_key=contact.id or "")
+    soonest, _, rule = min(candidates)
+    when = outside_quiet_hours(soonest, campaign, spread_key=contact.id or "")
     if campaign.closes_at is not None and when >= campaign.closes_at:
         return None
-    return when
+    return NextReminder(when, rule)
+
+
+def next_reminder_at(campaign: Campaign, contact: Contact) -> dt.datetime | None:
+    """When this person should next be reminded, or None."""
+    planned = next_reminder(campaign, contact)
+    return planned.at if planned is not None else None
 
 
 def last_call_at(campaign: Campaign) -> dt.datetime | None:
@@ -260,3 +283,85 @@ def planned(session: Session, campaign_ids: list[int] | None = None) -> list[dt.
     if campaign_ids is not None:
         query = query.where(Contact.campaign_id.in_(campaign_ids))
     return list(session.scalars(query.order_by(Contact.next_reminder_at)))
+
+
+# -- the plan for the coming days ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Idle:
+    """What `next_reminder` reads of a contact, for playing its coming reminders forward."""
+
+    id: str
+    respondent_id: str | None
+    last_progress_at: dt.datetime
+    reminders_sent: int
+    last_reminder_at: dt.datetime | None
+    unreachable: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedReminders:
+    """How many reminders of one rule fall in one hour (local to the administration); `due`:
+    already due, sent at the clock's next run."""
+
+    hour: dt.datetime  # the start of the hour, in the administration's time zone
+    rule: ReminderRule
+    count: int
+    due: bool = False
+
+
+def projected(
+    session: Session, campaign: Campaign, now: dt.datetime, horizon: dt.timedelta
+) -> list[NextReminder]:
+    """The reminders the policy will send within `horizon` of `now` if nobody answers
+    meanwhile, soonest first: each contact with a reminder planned, played forward by
+    `next_reminder` as `send_due` does (the due ones at `now`, each followed by the next)."""
+    end = now + horizon
+    contacts = session.execute(
+        select(
+            Contact.id,
+            Contact.respondent_id,
+            Contact.last_progress_at,
+            Contact.reminders_sent,
+            Contact.last_reminder_at,
+        ).where(
+            Contact.campaign_id == campaign.id,
+            Contact.next_reminder_at.is_not(None),
+            Contact.next_reminder_at < end,
+            Contact.unreachable.is_(False),
+            Contact.chat_secret.is_not(None),
+        )
+    )
+    found: list[NextReminder] = []
+    for row in contacts:
+        state = _Idle(*row)
+        # At most the maximum plus the last call: a bound, should the rules ever loop.
+        for _ in range(campaign.max_reminders + 1):
+            planned = next_reminder(campaign, state)
+            if planned is None or planned.at >= end:
+                break
+            sent_at = max(planned.at, now)
+            found.append(NextReminder(sent_at, planned.rule))
+            state = replace(
+                state, reminders_sent=state.reminders_sent + 1, last_reminder_at=sent_at
+            )
+    return sorted(found, key=lambda r: (r.at, r.rule))
+
+
+def reminder_plan(
+    session: Session, campaign: Campaign, now: dt.datetime, days: int = 7
+) -> list[PlannedReminders]:
+    """The reminders planned for the next `days` days, counted per local hour and rule."""
+    zone = ZoneInfo(campaign.administration.timezone)
+    counts: dict[tuple[bool, dt.datetime, ReminderRule], int] = {}
+    for planned in projected(session, campaign, now, dt.timedelta(days=days)):
+        local = planned.at.astimezone(zone)
+        key = (planned.at <= now, local.replace(minute=0, second=0, microsecond=0), planned.rule)
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        PlannedReminders(hour, rule, count, due)
+        for (due, hour, rule), count in sorted(
+            counts.items(), key=lambda item: (not item[0][0], item[0][1], item[0][2])
+        )
+    ]

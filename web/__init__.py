@@ -2,6 +2,7 @@
 
 - `auth`: sign in and out, sessions, throttling, the current user;
 - `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard;
+- `campaign_life`: archiving, deleting and the next wave of a campaign;
 - `administrations`: administrations (admins only);
 - `account`: the user's API tokens;
 - `results`: a wave's scored results, charts and downloads;
@@ -34,11 +35,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     errors.init_app(app)
 
-    from web import account, administrations, api, auth, campaigns, health, results
+    from web import (
+        account,
+        administrations,
+        api,
+        auth,
+        campaign_life,
+        campaigns,
+        health,
+        results,
+    )
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(campaign_life.bp)
     app.register_blueprint(administrations.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey import sealing
 from survey.campaign_editing import (
@@ -30,6 +30,7 @@ from survey.campaigns import (
 )
 from survey.dashboard import campaign_dashboard
 from survey.i18n import Text, is_right_to_left, render
+from survey.reminders import reminder_figures, reminder_plan
 from survey.storage.models import Administration, Campaign, Role
 from web.auth import (
     campaign_or_404,
@@ -98,12 +99,23 @@ def _administrations() -> list[Administration]:
 @login_required
 def index():
     data = db_session()
-    campaigns = data.scalars(
-        scoped(select(Campaign), g.user).order_by(Campaign.created_at.desc(), Campaign.id.desc())
-    ).all()
+    with_archived = bool(request.args.get("archived"))
+    query = scoped(select(Campaign), g.user)
+    archived = data.scalar(
+        select(func.count()).select_from(query.where(Campaign.archived_at.is_not(None)).subquery())
+    )
+    if not with_archived:
+        query = query.where(Campaign.archived_at.is_(None))
+    campaigns = data.scalars(query.order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()
     now = _now()
     rows = [(c, c.status(now), campaign_figures(data, c)) for c in campaigns]
-    return render_template("campaigns/list.html", rows=rows, may_manage=may_manage())
+    return render_template(
+        "campaigns/list.html",
+        rows=rows,
+        may_manage=may_manage(),
+        archived=archived,
+        with_archived=with_archived,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -175,6 +187,8 @@ def show(code: str):
         source_form=SourceForm(),
         confirm=ConfirmForm(),
         format_duration=format_duration,
+        planned_reminders=reminder_plan(db_session(), campaign, _now()),
+        reminders_sent=reminder_figures(db_session(), campaign.id),
     )
 
 
@@ -221,6 +235,9 @@ def _managed_post(code: str) -> Campaign:
 @login_required
 def open_campaign(code: str):
     campaign = _managed_post(code)
+    if campaign.archived_at is not None:
+        flash(_("Unarchive the campaign before opening it."), "error")
+        return redirect(url_for("campaigns.show", code=code))
     try:
         open_now(campaign, _now())
         db_session().commit()

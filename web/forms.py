@@ -166,3 +166,36 @@ class TokenForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something (open, close, revoke, remove): only its CSRF token."""
+
+
+class DeleteCampaignForm(FlaskForm):
+    """Deleting a campaign: with completed responses an admin types its code to confirm."""
+
+    confirm_code = StringField(
+        lazy_gettext("Type the campaign's code to confirm"), [Optional(), Length(max=64)]
+    )
+
+
+class NextWaveForm(FlaskForm):
+    """The next wave of a campaign: its settings and channels, under a new code and wave."""
+
+    wave = StringField(
+        lazy_gettext("Wave"),
+        [DataRequired(REQUIRED), Regexp(WAVE_LABEL, message=lazy_gettext("Up to 32 letters, digits, '.', - or _."))],
+    )  # fmt: skip
+    code = StringField(
+        lazy_gettext("Campaign code (in the link)"),
+        [DataRequired(REQUIRED), Regexp(CAMPAIGN_CODE, message=lazy_gettext("3 to 64 letters, digits, - or _."))],
+    )  # fmt: skip
+    opens_at = DateTimeLocalField(
+        lazy_gettext("Opens (local time)"), [Optional()], format=LOCAL_TIME_FORMAT,
+        invalid_value_message=NOT_A_TIME,
+    )  # fmt: skip
+    closes_at = DateTimeLocalField(
+        lazy_gettext("Closes (local time)"), [Optional()], format=LOCAL_TIME_FORMAT,
+        invalid_value_message=NOT_A_TIME,
+    )  # fmt: skip
+
+    def validate_closes_at(self, field) -> None:
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
+            raise ValidationError(lazy_gettext("The campaign must close after it opens."))

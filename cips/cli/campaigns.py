@@ -182,18 +182,28 @@ def campaign_update(code: str, **changes: str | int | None) -> None:
 
 
 @campaign.command("list")
-def campaign_list() -> None:
-    """Every campaign with its status and figures."""
+@click.option("--archived", is_flag=True, help="Also the archived campaigns (marked so).")
+def campaign_list(archived: bool) -> None:
+    """Every campaign with its status and figures (the archived ones with --archived)."""
     now = dt.datetime.now(dt.UTC)
     with context.database().transaction() as session:
-        campaigns = session.scalars(select(Campaign).order_by(Campaign.id)).all()
+        query = select(Campaign).order_by(Campaign.id)
+        if not archived:
+            query = query.where(Campaign.archived_at.is_(None))
+        campaigns = session.scalars(query).all()
         if not campaigns:
-            click.echo("no campaigns yet: create one with `cips campaign create`")
+            hidden = session.scalar(select(Campaign.id).limit(1)) is not None
+            click.echo(
+                "no campaigns but archived ones: list them with --archived"
+                if hidden
+                else "no campaigns yet: create one with `cips campaign create`"
+            )
         for c in campaigns:
             figures = campaign_figures(session, c)
             click.echo(
                 f"{c.code:<28} {c.administration.code:<8} {c.questionnaire_id:<22} {c.wave:<8} "
                 f"{c.status(now):<9} started {figures.started:>5}  completed {figures.completed:>5}"
+                + ("  archived" if c.archived_at is not None else "")
             )
 
 
@@ -258,3 +268,93 @@ def campaign_show(code: str) -> None:
             f"for a batch of {context.settings().min_cell})",
         ]
         click.echo("\n".join(lines))
+
+
+@campaign.command("archive")
+@click.argument("code")
+def campaign_archive(code: str) -> None:
+    """Archive a closed campaign: left out of `cips campaign list` and the web's lists (shown
+    with --archived), its results kept."""
+    from survey.campaign_life import archive
+
+    try:
+        with context.database().transaction() as session:
+            archive(get_campaign(session, code), dt.datetime.now(dt.UTC))
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"campaign {code} archived; `cips campaign unarchive {code}` brings it back")
+
+
+@campaign.command("unarchive")
+@click.argument("code")
+def campaign_unarchive(code: str) -> None:
+    """Bring an archived campaign back into the lists."""
+    from survey.campaign_life import unarchive
+
+    try:
+        with context.database().transaction() as session:
+            unarchive(get_campaign(session, code))
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"campaign {code} is listed again")
+
+
+@campaign.command("delete")
+@click.argument("code")
+@click.option("--confirm", "typed_code", metavar="CODE",
+              help="The campaign's code again: needed when it has completed responses.")  # fmt: skip
+def campaign_delete(code: str, typed_code: str | None) -> None:
+    """Delete a campaign and everything of it (responses, channels, contacts, messages waiting,
+    reminder figures), in one transaction. With completed responses, only with --confirm CODE."""
+    from survey import sealing
+    from survey.campaign_life import DeletionRefused, delete_campaign
+
+    db = context.database()
+    try:
+        with db.transaction() as session:
+            delete_campaign(session, get_campaign(session, code), admin=True, typed_code=typed_code)
+    except DeletionRefused as exc:
+        raise click.ClickException(
+            f"campaign {code} has completed responses: to delete them with it, type its code "
+            f"again: cips campaign delete {code} --confirm {code}"
+        ) from exc
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sealing.wipe(db, resealed=True)
+    click.echo(f"campaign {code} deleted")
+
+
+@campaign.command("next-wave")
+@click.argument("code")
+@click.option("--code", "new_code", required=True, help="The new campaign's code (in its link).")
+@click.option("--wave", required=True, help="The new wave's label, e.g. 2027.")
+@click.option("--opens", help="Opening time (ISO 8601, local to the administration).")
+@click.option("--closes", help="Closing time (ISO 8601, local to the administration).")
+def campaign_next_wave(
+    code: str, new_code: str, wave: str, opens: str | None, closes: str | None
+) -> None:
+    """A new campaign for the next wave: the questionnaire, target, reminder policy and
+    channels of campaign CODE, under a new code and wave label."""
+    from survey.campaign_life import next_wave
+
+    db = context.database()
+    try:
+        with db.transaction() as session:
+            old = get_campaign(session, code)
+            questionnaire = context.questionnaire_by_id(old.questionnaire_id)
+            zone = old.administration.timezone
+            created = next_wave(
+                session,
+                old,
+                questionnaire,
+                code=new_code,
+                wave=wave,
+                opens_at=parse_time(opens, zone) if opens else None,
+                closes_at=parse_time(closes, zone, end_of_day=True) if closes else None,
+            )
+            click.echo(f"campaign {created.code} created for wave {created.wave}")
+            click.echo(f"link: {deep_link(context.settings().bot_username, created.code)}")
+            for source in created.sources:
+                click.echo(f"channel {source.tag}: {source.label}")
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
