@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.outbox import Pressed, Row, enqueue, payload, payloads_for
 from bot.render import Message, localized
 from survey import reminders
-from survey.anonymity import ChatCipher, user_hash
+from survey.anonymity import user_hashes
 from survey.bot_identity import store_bot_username
 from survey.engine import ConversationEngine
 from survey.engine import events as ev
@@ -51,7 +51,7 @@ class DatabaseWork:
     def __init__(self, engine: ConversationEngine):
         self.db = engine.db
         self.engine = engine
-        self.cipher = ChatCipher(engine.secret_key)
+        self.cipher = engine.cipher  # encrypts with the current key, reads with any kept one
         insert_or_ignore = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         self.claim = (
             insert_or_ignore(HandledUpdate)
@@ -81,7 +81,8 @@ class DatabaseWork:
 
     def due(self, queued: set[int]) -> tuple[list[Row], list[int]]:
         """Due outbox rows not in `queued`, in id order, and the ids of rows that cannot be
-        decrypted with this key (to delete).
+        decrypted with any kept key (to delete: their key was dropped from
+        CIPS_OLD_SECRET_KEYS too early, and the error log says so).
 
         Every read starts from the oldest due row rather than from the highest id seen: on
         PostgreSQL two turns writing at once can take interleaved ids (one chat's edit gets 149
@@ -106,7 +107,11 @@ class DatabaseWork:
             try:
                 chat = self.cipher.decrypt(secret)
             except ValueError:
-                log.error("outbox message %s cannot be decrypted with this key: dropped", id_)
+                log.error(
+                    "outbox message %s cannot be decrypted with CIPS_SECRET_KEY or any key of "
+                    "CIPS_OLD_SECRET_KEYS (an old key dropped too early?): dropped",
+                    id_,
+                )
                 undecryptable.append(id_)
                 continue
             rows.append(Row(id_, chat, contact_id, kind, content))
@@ -128,7 +133,7 @@ class DatabaseWork:
         with self.db.transaction() as session:
             session.execute(
                 update(Contact)
-                .where(Contact.user_hash == user_hash(self.engine.secret_key, CHANNEL, chat))
+                .where(Contact.user_hash.in_(self._hashes(chat)))
                 .values(unreachable=True, next_reminder_at=None)
             )
 
@@ -138,7 +143,7 @@ class DatabaseWork:
         with self.db.transaction() as session:
             contacts = session.scalars(
                 select(Contact).where(
-                    Contact.user_hash == user_hash(self.engine.secret_key, CHANNEL, chat),
+                    Contact.user_hash.in_(self._hashes(chat)),
                     Contact.unreachable.is_(True),
                 )
             ).all()
@@ -150,6 +155,10 @@ class DatabaseWork:
         """Store the username Telegram's getMe gave: the links of the web and CLI use it."""
         with self.db.transaction() as session:
             store_bot_username(session, username)
+
+    def _hashes(self, chat: str) -> list[str]:
+        """The chat's contact hash under every kept key (CIPS_OLD_SECRET_KEYS after a rotation)."""
+        return user_hashes(self.engine.secret_keys, CHANNEL, chat)
 
     def _claim_update(self, connection: Connection, update_id: int) -> bool:
         """Record the update as handled; False if it already was (a redelivery)."""

@@ -100,7 +100,13 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    engine = ConversationEngine(db, questionnaires, settings.secret_key, min_cell=settings.min_cell)
+    engine = ConversationEngine(
+        db,
+        questionnaires,
+        settings.secret_key,
+        min_cell=settings.min_cell,
+        old_secret_keys=settings.old_secret_keys,
+    )
     database = BotDatabase(engine)
     try:
         await _serve(settings, database, webhook, stop, heartbeat, remember_username)

@@ -1,4 +1,11 @@
-"""Settings read from the environment, with the embedded defaults a newcomer needs."""
+"""Settings read from the environment, with the embedded defaults a newcomer needs.
+
+Keys: `CIPS_SECRET_KEY` makes the keyed hashes and encrypts chat ids (and, through keys derived
+from it, signs the web's cookies). To rotate it, set the new key there and keep the old ones,
+for reading only, in `CIPS_OLD_SECRET_KEYS` (comma-separated, newest first): conversations under
+way, the duplicate check and signed-in sessions keep working. Drop an old key once every campaign
+that was open before the rotation has closed (README, "Rotating CIPS_SECRET_KEY").
+"""
 
 from __future__ import annotations
 
@@ -29,6 +36,12 @@ class Settings:
     send_rate: float = 30.0  # messages per second overall (Telegram's limit); 0: unlimited
     chat_rate: float = 1.0  # messages per second in one chat, sustained; 0: unlimited
     chat_burst: float = 3.0  # messages one chat may get at once before the pace applies
+    old_secret_keys: tuple[str, ...] = ()  # CIPS_OLD_SECRET_KEYS: read, never written
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """Every kept key, the current one first."""
+        return (self.secret_key, *self.old_secret_keys)
 
 
 def _secret_key() -> str:
@@ -49,6 +62,17 @@ def _secret_key() -> str:
     return key
 
 
+def _old_secret_keys(current: str) -> tuple[str, ...]:
+    """CIPS_OLD_SECRET_KEYS: comma-separated, in order, blanks, repeats and the current key left
+    out (keys are URL-safe, so they hold no comma)."""
+    keys: list[str] = []
+    for key in os.environ.get("CIPS_OLD_SECRET_KEYS", "").split(","):
+        key = key.strip()
+        if key and key != current and key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
 def _min_cell() -> int:
     value = int(os.environ.get("CIPS_MIN_CELL", str(DEFAULT_MIN_CELL)))
     if value < MIN_CELL_FLOOR:
@@ -59,9 +83,11 @@ def _min_cell() -> int:
 def load_settings() -> Settings:
     """Read the settings from the environment (call again after changing it)."""
     dirs = os.environ.get("CIPS_QUESTIONNAIRE_DIRS", "")
+    secret_key = _secret_key()
     return Settings(
         database_url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
-        secret_key=_secret_key(),
+        secret_key=secret_key,
+        old_secret_keys=_old_secret_keys(secret_key),
         min_cell=_min_cell(),
         questionnaire_dirs=tuple(Path(d) for d in dirs.split(os.pathsep) if d),
         bot_username=os.environ.get("TELEGRAM_BOT_USERNAME") or None,

@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "chat": ("chat", "chat", "Answer a survey in the terminal, as a respondent would on Telegram."),
     "clock": ("clock", "clock",
               "Run the scheduler: reminders, opening and closing campaigns, purges (exactly one)."),
+    "codebook": ("analysis", "codebook",
+                 "Write the codebook of a questionnaire's respondent-level files, as md or xlsx."),
     "db": ("data", "db", "The database schema."),
     "demo": ("demo", "demo",
              "Fill the demo administration: last year's wave (then closed) and this year's (left "
@@ -46,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "(URL), and finished responses get sealed (--sealing)."),
     "import": ("analysis", "import_",
                "Import an earlier wave from FILE (.csv or .xlsx, the interchange format)."),
+    "keys": ("keys", "keys", "CIPS_SECRET_KEY and its old keys (CIPS_OLD_SECRET_KEYS)."),
     "questionnaire": ("data", "questionnaire", "Questionnaire files: check them, show them."),
     "reminders": ("clock", "reminders", "Reminders to people who left a survey half-way."),
     "run": ("run", "run",

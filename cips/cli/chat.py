@@ -52,7 +52,13 @@ def chat(campaign_code: str | None, language: str | None) -> None:
     settings = context.settings()
     db = context.database()
     questionnaires = context.questionnaires()
-    engine = ConversationEngine(db, questionnaires, settings.secret_key, min_cell=settings.min_cell)
+    engine = ConversationEngine(
+        db,
+        questionnaires,
+        settings.secret_key,
+        min_cell=settings.min_cell,
+        old_secret_keys=settings.old_secret_keys,
+    )
     code = campaign_code or _demo_campaign(db, questionnaires)
     sender = Sender("terminal", f"terminal-{dt.datetime.now(dt.UTC).timestamp()}", None, language)
     buttons = []

@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from survey import daily, reminders  # modules: survey.reminders also imports the engine package
-from survey.anonymity import ChatCipher, participation_mark, user_hash
+from survey.anonymity import ChatCipher, participation_mark, participation_marks, user_hashes
 from survey.engine import events as ev
 from survey.engine import messages
 from survey.engine.answers import join_choices, parse_typed
@@ -89,7 +89,11 @@ Deliver = Callable[[Connection, list[Reply]], None]
 # rows as they were before the other worker's commit; read after the lock, they are current.
 _CONTACT_BASE = (
     select(Contact)
-    .where(Contact.channel == bindparam("channel"), Contact.user_hash == bindparam("user_hash"))
+    .where(
+        Contact.channel == bindparam("channel"),
+        # The hash under every kept key (a key rotation leaves conversations under the old one).
+        Contact.user_hash.in_(bindparam("user_hashes", expanding=True)),
+    )
     .order_by(Contact.last_progress_at.desc())
     .limit(1)
 )
@@ -111,11 +115,15 @@ class ConversationEngine:
         min_cell: int = 10,
         clock: Callable[[], dt.datetime] = utcnow,
         languages: Callable[[], Sequence[str]] = available_languages,
+        old_secret_keys: Sequence[str] = (),
     ):
+        """`secret_key` hashes and encrypts; `old_secret_keys` (CIPS_OLD_SECRET_KEYS) are kept
+        for reading only: a person is also looked up under each of them, after the new one."""
         self.db = db
         self.questionnaires = questionnaires
         self.secret_key = secret_key
-        self.cipher = ChatCipher(secret_key)
+        self.secret_keys = (secret_key, *old_secret_keys)
+        self.cipher = ChatCipher(secret_key, old_secret_keys)
         self.min_cell = min_cell
         self.clock = clock
         self.languages = languages
@@ -137,7 +145,9 @@ class ConversationEngine:
                     if claim is not None and not claim(connection):
                         return []
                     now = self.clock()
-                    hashed = user_hash(self.secret_key, event.sender.channel, event.sender.user_id)
+                    hashed = user_hashes(
+                        self.secret_keys, event.sender.channel, event.sender.user_id
+                    )
                     replies = self._turn(connection, event, hashed, now)
                     if deliver is not None and replies:
                         deliver(connection, replies)
@@ -151,7 +161,7 @@ class ConversationEngine:
         raise AssertionError("unreachable")
 
     def _turn(
-        self, connection: Connection, event: ev.Event, hashed: str, now: dt.datetime
+        self, connection: Connection, event: ev.Event, hashed: list[str], now: dt.datetime
     ) -> list[Reply]:
         """The event on ORM objects, in a session that joins the event's transaction."""
         with self.db.sessions(bind=connection) as session:
@@ -175,7 +185,7 @@ class _Turn:
         engine: ConversationEngine,
         session: Session,
         event: ev.Event,
-        user_hash: str,
+        user_hashes: list[str],
         now: dt.datetime,
     ):
         self.engine = engine
@@ -183,7 +193,8 @@ class _Turn:
         self.event = event
         self.sender = event.sender
         self.now = now
-        self.user_hash = user_hash
+        self.user_hash = user_hashes[0]  # under the current key: what new contacts get
+        self.user_hashes = user_hashes
         self.contact: Contact | None = None
         self.campaign: Campaign | None = None
         self.questionnaire: Questionnaire | None = None
@@ -231,11 +242,21 @@ class _Turn:
     # -- loading -------------------------------------------------------------------------------
 
     def _locked_contact(self, campaign: Campaign | None = None) -> Contact | None:
-        """The conversation under way, locked against a concurrent twin of this event."""
-        params = {"channel": self.sender.channel, "user_hash": self.user_hash}
+        """The conversation under way, locked against a concurrent twin of this event.
+
+        Found under an old key (CIPS_OLD_SECRET_KEYS), its hash is rewritten under the current
+        one: the contact row changes on every turn anyway and is deleted when the response ends.
+        """
+        params = {"channel": self.sender.channel, "user_hashes": self.user_hashes}
         if campaign is None:
-            return self.session.scalar(CONTACT, params)
-        return self.session.scalar(CONTACT_IN_CAMPAIGN, {**params, "campaign_id": campaign.id})
+            contact = self.session.scalar(CONTACT, params)
+        else:
+            contact = self.session.scalar(
+                CONTACT_IN_CAMPAIGN, {**params, "campaign_id": campaign.id}
+            )
+        if contact is not None and contact.user_hash != self.user_hash:
+            contact.user_hash = self.user_hash
+        return contact
 
     def _bind(self) -> None:
         contact = self.contact
@@ -371,13 +392,19 @@ class _Turn:
         return self._new_contact(campaign, tag if SOURCE_TAG.match(tag) else None)
 
     def _took_part(self, campaign: Campaign) -> bool:
-        mark = participation_mark(
-            self.engine.secret_key, campaign.code, self.sender.channel, self.sender.user_id
+        """Whether the person has a response in the campaign, sealed or waiting, under any kept
+        key. Marks are never rewritten under a new key: an update of a sealed mark would date
+        the person's return among the batch's marks (README, "Rotating CIPS_SECRET_KEY")."""
+        marks = participation_marks(
+            self.engine.secret_keys, campaign.code, self.sender.channel, self.sender.user_id
         )
-        if self.session.get(Participation, (campaign.id, mark)) is not None:
-            return True  # sealed
+        sealed = select(Participation.mark).where(
+            Participation.campaign_id == campaign.id, Participation.mark.in_(marks)
+        )
+        if self.session.scalar(sealed.limit(1)) is not None:
+            return True
         waiting = select(Respondent.id).where(
-            Respondent.campaign_id == campaign.id, Respondent.mark == mark
+            Respondent.campaign_id == campaign.id, Respondent.mark.in_(marks)
         )
         return self.session.scalar(waiting.limit(1)) is not None
 
