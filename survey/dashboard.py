@@ -18,7 +18,8 @@ downloads and the JSON API (`Dashboard.as_json`) all show:
 Where the figures come from: counters, never a scan of the responses. `participation_counts`
 (per sealed or not, status, language and channel) and `left_off_counts` (per question) are kept
 by database triggers in the transaction of every change to a response (migration 0008);
-`daily_counts` by the engine (survey.daily). A view reads a few dozen counter rows, whatever the
+`daily_counts` by the engine (survey.daily); `reminder_day_counts` (reminders sent and answered
+again per day) by triggers too. A view reads a few dozen counter rows, whatever the
 number of respondents.
 
 Every breakdown obeys the small-cell suppression of SCORING.md, by the one rule of
@@ -46,7 +47,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from survey.questionnaire import Questionnaire
-from survey.reminders import reminder_figures
 from survey.storage.models import (
     FINISHED,
     Answer,
@@ -54,6 +54,7 @@ from survey.storage.models import (
     DailyCount,
     LeftOffCount,
     ParticipationCount,
+    ReminderDayCount,
     Respondent,
     RespondentStatus,
     SealedAnswer,
@@ -465,16 +466,21 @@ def campaign_dashboard(
 
 
 def _reminders(session: Session, campaign_id: int, k: int) -> ReminderFigures | None:
-    """Reminders sent per day and how many brought an answer within 24 h (small cells hidden)."""
-    days = reminder_figures(session, campaign_id)
+    """Reminders sent per day and how many brought an answer within 24 h (small cells hidden),
+    from their counters (the sums of `reminders_sent` per day)."""
+    days = session.execute(
+        select(ReminderDayCount.day, ReminderDayCount.sent, ReminderDayCount.answered_again)
+        .where(ReminderDayCount.campaign_id == campaign_id, ReminderDayCount.sent != 0)
+        .order_by(ReminderDayCount.day)
+    ).all()
     if not days:
         return None
-    again = suppress({d.day: d.answered_again for d in days}, k)
-    sent = sum(d.sent for d in days)
-    answered_again = sum(d.answered_again for d in days)
+    again = suppress({day: answered for day, _, answered in days}, k)
+    sent = sum(n for _, n, _ in days)
+    answered_again = sum(answered for _, _, answered in days)
     return ReminderFigures(
         sent=sent,
         answered_again=answered_again,
         answered_again_rate=_rate(answered_again, sent),
-        per_day=tuple(ReminderDay(d.day, d.sent, again[d.day]) for d in days),
+        per_day=tuple(ReminderDay(day, n, again[day]) for day, n, _ in days),
     )

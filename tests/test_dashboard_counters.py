@@ -218,3 +218,34 @@ def test_the_migration_fills_the_counters_of_an_existing_database(backend, tmp_p
         connection.execute(text("DELETE FROM respondents WHERE id = 'r0'"))
     assert counters(db, campaign_id) == recount(db, campaign_id)
     db.dispose()
+
+
+def test_reminder_counters_equal_the_reminder_rows(db):
+    """Reminders sent and answered again per day: the counters equal the rows' sums as reminders
+    are sent, answered again, moved and deleted."""
+    from survey.reminders import reminder_figures
+
+    with db.transaction() as session:
+        admin = create_administration(session, "CI", "Douanes", "UTC", ["en"])
+        campaign = create_campaign(session, admin, load_questionnaires()[QUESTIONNAIRE], "2026")
+        campaign_id = campaign.id
+    days = [dt.date(2026, 11, 2), dt.date(2026, 11, 3)]
+    with db.engine.begin() as connection:
+        for number in range(30):
+            connection.execute(
+                text("INSERT INTO reminders_sent (campaign_id, sent_on, answered_again) "
+                     "VALUES (:c, :d, :a)"),
+                {"c": campaign_id, "d": days[number % 2], "a": number % 3 == 0},
+            )  # fmt: skip
+        connection.execute(text("UPDATE reminders_sent SET answered_again = :t WHERE id % 4 = 0"),
+                           {"t": True})  # fmt: skip
+        connection.execute(text("UPDATE reminders_sent SET sent_on = :d WHERE id % 5 = 0"),
+                           {"d": dt.date(2026, 11, 4)})  # fmt: skip
+        connection.execute(text("DELETE FROM reminders_sent WHERE id % 7 = 0"))
+    with db.transaction() as session:
+        rows = [(d.day, d.sent, d.answered_again) for d in reminder_figures(session, campaign_id)]
+        shown = campaign_dashboard(session, session.get(Campaign, campaign_id),
+                                   load_questionnaires()[QUESTIONNAIRE], min_cell=1).reminders  # fmt: skip
+    assert len(rows) == 3 and sum(sent for _, sent, _ in rows) == 26
+    assert [(d.day, d.sent, d.answered_again) for d in shown.per_day] == rows
+    assert (shown.sent, shown.answered_again) == (26, sum(again for *_, again in rows))

@@ -10,8 +10,9 @@
   a conversation is under way; it is deleted when the respondent completes, withdraws or deletes,
   and when the campaign closes. `Outbox` holds messages waiting for the one sending path.
 - Counters: `DailyCount` (started and completed per campaign and day), so that per-day figures
-  never need a date on a response; `ParticipationCount` and `LeftOffCount` (the dashboard's
-  figures), kept by database triggers (migration 0008) in the transaction of every change.
+  never need a date on a response; `ParticipationCount`, `LeftOffCount` and `ReminderDayCount`
+  (the dashboard's figures), kept by database triggers (migration 0008) in the transaction of
+  every change.
 
 Plus the organisation (`Administration`, `Campaign` and its outreach `CampaignSource`s) and web accounts (`User`, `ApiToken`).
 """
@@ -347,6 +348,20 @@ class LeftOffCount(Base):
     )
     position: Mapped[str] = mapped_column(String(32), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class ReminderDayCount(Base):
+    """Reminders sent per campaign and day, and how many brought an answer within 24 h: the
+    sums of `ReminderSent`, kept like `ParticipationCount` (migration 0008)."""
+
+    __tablename__ = "reminder_day_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer)
+    answered_again: Mapped[int] = mapped_column(Integer)
 
 
 class Contact(Base):

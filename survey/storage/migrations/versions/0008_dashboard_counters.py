@@ -14,7 +14,9 @@ them:
 - `participation_counts` (campaign, sealed, status, language, channel) -> n;
 - `left_off_counts` (campaign, position) -> n: responses not completed, by the question they are
   at or left off at ('' for a withdrawn response whose position was cleared, before the engine
-  kept it).
+  kept it);
+- `reminder_day_counts` (campaign, day) -> sent, answered again: the reminders of
+  `reminders_sent` (one row per reminder) summed per day.
 
 Each trigger is one `INSERT ... SELECT ... ON CONFLICT DO UPDATE SET n = n + excluded.n` whose
 rows (old contribution -1, new +1, grouped, zero sums left out) come in key order, so two
@@ -34,6 +36,7 @@ depends_on = None
 # (table, sealed flag) whose rows the counters count.
 COUNTED = (("respondents", 0), ("sealed_responses", 1))
 WATCHED = "status, language, source_tag, position, campaign_id"
+REMINDERS_WATCHED = "campaign_id, sent_on, answered_again"
 
 
 def _participation(sealed: int, rows: list[tuple[str, int]]) -> str:
@@ -67,6 +70,22 @@ def _left_off(rows: list[tuple[str, int]]) -> str:
     )
 
 
+def _reminders(rows: list[tuple[str, int]]) -> str:
+    images = " UNION ALL ".join(
+        f"SELECT {row}.campaign_id AS c, {row}.sent_on AS d, {sign} AS s, "
+        f"CASE WHEN {row}.answered_again THEN {sign} ELSE 0 END AS a"
+        for row, sign in rows
+    )
+    return (
+        "INSERT INTO reminder_day_counts (campaign_id, day, sent, answered_again) "
+        f"SELECT c, d, sum(s), sum(a) FROM ({images}) AS v "
+        "GROUP BY c, d HAVING sum(s) <> 0 OR sum(a) <> 0 ORDER BY c, d "
+        "ON CONFLICT (campaign_id, day) DO UPDATE SET "
+        "sent = reminder_day_counts.sent + excluded.sent, "
+        "answered_again = reminder_day_counts.answered_again + excluded.answered_again;"
+    )
+
+
 def _bodies(sealed: int) -> dict[str, str]:
     images = {"INSERT": [("NEW", 1)], "DELETE": [("OLD", -1)],
               "UPDATE": [("OLD", -1), ("NEW", 1)]}  # fmt: skip
@@ -74,33 +93,44 @@ def _bodies(sealed: int) -> dict[str, str]:
             for op_, rows in images.items()}  # fmt: skip
 
 
-def _changed(dialect: str) -> str:
+def _changed(dialect: str, watched: str) -> str:
     differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
-    return " OR ".join(f"OLD.{c} {differs} NEW.{c}" for c in WATCHED.split(", "))
+    return " OR ".join(f"OLD.{c} {differs} NEW.{c}" for c in watched.split(", "))
+
+
+def _triggers() -> list[tuple[str, str, str, str]]:
+    """(table, event, columns an update must change, body) of every counting trigger."""
+    found = []
+    for table, sealed in COUNTED:
+        found += [(table, event, WATCHED, body) for event, body in _bodies(sealed).items()]
+    images = {"INSERT": [("NEW", 1)], "DELETE": [("OLD", -1)],
+              "UPDATE": [("OLD", -1), ("NEW", 1)]}  # fmt: skip
+    found += [("reminders_sent", event, REMINDERS_WATCHED, _reminders(rows))
+              for event, rows in images.items()]  # fmt: skip
+    return found
 
 
 def create_triggers(bind) -> None:
     dialect = bind.dialect.name
-    for table, sealed in COUNTED:
-        for event, body in _bodies(sealed).items():
-            name = f"{table}_count_{event.lower()}"
-            when = f" WHEN ({_changed(dialect)})" if event == "UPDATE" else ""
-            of = f" OF {WATCHED}" if event == "UPDATE" else ""
-            if dialect == "postgresql":
-                bind.execute(sa.text(
-                    f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                    f"BEGIN\n{body}\nRETURN NULL;\nEND $$"))
-                bind.execute(sa.text(
-                    f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} FOR EACH ROW{when} "
-                    f"EXECUTE FUNCTION {name}()"))
-            else:
-                bind.execute(sa.text(
-                    f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} FOR EACH ROW{when} "
-                    f"BEGIN\n{body}\nEND"))
+    for table, event, watched, body in _triggers():
+        name = f"{table}_count_{event.lower()}"
+        when = f" WHEN ({_changed(dialect, watched)})" if event == "UPDATE" else ""
+        of = f" OF {watched}" if event == "UPDATE" else ""
+        if dialect == "postgresql":
+            bind.execute(sa.text(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                f"BEGIN\n{body}\nRETURN NULL;\nEND $$"))
+            bind.execute(sa.text(
+                f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} FOR EACH ROW{when} "
+                f"EXECUTE FUNCTION {name}()"))
+        else:
+            bind.execute(sa.text(
+                f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} FOR EACH ROW{when} "
+                f"BEGIN\n{body}\nEND"))
 
 
 def drop_triggers(bind) -> None:
-    for table, _ in COUNTED:
+    for table in ("respondents", "sealed_responses", "reminders_sent"):
         for event in ("insert", "update", "delete"):
             name = f"{table}_count_{event}"
             if bind.dialect.name == "postgresql":
@@ -128,7 +158,20 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_left_off_counts_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('campaign_id', 'position', name=op.f('pk_left_off_counts'))
     )
+    op.create_table('reminder_day_counts',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.Column('answered_again', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_reminder_day_counts_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('campaign_id', 'day', name=op.f('pk_reminder_day_counts'))
+    )
     bind = op.get_bind()
+    bind.execute(sa.text(
+        "INSERT INTO reminder_day_counts (campaign_id, day, sent, answered_again) "
+        "SELECT campaign_id, sent_on, count(*), "
+        "sum(CASE WHEN answered_again THEN 1 ELSE 0 END) FROM reminders_sent "
+        "GROUP BY campaign_id, sent_on"))
     for table, sealed in COUNTED:  # the counters of what exists, then the triggers keep them
         bind.execute(sa.text(
             "INSERT INTO participation_counts (campaign_id, sealed, status, language, source_tag, n) "
@@ -144,5 +187,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     drop_triggers(op.get_bind())
+    op.drop_table('reminder_day_counts')
     op.drop_table('left_off_counts')
     op.drop_table('participation_counts')
