@@ -283,6 +283,7 @@ def test_respondent_level_data_for_analysts_once_closed(two_waves, signed_in):
     link = re.search(r'href="([^"]+cips-officials\.csv)"', page).group(1)
     download = client.get(link)
     assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     path = "responses.csv"
     with open(path, "wb") as handle:
         handle.write(download.data)

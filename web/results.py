@@ -44,7 +44,8 @@ from web.state import app_state, db_session
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv; charset=utf-8",
+# Flask adds "; charset=utf-8" to a text/* mimetype itself (given here it came out twice).
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv",
              "xlsx": XLSX}  # fmt: skip
 DATA_ROLES = (Role.ADMIN, Role.ANALYST)
 
