@@ -23,6 +23,12 @@ CAMPAIGN_WRITES = [
     ("POST", "/campaigns/{c}/close"),
     ("POST", "/campaigns/{c}/sources"),
     ("POST", "/campaigns/{c}/sources/port/remove"),
+    ("POST", "/campaigns/{c}/archive"),
+    ("POST", "/campaigns/{c}/unarchive"),
+    ("GET", "/campaigns/{c}/next-wave"),
+    ("POST", "/campaigns/{c}/next-wave"),
+    ("GET", "/campaigns/{c}/delete"),
+    ("POST", "/campaigns/{c}/delete"),
 ]
 API_CAMPAIGN = ["/api/v1/campaigns/{c}", "/api/v1/campaigns/{c}/dashboard"]
 # The results of an administration's wave ({a}); the respondent-level file, which has role and
@@ -62,7 +68,7 @@ def _campaign_state(world, code: str) -> tuple:
         tags = tuple(
             session.scalars(select(CampaignSource.tag).where(CampaignSource.campaign_id == c.id))
         )
-        return (c.closed_at, c.opens_at, c.target_population, tags)  # fmt: skip
+        return (c.closed_at, c.opens_at, c.target_population, c.archived_at, tags)  # fmt: skip
 
 
 @pytest.mark.parametrize("username", ["ci-coordinator", "ci-analyst"])
@@ -148,7 +154,7 @@ def test_coordinators_manage_their_own_campaigns_only(world, signed_in):
     for path, data in steps:
         response = client.post(_fill(path, ours), data={"csrf_token": token, **data})
         assert response.status_code == 302, (path, response.text)
-    closed_at, _, target, tags = _campaign_state(world, ours)
+    closed_at, _, target, _, tags = _campaign_state(world, ours)
     assert (closed_at, target, tags) == (None, 300, ())
     # The campaign form offers only the coordinator's own administration.
     form = client.get("/campaigns/new").text
