@@ -503,12 +503,24 @@ class _Turn:
         if not q.has_question(event.question_id):
             return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
         question = q.question(event.question_id)
-        if event.value not in question.codes or question.type is QuestionType.MULTIPLE_CHOICE:
+        value = event.value
+        if question.type is QuestionType.MULTIPLE_CHOICE:
+            # The whole choice at once (a web form's checkboxes), codes separated by ";".
+            chosen = set(value.split(MULTIPLE_CHOICE_SEPARATOR)) - {""}
+            if not chosen <= set(question.codes):
+                return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
+            if not chosen:
+                return [self.ask_current(Text(messages.CHOOSE_AT_LEAST_ONE))]
+            if question.max_choices and len(chosen) > question.max_choices:
+                count = {"count": question.max_choices}
+                return [self.ask_current(Text(messages.CHOOSE_AT_MOST, count))]
+            value = join_choices(question, chosen)
+        elif value not in question.codes:
             return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
         if question.id == self.respondent.position:
-            return self._record_and_advance(event.value)
+            return self._record_and_advance(value)
         if question.id in self.answers:
-            return self._change_earlier(question.id, event.value)
+            return self._change_earlier(question.id, value)
         return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
 
     def _change_earlier(self, question_id: str, value: str) -> list[Reply]:
@@ -586,11 +598,26 @@ class _Turn:
             return [self.language_menu(Text(messages.PRESS_A_BUTTON))]
         if stage != Stage.ANSWERING:
             return [self.prompt(Text(messages.PRESS_A_BUTTON))]
-        question = self.questionnaire.question(self.respondent.position)
+        position = self.respondent.position
+        if event.question_id is not None and event.question_id != position:
+            return self._typed_earlier(event)
+        question = self.questionnaire.question(position)
         parsed = parse_typed(self.questionnaire, question, event.text, self.language)
         if parsed.problem is not None:
             return [self.ask_current(parsed.problem)]
         return self._record_and_advance(parsed.value, note=parsed.note)
+
+    def _typed_earlier(self, event: ev.Typed) -> list[Reply]:
+        """Text for a question other than the current one (a web page sent twice, or an old
+        page): changes that answer like its button would, or nothing if it repeats it."""
+        qid = event.question_id
+        if not self.questionnaire.has_question(qid) or qid not in self.answers:
+            return [self.ask_current(Text(messages.BUTTON_EXPIRED))]
+        question = self.questionnaire.question(qid)
+        parsed = parse_typed(self.questionnaire, question, event.text, self.language)
+        if parsed.problem is not None:
+            return [self.ask_current(Text(messages.ALREADY_ANSWERED))]
+        return self._change_earlier(qid, parsed.value)
 
     def _language_named(self, text: str) -> str | None:
         folded = text.strip().casefold()

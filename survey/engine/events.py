@@ -70,9 +70,14 @@ class Done(Event):
 
 @dataclass(frozen=True)
 class Typed(Event):
-    """Sent text (an answer, a campaign code, or anything else)."""
+    """Sent text (an answer, a campaign code, or anything else).
+
+    `question_id`: the question the text answers, when the channel knows it (a web form): text
+    sent from a page of an earlier question then changes that answer, or nothing when it
+    repeats it (a double submit), instead of answering the current question."""
 
     text: str
+    question_id: str | None = None
 
 
 @dataclass(frozen=True)

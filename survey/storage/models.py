@@ -137,6 +137,9 @@ class Campaign(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Archived (survey.campaign_life): left out of the campaign lists, its results kept.
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Who may answer on the web (survey.access_codes): "open" (the link, one response per
+    # browser) or "codes" (one-time access codes).
+    web_access: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
 
     # Joined: every answer reschedules a reminder in the administration's time zone.
     administration: Mapped[Administration] = relationship(back_populates="campaigns", lazy="joined")
@@ -504,3 +507,28 @@ class AppSetting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AccessCode(Base):
+    """A one-time access code of a campaign, as its keyed hash only (survey.access_codes). `used`
+    says it was spent: nothing links it to the response it opened (no respondent, no time)."""
+
+    __tablename__ = "access_codes"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AccessCodeTries(Base):
+    """Wrong access codes typed for a campaign per time window: tries are limited per campaign."""
+
+    __tablename__ = "access_code_tries"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
