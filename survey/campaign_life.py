@@ -5,7 +5,7 @@ wave (shared by the CLI and the web; closing now is `survey.campaign_editing.clo
   it changes, its results stay where they were. Unarchiving brings it back.
 - **Delete**: the campaign and everything of it, in one transaction: its channels, its responses
   (under way, waiting for their seal, sealed), their participation marks, its per-day counters,
-  its reminder figures, its contacts and the messages waiting for them. Allowed when no response
+  its reminder figures, its dashboard counters, its contacts and the messages waiting for them. Allowed when no response
   was completed; otherwise only for an admin who types the campaign's code to confirm (the CLI
   is an operator's tool and counts as an admin). Deleting is not yet recorded anywhere: the
   audit log, which the access issue builds, will record it here, where it happens.
@@ -30,8 +30,11 @@ from survey.storage.models import (
     CampaignStatus,
     Contact,
     DailyCount,
+    LeftOffCount,
     Outbox,
     Participation,
+    ParticipationCount,
+    ReminderDayCount,
     ReminderSent,
     Respondent,
     RespondentStatus,
@@ -108,6 +111,10 @@ def delete_campaign(
         delete(DailyCount).where(DailyCount.campaign_id == campaign_id),
         delete(ReminderSent).where(ReminderSent.campaign_id == campaign_id),
         delete(CampaignSource).where(CampaignSource.campaign_id == campaign_id),
+        # The dashboard's counters, last: the triggers that keep them fire on the deletes above.
+        delete(ParticipationCount).where(ParticipationCount.campaign_id == campaign_id),
+        delete(LeftOffCount).where(LeftOffCount.campaign_id == campaign_id),
+        delete(ReminderDayCount).where(ReminderDayCount.campaign_id == campaign_id),
     )
     for statement in statements:
         session.execute(statement.execution_options(synchronize_session=False))
