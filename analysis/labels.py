@@ -147,3 +147,79 @@ QUESTIONNAIRE_NOT_LOADED = N_(
 NO_ADMINISTRATION = N_(
     "There is no administration {code}: create it first with `cips administration create`."
 )
+
+# SPSS and Stata files (`analysis.variables`, `analysis.statfiles`): variable and value labels.
+FIXED_VARIABLES = {
+    "respondent_id": N_("Respondent (random id)"),
+    "questionnaire": N_("Questionnaire"),
+    "survey": N_("Survey"),
+    "administration": N_("Administration"),
+    "wave": N_("Wave"),
+    "language": N_("Language of the answers"),
+    "completed": N_("Completed the survey"),
+    "weight": N_("Weight"),
+}
+YES = N_("Yes")
+NO = N_("No")
+CHOSEN = N_("Chosen")
+NOT_CHOSEN = N_("Not chosen")
+CHOICE_VARIABLE = N_("{question}: {answer}")
+
+# The codebook (`analysis.codebook`, `cips codebook`).
+CODEBOOK_TITLE = N_("Codebook: {title}")
+CODEBOOK_ABOUT = N_(
+    "Questionnaire {questionnaire}, version {version}; labels in {language_name}. The variables of "
+    "the respondent-level files (`cips export`: csv, xlsx, sav, dta), in order."
+)
+CODEBOOK_NOTES = (
+    N_("A blank cell (not asked, not reached, skipped) is system-missing in SPSS and . in Stata."),
+    N_("Don't know and Prefer not to answer are declared missing values: user-missing codes in "
+       "SPSS (8 and 9, or 98 and 99 where the answers go past 7), extended missing values .a and "
+       ".b in Stata, each with its label."),
+    N_("Answers are stored as given: reverse-coded items are recoded 6 - v only when scored."),
+    N_("Labels longer than a file format holds are cut at a word boundary and end in “…”: "
+       "variable labels at 80 characters in Stata and 256 bytes in SPSS, value labels at 120 "
+       "bytes in SPSS. The cut labels are shown where they differ."),
+    N_("Free-text answers are in none of these files: `cips export --free-text` writes them "
+       "alone, detached."),
+)  # fmt: skip
+CODEBOOK_COLUMNS = {
+    "variable": N_("Variable"),
+    "question": N_("Question"),
+    "type": N_("Type"),
+    "label": N_("Label"),
+    "stata_label": N_("Label in Stata files (80 characters)"),
+    "spss_label": N_("Label in SPSS files (256 bytes)"),
+    "values": N_("Codes and labels"),
+    "missing": N_("Missing codes"),
+    "factor": N_("Key factor"),
+    "factor_name": N_("Key factor name"),
+    "reverse": N_("Reverse-coded"),
+    "link": N_("Linked item"),
+    "constructs": N_("Constructs"),
+    "shown_if": N_("Asked only if"),
+    "notes": N_("Notes"),
+}
+CODEBOOK_TYPES = {
+    "agreement": N_("Agreement scale"),
+    "single_choice": N_("One answer"),
+    "multiple_choice": N_("Several answers (one 0/1 variable per answer)"),
+    "number": N_("Number"),
+    "text": N_("Free text"),
+    "fixed": N_("Text"),
+    "yes_no": N_("Yes or no"),
+    "weight": N_("Number"),
+}
+CODEBOOK_MISSING = N_("SPSS: {codes} (user-missing); Stata: {letters}")
+CODEBOOK_SHORT_VALUE = N_("{label} (in SPSS files: {short})")
+CODEBOOK_NUMBER = N_("a number from {min} to {max}")
+CODEBOOK_WHOLE_NUMBER = N_("a whole number from {min} to {max}")
+CODEBOOK_FREE_TEXT = N_("Not in the respondent-level files (free text leaves only detached).")
+CODEBOOK_DEMOGRAPHIC = N_("Demographic question")
+SKIP_IN = N_("{question} is {answers}")
+SKIP_NOT_IN = N_("{question} is not {answers}")
+SKIP_AT_LEAST = N_("{question} is at least {min}")
+SKIP_AT_MOST = N_("{question} is at most {max}")
+SKIP_BETWEEN = N_("{question} is between {min} and {max}")
+EITHER = N_("{first} or {second}")
+BOTH = N_("{first} and {second}")

@@ -16,6 +16,9 @@ from survey.i18n import Text, available_languages, match_language, render
 # pandas and matplotlib are imported inside the commands, so that every other `cips` command
 # starts without them.
 TABLE_FORMATS = ("csv", "xlsx", "json")
+STAT_FORMATS = ("sav", "dta")  # SPSS, Stata
+EXPORT_FORMATS = ("csv", "xlsx", *STAT_FORMATS)
+CODEBOOK_FORMATS = ("md", "xlsx")
 
 
 def _default_language() -> str:
@@ -106,8 +109,10 @@ def import_(
 @click.command("export")
 @click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
 @click.option("--labels", "labels_language", type=_labels_choice(),
-              help="Write answer labels in this language instead of codes.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]),
+              help="csv, xlsx: write answer labels in this language instead of codes; sav, dta: "
+                   "the language of the variable and value labels (default: the questionnaire's "
+                   "own).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS),
               help="File format (default: from the file name).")  # fmt: skip
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--free-text", is_flag=True,
@@ -121,17 +126,25 @@ def export(
     free_text: bool,
 ) -> None:
     """Write a campaign's respondents in the interchange format (anonymous: random ids only,
-    no free text), or with --free-text its free-text answers alone, detached."""
+    no free text), or with --free-text its free-text answers alone, detached.
+
+    sav (SPSS) and dta (Stata) files hold the same rows with numeric codes, variable and value
+    labels, and Don't know / Prefer not to answer as declared missing values (see `cips
+    codebook`)."""
     from analysis.database import export_campaign
     from analysis.free_text import free_texts, write_free_texts
     from analysis.interchange import write
     from survey.campaigns import CampaignError, get_campaign
 
     fmt = fmt or output.suffix.lower().lstrip(".")
-    if fmt not in ("csv", "xlsx"):
-        raise click.ClickException("give --format csv|xlsx, or an output file ending in either")
+    if fmt not in EXPORT_FORMATS:
+        raise click.ClickException(
+            "give --format csv|xlsx|sav|dta, or an output file ending in one of them"
+        )
     if free_text and labels_language:
         raise click.UsageError("--labels does not apply to --free-text (the texts are as typed)")
+    if free_text and fmt in STAT_FORMATS:
+        raise click.UsageError("--free-text writes csv or xlsx only")
     if output.suffix.lower() != f".{fmt}":
         output = output.with_name(output.name + f".{fmt}")
     db = context.database()
@@ -142,6 +155,8 @@ def export(
             _released(session, campaign)
             if free_text:
                 frame = free_texts(session, campaign, questionnaire)
+            elif fmt in STAT_FORMATS:
+                frame = export_campaign(session, campaign, questionnaire)  # codes
             else:
                 frame = export_campaign(session, campaign, questionnaire, labels=labels_language)
     except CampaignError as exc:
@@ -154,6 +169,16 @@ def export(
     if free_text:
         write_free_texts(frame, output, fmt)
         click.echo(f"wrote {len(frame)} free-text answers of {release} to {output}")
+    elif fmt in STAT_FORMATS:
+        from analysis.statfiles import write_stat_file
+        from survey.engine.questions import title_text
+
+        language = labels_language or questionnaire.source_language
+        title = render(title_text(questionnaire), language)
+        # No weights yet: when a release has raking weights (issue 20, item 4), pass them as
+        # `weights=` (one per row of `frame`) and the files gain the `weight` variable.
+        write_stat_file(frame, questionnaire, output, language, file_label=title)
+        click.echo(f"wrote {len(frame)} respondents of {release} to {output}")
     else:
         write(frame, output)
         click.echo(f"wrote {len(frame)} respondents of {release} to {output}")
@@ -261,6 +286,34 @@ def analyze(
 
         written = write_charts(results, out / "charts")
         click.echo(f"wrote {len(written)} charts into {out / 'charts'}")
+
+
+@click.command("codebook")
+@click.option("--questionnaire", "questionnaire_id", required=True, help="Questionnaire id.")
+@click.option("--language", type=_labels_choice(),
+              help="Language of the labels and texts (default: the questionnaire's own).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(CODEBOOK_FORMATS),
+              help="File format (default: from the file name).")  # fmt: skip
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def codebook(questionnaire_id: str, language: str | None, fmt: str | None, output: Path) -> None:
+    """Write the codebook of a questionnaire's respondent-level files, as md or xlsx.
+
+    Every variable with its label (and the label cut to fit Stata or SPSS where it differs),
+    codes and labels, missing codes, key factor, reverse coding, linked item, constructs and
+    skip logic, in one language."""
+    from analysis.codebook import build_codebook, write_codebook
+
+    questionnaire = context.questionnaire_by_id(questionnaire_id)
+    fmt = fmt or output.suffix.lower().lstrip(".")
+    if fmt not in CODEBOOK_FORMATS:
+        raise click.ClickException("give --format md|xlsx, or an output file ending in either")
+    if output.suffix.lower() != f".{fmt}":
+        output = output.with_name(output.name + f".{fmt}")
+    book = build_codebook(questionnaire, language or questionnaire.source_language)
+    write_codebook(book, output)
+    click.echo(
+        f"wrote the codebook of {questionnaire.id} ({len(book.entries)} variables) to {output}"
+    )
 
 
 @click.command("generate")
