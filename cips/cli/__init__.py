@@ -33,8 +33,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Run the scheduler: reminders, opening and closing campaigns, purges (exactly one)."),
     "codebook": ("analysis", "codebook",
                  "Write the codebook of a questionnaire's respondent-level files, as md or xlsx."),
-    "codebook": ("analysis", "codebook",
-                 "Write the codebook of a questionnaire's respondent-level files, as md or xlsx."),
     "db": ("data", "db", "The database schema."),
     "demo": ("demo", "demo",
              "Fill the demo administration: last year's wave (then closed) and this year's (left "
