@@ -102,10 +102,29 @@ class Precision:
 
 @dataclass(frozen=True)
 class DayRow:
+    """The responses started and completed in the `days` days from `date` (one day, unless the
+    days are grouped: see `_per_day`)."""
+
     date: dt.date
     started: int | None  # None: suppressed
     completed: int | None
     suppressed: bool
+    days: int = 1
+
+    @property
+    def last(self) -> dt.date:
+        return self.date + dt.timedelta(days=self.days - 1)
+
+    @property
+    def label(self) -> str:
+        """The day, or the period as an ISO 8601 interval (2026-11-02/2026-11-08)."""
+        if self.days == 1:
+            return self.date.isoformat()
+        return f"{self.date.isoformat()}/{self.last.isoformat()}"
+
+
+# Days per bar tried in turn for the per-day figures: the first that hides no day's starts wins.
+PERIODS = (1, 2, 3, 7, 14, 28)
 
 
 @dataclass(frozen=True)
@@ -286,21 +305,56 @@ def funnel(
 
 
 def _per_day(started: Counter, completed: Counter, k: int, until: dt.date) -> tuple[DayRow, ...]:
+    """Started and completed per day, suppressed; at low counts, per group of days.
+
+    A day with fewer than k starts is hidden (and one more with it), so while few people answer
+    every day would be hidden and the chart empty. The days are then grouped (by 2, 3, 7, 14, 28,
+    else all together; counted back from the last day, the first group taking the days left
+    over) until no group's starts are hidden; a group is shown only if it holds at least k, like
+    any cell. Below k starts in all, every day stays hidden.
+    """
     if not started:
         return ()
-    first = min(started)
-    days = [first + dt.timedelta(days=i) for i in range(max(0, (until - first).days) + 1)]
-    days = sorted(set(days) | set(started) | set(completed))
-    shown_started = suppress({d: started[d] for d in days}, k)
-    shown_completed = suppress({d: completed[d] for d in days}, k)
+    first = min(started.keys() | completed.keys())
+    last = max(until, *started, *completed)
+    span = (last - first).days + 1
+    widths = [w for w in PERIODS if w < span] + [span]
+    rows = ()
+    for width in widths:
+        rows = _grouped(started, completed, k, first, last, width)
+        if all(row.started is not None for row in rows) or width == widths[-1]:
+            break
+    if any(row.started is not None for row in rows):
+        return rows
+    return _grouped(started, completed, k, first, last, 1)  # fewer than k in all
+
+
+def _grouped(
+    started: Counter, completed: Counter, k: int, first: dt.date, last: dt.date, width: int
+) -> tuple[DayRow, ...]:
+    # Counted back from the last day, so that the latest group is whole; the days left over at
+    # the beginning (fewer than `width`) join the first group.
+    span = (last - first).days + 1
+    starts = [last - dt.timedelta(days=i + width - 1) for i in range(0, span - width + 1, width)]
+    starts.reverse()
+    starts[0] = first
+    ends = [*(start - dt.timedelta(days=1) for start in starts[1:]), last]
+    days = {start: (end - start).days + 1 for start, end in zip(starts, ends, strict=True)}
+
+    def total(counts: Counter, start: dt.date) -> int:
+        return sum(counts[start + dt.timedelta(days=i)] for i in range(days[start]))
+
+    shown_started = suppress({d: total(started, d) for d in starts}, k)
+    shown_completed = suppress({d: total(completed, d) for d in starts}, k)
     return tuple(
         DayRow(
-            date=day,
-            started=shown_started[day],
-            completed=shown_completed[day],
-            suppressed=shown_started[day] is None or shown_completed[day] is None,
+            date=start,
+            started=shown_started[start],
+            completed=shown_completed[start],
+            suppressed=shown_started[start] is None or shown_completed[start] is None,
+            days=days[start],
         )
-        for day in days
+        for start in starts
     )
 
 

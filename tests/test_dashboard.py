@@ -211,9 +211,9 @@ def test_figures_match_the_database_exactly(db, dash):
     assert shown["precision"]["completed_needed"] == 132
     assert shown["precision"]["target_met"] is False
     assert shown["per_day"] == [
-        {"date": "2026-11-02", "started": 6, "completed": 6, "suppressed": False},
-        {"date": "2026-11-03", "started": 5, "completed": 0, "suppressed": False},
-        {"date": "2026-11-04", "started": 20, "completed": 20, "suppressed": False},
+        {"date": "2026-11-02", "started": 6, "completed": 6, "suppressed": False, "days": 1},
+        {"date": "2026-11-03", "started": 5, "completed": 0, "suppressed": False, "days": 1},
+        {"date": "2026-11-04", "started": 20, "completed": 20, "suppressed": False, "days": 1},
     ]
     # French (3) is too small, and English goes with it: otherwise 31 - 28 gives French away.
     assert [(r["language"], r["started"], r["completed"]) for r in shown["by_language"]] == [
@@ -235,13 +235,12 @@ def test_figures_match_the_database_exactly(db, dash):
     # With k = 10 nothing changes in the totals, but the French (3) and port (8) groups stay hidden.
     strict = figures(db, questionnaire, k=10)
     assert strict["totals"] == shown["totals"]
-    # Started 6 and 5 hide each other; completed 6 is the only small day, so the smallest
-    # non-empty other day (20 on day 3) is hidden with it. The 0 on day 2 stays shown: an empty
-    # cell is never the complement.
-    assert [(d["started"], d["completed"]) for d in strict["per_day"]] == [
-        (None, None), (None, 0), (20, None),
+    # Day by day, started 6 and 5 would hide each other; by two days (counted back from the last,
+    # the day left over joining the first group) the three days make one group of 31.
+    assert [(d["date"], d["days"], d["started"], d["completed"]) for d in strict["per_day"]] == [
+        ("2026-11-02", 3, 31, 26),
     ]  # fmt: skip
-    assert [d["suppressed"] for d in strict["per_day"]] == [True, True, True]
+    assert [d["suppressed"] for d in strict["per_day"]] == [False]
 
 
 def test_exact_when_every_group_is_large(db, dash):

@@ -1,4 +1,5 @@
-"""Server-side SVG charts (no JavaScript): responses started and completed per day.
+"""Server-side SVG charts (no JavaScript): responses started and completed per day (or per group
+of days while few people answer: see survey.dashboard._per_day).
 
 The SVG scales to the width of the screen (viewBox), so it stays readable on a phone; a day
 whose count is suppressed is drawn as a grey mark with a tooltip instead of a bar. In a
@@ -45,7 +46,8 @@ def daily_chart(per_day: tuple[DayRow, ...], labels: dict[str, str], rtl: bool =
             (bar, "completed", day.completed),
         ):
             title = escape(
-                f"{day.date.isoformat()}: {labels[key]} {labels['suppressed'] if value is None else value}"
+                f"{day.label.replace('/', ' – ')}: {labels[key]} "
+                f"{labels['suppressed'] if value is None else value}"
             )
             if value is None:
                 parts.append(
@@ -59,7 +61,7 @@ def daily_chart(per_day: tuple[DayRow, ...], labels: dict[str, str], rtl: bool =
                 f'width="{bar:.1f}" height="{height:.1f}" class="bar-{key}">'
                 f"<title>{title}</title></rect>"
             )
-    first, last = per_day[0].date.isoformat(), per_day[-1].date.isoformat()
+    first, last = per_day[0].date.isoformat(), per_day[-1].last.isoformat()
     left, right = (last, first) if rtl else (first, last)
     parts += [
         f'<text x="{MARGIN_SIDE}" y="{HEIGHT - 8}" class="tick">{escape(left)}</text>',

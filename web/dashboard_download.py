@@ -61,9 +61,7 @@ def tables(
         Table(
             _("Responses per day"),
             (_("Day"), started, completed),
-            tuple(
-                (d.date.isoformat(), cell(d.started), cell(d.completed)) for d in figures.per_day
-            ),
+            tuple((d.label, cell(d.started), cell(d.completed)) for d in figures.per_day),
         ),
         Table(
             _("Where people stop"),
