@@ -22,9 +22,11 @@ from survey.engine import ConversationEngine, ReplyKind
 from survey.key_rotation import open_campaigns, rotate_tokens
 from survey.loader import load_questionnaire, load_questionnaires
 from survey.storage.models import Answer, Contact, Outbox, Participation, Respondent
+from tests.bot_harness import BotProcess, Participant, prepare_database
 from tests.cli_support import run_cips
 from tests.engine_driver import ControlledClock
 from tests.engine_driver import Respondent as Person
+from tests.fake_telegram import FakeTelegram, Pace
 from tests.test_engine import SMALL
 
 OLD = "the-old-key-before-rotation"
@@ -166,10 +168,17 @@ def test_the_old_key_dropped_too_early_ends_the_conversation_plainly(db, engines
     """Documented behaviour (README): without the old key, the person is unknown; their button
     says the conversation has ended, and what they answered stays, to be sealed at close."""
     person = _halfway(engines(OLD), "u1")
+    _finish(engines(OLD), "done")
+    answers = _count(db, Answer)
     person.engine = engines(NEW)
     person.press("Agree")
     assert "no longer works" in person.text()
-    assert _count(db, Answer) == 1 and _count(db, Contact) == 1  # nothing deleted
+    assert _count(db, Answer) == answers  # not taken
+    assert _count(db, Contact) == 1 and _count(db, Respondent) == 2  # nothing deleted
+    # ... and the duplicate check cannot find those who finished under the dropped key.
+    again = Person(engines(NEW), "done", language_hint="en")
+    again.command("start", "small")
+    assert "already taken part" not in again.text()
 
 
 # -- cips keys rotate ------------------------------------------------------------------------
@@ -225,3 +234,65 @@ def test_the_last_reply_of_the_engine_is_a_question_after_rotation_and_rotate(db
     person.engine = engines(NEW, OLD)
     person.press("Agree")
     assert person.replies[-1].kind is ReplyKind.QUESTION and person.question == "asked"
+
+
+# -- the web ---------------------------------------------------------------------------------
+
+
+def test_a_cookie_signed_under_the_old_key_is_still_read_after_the_rotation(
+    db, database_url, monkeypatch
+):
+    """The web's cookies (the session: language, the local chat page's person, the sign-in)
+    signed before the rotation are verified with the old key's derived key (Flask's
+    SECRET_KEY_FALLBACKS); once the old key is dropped they are ignored, never misread."""
+    from web import create_app
+
+    overrides = {"DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": False}
+
+    def restarted(key: str, *old_keys: str):
+        monkeypatch.setenv("CIPS_SECRET_KEY", key)
+        monkeypatch.setenv("CIPS_OLD_SECRET_KEYS", ",".join(old_keys))
+        return create_app(overrides)
+
+    apps = [restarted(OLD)]
+    try:
+        before = apps[0].test_client()
+        before.get("/language/fr")  # a choice kept in the signed session cookie
+        assert '<html lang="fr"' in before.get("/login").text
+        cookie = before.get_cookie("cips_session").value
+        for old_keys, language in (((OLD,), "fr"), ((), "en")):
+            apps.append(restarted(NEW, *old_keys))
+            client = apps[-1].test_client()
+            client.set_cookie("cips_session", cookie)
+            assert f'<html lang="{language}"' in client.get("/login").text, old_keys
+    finally:
+        for app in apps:
+            app.extensions["cips"].db.dispose()
+
+
+# -- the bot, as a process restarted with the new key ---------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_bot_restarted_with_the_new_key_carries_the_conversation_on(database_url, tmp_path):
+    fake = FakeTelegram(Pace(rate=120, burst=12, overall=None)).start()
+    fast = {"CIPS_CHAT_RATE": "100", "CIPS_CHAT_BURST": "10", "CIPS_SEND_RATE": "0"}
+    prepare_database(database_url, {"off": "cips-officials"})
+    bot = BotProcess(fake, database_url, tmp_path, **fast, CIPS_SECRET_KEY=OLD).start()
+    try:
+        person = Participant(fake.user(760_000_001, "en"))
+        person.join("off")
+        for _ in range(3):
+            assert person.step()
+        assert bot.stop() == 0
+        bot = BotProcess(fake, database_url, tmp_path, **fast, CIPS_SECRET_KEY=NEW,
+                         CIPS_OLD_SECRET_KEYS=OLD).start()  # fmt: skip
+        person.finish()  # from the question on screen to the thanks
+    finally:
+        bot.stop()
+        fake.stop()
+    with bot.database() as db, db.sessions() as session:
+        statuses = list(session.scalars(select(Respondent.status)))
+        answered = session.scalar(select(func.count()).select_from(Answer))
+        assert session.scalar(select(Contact.id).limit(1)) is None
+    assert statuses == ["completed"] and answered == person.answers
