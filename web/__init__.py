@@ -56,6 +56,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(health.bp)
+    from web import respond
+
+    respond.init_app(app)  # the respondents' web survey, /s/<code>
 
     @app.get("/")
     def index():

@@ -1,0 +1,135 @@
+"""Coordinators' side of the web channel, on the campaign page: the web survey link and its QR
+code, and one-time access codes (generated, shown once, downloaded as CSV and printable cards).
+
+Codes are shown only in the answer to the form that generates them (never stored in clear:
+`survey.access_codes`); the download buttons of that page send them back, and a download is
+made only of codes the campaign holds.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, abort, render_template, request
+from flask_babel import gettext as _
+
+from survey import access_codes
+from survey.i18n import Text, render
+from web.auth import campaign_or_404, login_required, may_manage
+from web.code_cards import CardText, codes_csv, codes_pdf
+from web.qr import qr_png, qr_svg
+from web.respond.links import public_base, web_link
+from web.state import app_state, db_session
+
+bp = Blueprint("access_codes", __name__, url_prefix="/campaigns")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["web_survey_link"] = survey_link
+    app.jinja_env.globals["access_code_counts"] = lambda campaign: access_codes.counts(
+        db_session(), campaign
+    )
+
+
+def survey_link(campaign_code: str, tag: str | None = None) -> str:
+    return web_link(public_base(app_state().settings), campaign_code, tag)
+
+
+def _managed(code: str):
+    campaign = campaign_or_404(code)
+    if not may_manage():
+        abort(403)
+    return campaign
+
+
+def _tag(campaign) -> str | None:
+    tag = request.args.get("source") or None
+    if tag is not None and tag not in {s.tag for s in campaign.sources}:
+        abort(404)
+    return tag
+
+
+@bp.get("/<code>/web-qr.<fmt>")
+@login_required
+def web_qr(code: str, fmt: str):
+    campaign = campaign_or_404(code)
+    link = survey_link(campaign.code, _tag(campaign))
+    if fmt == "svg":
+        body, mimetype = qr_svg(link), "image/svg+xml"
+    elif fmt == "png":
+        body, mimetype = qr_png(link), "image/png"
+    else:
+        abort(404)
+    response = Response(body, mimetype=mimetype)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{campaign.code}-web-qr.{fmt}"'
+        )
+    return response
+
+
+@bp.post("/<code>/codes")
+@login_required
+def generate(code: str):
+    campaign = _managed(code)
+    try:
+        count = int(request.form.get("count", ""))
+        generated = access_codes.generate(
+            db_session(), app_state().settings.secret_key, campaign, count
+        )
+    except ValueError:
+        message = _("Choose between 1 and {count} codes.").format(count=access_codes.MAX_CODES)
+        return render_template("error.html", code=400, message=message), 400
+    db_session().commit()
+    response = Response(
+        render_template(
+            "campaigns/codes.html",
+            campaign=campaign,
+            codes=generated.codes,
+            link=survey_link(campaign.code),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _posted_codes(campaign) -> list[str]:
+    codes = [c.strip() for c in request.form.get("codes", "").split() if c.strip()]
+    if not codes or len(codes) > access_codes.MAX_CODES:
+        abort(400)
+    if not access_codes.known(db_session(), app_state().settings.secret_key, campaign, codes):
+        abort(400)
+    return codes
+
+
+@bp.post("/<code>/codes.csv")
+@login_required
+def codes_csv_view(code: str):
+    campaign = _managed(code)
+    body = codes_csv(_posted_codes(campaign), survey_link(campaign.code))
+    return _attachment(body, "text/csv", f"{campaign.code}-codes.csv")
+
+
+@bp.post("/<code>/codes.pdf")
+@login_required
+def codes_pdf_view(code: str):
+    campaign = _managed(code)
+    codes = _posted_codes(campaign)
+    questionnaire = app_state().questionnaires[campaign.questionnaire_id]
+    from web.i18n import current_language
+
+    title = render(Text(questionnaire.title, context=f"{questionnaire.id}:title"),
+                   current_language())  # fmt: skip
+    text = CardText(
+        title=title,
+        instruction=_("Open this address and type the code:"),
+        code_label=_("Access code"),
+    )
+    body = codes_pdf(codes, survey_link(campaign.code), text)
+    return _attachment(body, "application/pdf", f"{campaign.code}-codes.pdf")
+
+
+def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

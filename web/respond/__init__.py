@@ -1,0 +1,26 @@
+"""The respondents' web channel: the survey at `/s/<campaign code>`, one question per page,
+driven by the same conversation engine as the bot (`views`), anonymous like the bot
+(`identity`: a random token in a cookie, only its keyed hash stored; `privacy`: no address,
+user agent or Referer kept, no page cached), open to anyone with the link or to holders of
+one-time access codes (`survey.access_codes`).
+
+Pages are plain HTML forms (no script, no style attribute, nothing from another host), so they
+work with JavaScript off, on a 360-px-wide phone, with a keyboard and a screen reader.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from web import access_codes, csrf
+    from web.respond import privacy, views
+
+    app.register_blueprint(views.bp)
+    access_codes.init_app(app)  # the coordinators' side: web links, QR codes, access codes
+    csrf.exempt(views.bp)  # checked in the views, so that an expired form gets a clear page
+    privacy.install_log_filter()
+    # Last of the app's after-request functions (Flask runs them in reverse order), so that the
+    # respondent routes' no-store and no-referrer win over the app-wide security headers.
+    app.after_request_funcs.setdefault(None, []).insert(0, privacy.respondent_headers)

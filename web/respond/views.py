@@ -1,0 +1,391 @@
+"""The routes of the web survey: `/s/<code>` shows where the respondent is, and every form posts
+an event to the conversation engine, then redirects back there (post/redirect/get: reloading or
+going Back never sends an answer twice, and always shows the current question).
+
+- `GET /s/<code>[?s=tag][&lang=xx]`: the current prompt of this browser's conversation, else
+  the start page (language, the access code when the campaign asks for one);
+- `POST /s/<code>/start`: start (or continue) with this browser's token, spending an access code;
+- `POST /s/<code>`: an answer, a button (consent, language, confirmation, skip), back, stop,
+  delete;
+- `POST /s/<code>/forget`: "leave and forget this browser".
+
+A note for the next page (an error, the thanks at the end) waits in the session, shown once.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from survey import access_codes
+from survey.access_codes import Redeemed
+from survey.anonymity import participation_mark, user_hash
+from survey.engine import ConversationEngine, Reply, ReplyKind, messages
+from survey.engine import events as ev
+from survey.engine.inputs import event_for_button_data
+from survey.engine.replies import reply_from_data, reply_to_data, text_from_data, text_to_data
+from survey.i18n import (
+    SOURCE_LANGUAGE,
+    Text,
+    available_languages,
+    is_right_to_left,
+    language_name,
+    render,
+    verbatim,
+)
+from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, QuestionType
+from survey.storage.models import (
+    Answer,
+    Campaign,
+    CampaignStatus,
+    Contact,
+    Participation,
+    Respondent,
+    utcnow,
+)
+from web.respond import identity, texts
+from web.respond.pages import Page, page_for, split_notes
+from web.state import app_state, db_session
+
+bp = Blueprint("respond", __name__, url_prefix="/s")
+NOTE_KEY = "respond_note"
+ENGINE_KEY = "cips_respond_engine"
+
+
+def engine() -> ConversationEngine:
+    state = app_state()
+    if ENGINE_KEY not in current_app.extensions:
+        current_app.extensions[ENGINE_KEY] = ConversationEngine(
+            state.db,
+            state.questionnaires,
+            state.settings.secret_key,
+            min_cell=state.settings.min_cell,
+        )
+    return current_app.extensions[ENGINE_KEY]
+
+
+def _handle(event: ev.Event) -> list[Reply]:
+    """The engine's turn, in its own transaction: the request's session lets go of the database
+    first (on SQLite every transaction holds the write lock)."""
+    db_session().rollback()
+    return engine().handle(event)
+
+
+def _campaign(code: str) -> Campaign | None:
+    return db_session().scalar(
+        select(Campaign)
+        .where(Campaign.code.in_({code, code.lower()}))
+        .order_by((Campaign.code == code).desc())
+        .limit(1)
+    )
+
+
+def _offered(campaign: Campaign) -> list[str]:
+    available = available_languages()
+    offered = [c for c in campaign.administration.language_list if c in available]
+    return offered or available
+
+
+def _language_buttons(campaign: Campaign) -> list[tuple[str, str]]:
+    offered = _offered(campaign)
+    return [(code, language_name(code)) for code in offered] if len(offered) > 1 else []
+
+
+def _landing_language(campaign: Campaign) -> str:
+    offered = _offered(campaign)
+    chosen = request.args.get("lang") or request.form.get("language")
+    if chosen in offered:
+        return chosen
+    return request.accept_languages.best_match(offered) or offered[0] or SOURCE_LANGUAGE
+
+
+def _sender(token: str, language: str | None = None) -> ev.Sender:
+    return ev.Sender(identity.CHANNEL, token, language_hint=language)
+
+
+def _contact(token: str, campaign: Campaign) -> Contact | None:
+    hashed = user_hash(app_state().settings.secret_key, identity.CHANNEL, token)
+    return db_session().scalar(
+        select(Contact).where(
+            Contact.channel == identity.CHANNEL,
+            Contact.user_hash == hashed,
+            Contact.campaign_id == campaign.id,
+        )
+    )
+
+
+def _took_part(token: str, campaign: Campaign) -> bool:
+    mark = participation_mark(
+        app_state().settings.secret_key, campaign.code, identity.CHANNEL, token
+    )
+    session_ = db_session()
+    if session_.get(Participation, (campaign.id, mark)) is not None:
+        return True
+    waiting = select(Respondent.id).where(
+        Respondent.campaign_id == campaign.id, Respondent.mark == mark
+    )
+    return session_.scalar(waiting.limit(1)) is not None
+
+
+def _answers(contact: Contact) -> dict[str, str]:
+    if contact.respondent_id is None:
+        return {}
+    rows = db_session().execute(
+        select(Answer.question_id, Answer.value).where(
+            Answer.respondent_id == contact.respondent_id
+        )
+    )
+    return dict(rows.all())
+
+
+# -- notes that wait for the next page ---------------------------------------------------------
+
+
+def _leave_note(campaign: Campaign, reply: Reply | None, notes: list[Text] = ()) -> None:
+    session[NOTE_KEY] = {
+        "campaign": campaign.code,
+        "reply": reply_to_data(reply) if reply is not None else None,
+        "notes": [text_to_data(t) for t in notes],
+    }
+
+
+def _take_note(campaign: Campaign) -> tuple[Reply | None, list[Text]]:
+    data = session.pop(NOTE_KEY, None)
+    if not data or data.get("campaign") != campaign.code:
+        return None, []
+    reply = reply_from_data(data["reply"]) if data.get("reply") else None
+    return reply, [text_from_data(t) for t in data.get("notes", [])]
+
+
+# -- drawing -----------------------------------------------------------------------------------
+
+
+def _draw(campaign: Campaign, page: Page, *, template: str = "respond/page.html", status=200,
+          **context) -> Response:  # fmt: skip
+    questionnaire = app_state().questionnaires[campaign.questionnaire_id]
+    with force_locale(page.language):
+        html = render_template(
+            template,
+            page=page,
+            campaign=campaign,
+            title=render(
+                Text(questionnaire.title, context=f"{questionnaire.id}:title"), page.language
+            ),
+            t=lambda msgid, **args: render(Text(msgid, args), page.language),
+            texts=texts,
+            **context,
+        )
+    return make_response(html, status)
+
+
+def _info_page(campaign: Campaign, language: str, *parts: Text, status: int = 200) -> Response:
+    page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
+    page.paragraphs = [render(p, language) for p in parts]
+    return _draw(campaign, page, status=status)
+
+
+def _landing(campaign: Campaign, notes: list[Text] = (), status: int = 200) -> Response:
+    language = _landing_language(campaign)
+    page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
+    page.notes = [render(n, language) for n in notes]
+    languages = [(code, language_name(code)) for code in _offered(campaign)]
+    return _draw(campaign, page, template="respond/start.html", status=status,
+                 languages=languages, needs_code=campaign.web_access == access_codes.CODES,
+                 source_tag=(request.values.get("s") or "")[:32])  # fmt: skip
+
+
+def _closed_page(campaign: Campaign) -> Response | None:
+    status = campaign.status(utcnow())
+    language = _landing_language(campaign)
+    if status is CampaignStatus.CLOSED:
+        return _info_page(campaign, language, Text(messages.CAMPAIGN_CLOSED))
+    if status is CampaignStatus.SCHEDULED:
+        # The engine says when it opens, in the respondent's language.
+        reply = _handle(ev.Start(_sender(identity.new_token(), language), campaign.code))
+        return _info_page(campaign, language, *reply[-1].parts)
+    return None
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+
+@bp.get("/<code>")
+def survey(code: str):
+    campaign = _campaign(code)
+    if campaign is None:
+        language = request.accept_languages.best_match(available_languages()) or "en"
+        page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
+        page.paragraphs = [render(Text(messages.UNKNOWN_CODE, {"code": verbatim(code[:64])}),
+                                  language)]  # fmt: skip
+        with force_locale(language):
+            html = render_template("respond/page.html", page=page, campaign=None, texts=texts,
+                                   title="", t=lambda m, **a: render(Text(m, a), language))  # fmt: skip
+        return make_response(html, 404)
+    if campaign.code != code:
+        return redirect(url_for("respond.survey", code=campaign.code, **request.args), 303)
+    note_reply, notes = _take_note(campaign)
+    token = identity.token()
+    if note_reply is not None and note_reply.kind is ReplyKind.INFO:
+        return _info_page(campaign, note_reply.language, *notes, *note_reply.parts)
+    contact = _contact(token, campaign) if token else None
+    if contact is not None:
+        replies = _handle(ev.Resume(_sender(token)))
+        reply = replies[-1]
+        if reply.kind is ReplyKind.INFO:  # the campaign closed meanwhile
+            return _info_page(campaign, reply.language, *reply.parts)
+        questionnaire = app_state().questionnaires[campaign.questionnaire_id]
+        page = page_for(reply, questionnaire, _answers(contact), notes)
+        return _draw(campaign, page, languages_form=_language_buttons(campaign))
+    if (closed := _closed_page(campaign)) is not None:
+        return closed
+    if token and _took_part(token, campaign):
+        language = _landing_language(campaign)
+        return _info_page(campaign, language, *notes, Text(messages.ALREADY_TOOK_PART))
+    return _landing(campaign, notes)
+
+
+@bp.post("/<code>/start")
+def start(code: str):
+    campaign = _campaign(code) or abort(404)
+    if not _csrf_ok():
+        _leave_note(campaign, None, [Text(texts.EXPIRED_FORM)])
+        return _back(campaign)
+    token = identity.token()
+    if token and _contact(token, campaign) is not None:
+        return _back(campaign)  # already under way: continue
+    if (closed := _closed_page(campaign)) is not None:
+        return closed
+    language = _landing_language(campaign)
+    fresh = token is None
+    if campaign.web_access != access_codes.CODES and token and _took_part(token, campaign):
+        return _info_page(campaign, language, Text(messages.ALREADY_TOOK_PART))  # once a browser
+    if campaign.web_access == access_codes.CODES:
+        fresh = True  # a code opens a new response, in a new identity
+        outcome = _redeem(campaign, request.form.get("access_code", ""))
+        if outcome is not Redeemed.OK:
+            message = {
+                Redeemed.USED: texts.CODE_USED,
+                Redeemed.UNKNOWN: texts.CODE_UNKNOWN,
+                Redeemed.LOCKED: texts.CODE_LOCKED,
+            }[outcome]
+            status = 429 if outcome is Redeemed.LOCKED else 422
+            return _landing(campaign, [Text(message)], status=status)
+    if fresh:
+        token = identity.new_token()
+    tag = (request.form.get("s") or "").strip().lower()
+    payload = f"{campaign.code}__{tag}" if tag else campaign.code
+    _handle(ev.Start(_sender(token, language), payload))
+    response = _back(campaign)
+    identity.keep(response, campaign, token)
+    return response
+
+
+def _redeem(campaign: Campaign, typed: str) -> Redeemed:
+    """Spend the code in its own transaction (committed before the conversation starts)."""
+    settings = app_state().settings
+    session_ = db_session()
+    outcome = access_codes.redeem(session_, settings.secret_key, campaign, typed, utcnow())
+    session_.commit()
+    return outcome
+
+
+@bp.post("/<code>")
+def act(code: str):
+    campaign = _campaign(code) or abort(404)
+    if not _csrf_ok():
+        _leave_note(campaign, None, [Text(texts.EXPIRED_FORM)])
+        return _back(campaign)
+    token = identity.token()
+    contact = _contact(token, campaign) if token else None
+    if contact is None:
+        # Left, forgotten, expired, or finished: nothing to answer here any more.
+        if token is None:
+            _leave_note(campaign, None, [Text(texts.NO_BROWSER_SURVEY)])
+        return _back(campaign)
+    questionnaire = app_state().questionnaires[campaign.questionnaire_id]
+    sender = _sender(token)
+    event, problem, typed = _event(sender, questionnaire)
+    if problem is not None:
+        replies = _handle(ev.Resume(sender))
+        page = page_for(replies[-1], questionnaire, _answers(contact), [problem], typed)
+        return _draw(campaign, page, status=422, languages_form=_language_buttons(campaign))
+    replies = _handle(event) if event is not None else []
+    if replies:
+        last = replies[-1]
+        if last.kind is ReplyKind.INFO:
+            _leave_note(campaign, last)
+        else:
+            notes, _ = split_notes(last, questionnaire)
+            if notes:
+                _leave_note(campaign, None, notes)
+    return _back(campaign)
+
+
+def _event(sender: ev.Sender, questionnaire) -> tuple[ev.Event | None, Text | None, str]:
+    """The event the form stands for, or a problem to show without calling the engine (the
+    typed text kept so that nothing typed is lost)."""
+    form = request.form
+    if data := form.get("b"):
+        return event_for_button_data(sender, data), None, ""
+    nav = {"back": ev.Back, "stop": ev.Stop, "delete": ev.Delete}.get(form.get("nav", ""))
+    if nav is not None:
+        return nav(sender), None, ""
+    qid = form.get("q", "")
+    if not questionnaire.has_question(qid):
+        return None, None, ""
+    question = questionnaire.question(qid)
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        chosen = form.getlist("value")
+        if not chosen:
+            return None, Text(messages.CHOOSE_AT_LEAST_ONE), ""
+        return ev.Answer(sender, qid, MULTIPLE_CHOICE_SEPARATOR.join(chosen)), None, ""
+    if question.type in (QuestionType.NUMBER, QuestionType.TEXT):
+        text = form.get("text", "")
+        if question.type is QuestionType.TEXT and len(text.strip()) > question.max_length:
+            args = {"length": len(text.strip()), "count": question.max_length}
+            return None, Text(texts.TOO_LONG, args), text
+        return ev.Typed(sender, text, question_id=qid), None, ""
+    value = form.get("value")
+    if not value:
+        return None, Text(texts.CHOOSE_ONE), ""
+    return ev.Answer(sender, qid, value), None, ""
+
+
+@bp.post("/<code>/forget")
+def forget(code: str):
+    campaign = _campaign(code) or abort(404)
+    session.pop(NOTE_KEY, None)
+    language = request.form.get("language") or _landing_language(campaign)
+    if language not in available_languages():
+        language = SOURCE_LANGUAGE
+    response = _info_page(campaign, language, Text(texts.FORGOTTEN))
+    identity.forget(response, campaign)
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
+
+
+def _back(campaign: Campaign) -> Response:
+    return redirect(url_for("respond.survey", code=campaign.code), 303)
+
+
+def _csrf_ok() -> bool:
+    from web import csrf
+
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
