@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from bot.render import Message, message_of
+from bot.render import Keyboard, Message, keyboard_of, localized, message_of, paragraphs
 from survey.anonymity import ChatCipher
 from survey.engine.replies import Reply, ReplyKind
+from survey.i18n import Text
 from survey.storage.models import Outbox, utcnow
 
 SEND = "send"
@@ -54,30 +55,50 @@ def payload(message: Message, *, edit: int | str | None = None, track: bool = Fa
 
 
 def payloads_for(replies: list[Reply], pressed: Pressed | None) -> list[dict]:
-    """How a turn's replies reach the chat: edits where they update a message, sends otherwise.
+    """How a turn's replies reach the chat: one question card, edited in place where possible.
 
-    - The answered question is edited to show the choice without buttons: the pressed message,
-      or (for a typed answer) the last question sent.
-    - A question asked again on the message that was pressed (a multiple-choice tick, a note) is
-      edited in place; every other reply is a new message.
+    - A button pressed (on a question card, the consent, a reminder's Continue): that message is
+      edited once to show everything the turn says (an answer just given on it on one line at
+      the top, then the next question with its buttons, or the thanks): one message per answer.
+      Replies after the first one with buttons (rare) follow as new messages.
+    - Otherwise (a typed answer, a command): the answered question is edited to show the choice
+      without buttons (the last card sent), and every other reply is a new message; the sender
+      collapses the chat's previous card before a new one.
     """
+    if pressed is not None and replies:
+        merged, rest = _merged_card(replies, pressed.question_id)
+        edit = payload(merged, edit=pressed.message_id, track=True)
+        return [edit, *(payload(message_of(r), track=_is_card(r)) for r in rest)]
     out = []
     for reply in replies:
         message = message_of(reply)
-        same_question = (
-            pressed is not None
-            and reply.question_id is not None
-            and reply.question_id == pressed.question_id
-        )
         if reply.kind is ReplyKind.ANSWER_RECORDED:
-            out.append(
-                payload(message, edit=pressed.message_id if same_question else LAST_QUESTION)
-            )
-        elif reply.kind is ReplyKind.QUESTION and same_question:
-            out.append(payload(message, edit=pressed.message_id, track=True))
+            out.append(payload(message, edit=LAST_QUESTION))
         else:
-            out.append(payload(message, track=reply.kind is ReplyKind.QUESTION))
+            out.append(payload(message, track=_is_card(reply)))
     return out
+
+
+def _is_card(reply: Reply) -> bool:
+    return reply.kind is ReplyKind.QUESTION
+
+
+def _merged_card(replies: list[Reply], pressed_question: str | None) -> tuple[Message, list[Reply]]:
+    """The pressed message's new content: the turn's replies up to the first with buttons (an
+    answer given on it as its one confirmation line), and the replies left over."""
+    parts: list[Text] = []
+    keyboard: Keyboard = ()
+    taken = 0
+    for reply in replies:
+        taken += 1
+        if reply.kind is ReplyKind.ANSWER_RECORDED and reply.question_id == pressed_question:
+            parts.extend(reply.parts[-1:])  # "Your answer: …"
+            continue
+        parts.extend(paragraphs(reply))
+        keyboard = keyboard_of(reply)
+        if keyboard:
+            break
+    return Message(localized(parts, replies[0].language), keyboard), replies[taken:]
 
 
 def enqueue(

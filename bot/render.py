@@ -33,14 +33,19 @@ class Message:
     keyboard: Keyboard = ()
 
 
-def text_of(reply: Reply) -> str:
-    """The reply's paragraphs in its language, progress first, within Telegram's limit."""
+def paragraphs(reply: Reply) -> list[Text]:
+    """The reply's paragraphs, progress first."""
     parts: list[Text] = []
     if reply.progress is not None:
         number, total = reply.progress
         parts.append(Text(messages.PROGRESS, {"number": number, "total": total}))
     parts.extend(reply.parts)
-    return localized(parts, reply.language)
+    return parts
+
+
+def text_of(reply: Reply) -> str:
+    """The reply's paragraphs in its language, progress first, within Telegram's limit."""
+    return localized(paragraphs(reply), reply.language)
 
 
 def localized(parts: list[Text], language: str) -> str:

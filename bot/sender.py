@@ -14,7 +14,13 @@ dropped except what Telegram refuses for good (see `_send_one`).
 - 429 Too Many Requests: wait `retry_after`, then send the same message again.
 - 403 Forbidden (the person blocked the bot or deleted their account): the chat's queued messages
   are dropped and its contact marked unreachable, which stops reminders.
-- 400 Bad Request (for example editing a message that no longer exists): dropped, logged.
+- 400 Bad Request: "message is not modified" means an edit was made already (sent again after
+  a crash: edits are idempotent); a question card that can no longer be edited (the person
+  cleared the chat) is sent as a new card; anything else is dropped and logged.
+
+One card per chat: a button answer edits the card in place (`bot.outbox.payloads_for`); before
+a new card is sent (after a typed answer, a reminder's Continue, a command), the chat's previous
+card is collapsed, edited to its text without buttons, so that only the newest can be answered.
 - Network errors and 5xx: retried with exponential backoff, up to a minute between tries.
 """
 
@@ -26,12 +32,14 @@ import datetime as dt
 import logging
 import time
 from collections import deque
+from dataclasses import dataclass, replace
 
+from cachetools import LRUCache
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.database import BotDatabase, DatabaseUnavailable
-from bot.outbox import EDIT, LAST_QUESTION, Row
+from bot.outbox import EDIT, LAST_QUESTION, SEND, Row
 from bot.outbox import payload as outbox_payload
 from bot.pacing import Pacer
 from bot.render import message_of
@@ -44,6 +52,17 @@ log = logging.getLogger(__name__)
 RESCAN_EVERY_S = 1.0
 MAX_BACKOFF_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
+CARDS_KEPT = 50_000  # chats whose current card is remembered (about 1 KB each at most)
+NOT_MODIFIED = "message is not modified"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A chat's current question card: its message, its text, and whether it shows buttons."""
+
+    message_id: int
+    text: str
+    buttons: bool
 
 
 class OutboxSender:
@@ -67,7 +86,9 @@ class OutboxSender:
         self.acked = asyncio.Event()
         self.woken = asyncio.Event()
         self.too_many: deque[float] = deque()  # when Telegram answered 429 (the last hour)
-        self.last_question: dict[str, int] = {}  # chat -> message id of the last question sent
+        # chat -> its current question card: edited in place, collapsed before a new one.
+        # Kept in memory (bounded): after a restart the card sent before it is not collapsed.
+        self.cards: LRUCache[str, Card] = LRUCache(maxsize=CARDS_KEPT)
         self.stopping = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -169,6 +190,14 @@ class OutboxSender:
                 await self.database.unreachable(row.chat)
                 return False
             except BadRequest as exc:
+                if NOT_MODIFIED in exc.message.lower():
+                    return True  # the edit was made already (sent again after a crash)
+                if row.payload.get("method") == EDIT and row.payload.get("track"):
+                    # The card is gone (the person cleared the chat): a new card instead.
+                    log.info("a card could not be edited (%s): sent anew", exc.message)
+                    self.cards.pop(row.chat, None)  # nothing left to collapse
+                    row = replace(row, payload={**row.payload, "method": SEND})
+                    continue
                 log.warning("Telegram refused a %s: %s", row.payload.get("method"), exc.message)
                 return True
             except (NetworkError, TelegramError) as exc:
@@ -180,22 +209,36 @@ class OutboxSender:
         payload = row.payload
         if "reply" in payload:  # written by another process (the clock's reminders)
             payload = outbox_payload(message_of(reply_from_data(payload["reply"])))
-        markup = _markup(payload.get("keyboard") or [])
+        keyboard = payload.get("keyboard") or []
         chat = int(row.chat)  # chat ids are numbers (a JSON body keeps the type)
+        card = self.cards.get(row.chat)
         if payload["method"] == EDIT:
             message_id = payload.get("message_id")
             if message_id == LAST_QUESTION:
-                message_id = self.last_question.get(row.chat)
+                message_id = card.message_id if card is not None else None
             if message_id is None:
                 return  # nothing to edit (e.g. after a restart): the next question follows
             await call(self.bot, "editMessageText", chat_id=chat, message_id=message_id,
-                       text=payload["text"], reply_markup=markup)  # fmt: skip
+                       text=payload["text"], reply_markup=_markup(keyboard))  # fmt: skip
+            if card is not None and card.message_id == message_id:
+                self.cards[row.chat] = Card(message_id, payload["text"], bool(keyboard))
         else:
+            if keyboard and card is not None and card.buttons:
+                await self._collapse(row.chat, card)
             message = await call(self.bot, "sendMessage", chat_id=chat, text=payload["text"],
-                                 reply_markup=markup)  # fmt: skip
+                                 reply_markup=_markup(keyboard))  # fmt: skip
             message_id = message["message_id"]
         if payload.get("track"):
-            self.last_question[row.chat] = message_id
+            self.cards[row.chat] = Card(message_id, payload["text"], bool(keyboard))
+
+    async def _collapse(self, chat: str, card: Card) -> None:
+        """The chat's previous card without its buttons, before a new card is sent: only the
+        newest card can be answered. Best effort: a card that cannot be edited any more stays."""
+        await self.pacer.wait_turn(chat)
+        with contextlib.suppress(BadRequest):
+            await call(self.bot, "editMessageText", chat_id=int(chat),
+                       message_id=card.message_id, text=card.text, reply_markup=None)  # fmt: skip
+        self.cards[chat] = Card(card.message_id, card.text, False)
 
     # -- acknowledging -------------------------------------------------------------------------
 

@@ -197,8 +197,9 @@ class Participant:
     """A respondent who answers every question as it comes, on the fake Telegram.
 
     Like a person, they answer the latest question they have not answered yet (a message sent
-    twice is answered once), and know the survey has ended when a message without buttons
-    follows their last answer. `given` is what they answered, to compare with the database.
+    twice is answered once), and know the survey has ended when the card they answered on loses
+    its buttons without asking anything new, or a message without buttons follows their last
+    typed answer. `given` is what they answered, to compare with the database.
     """
 
     def __init__(self, user: FakeUser, seed: int = 0, timeout: float = 60):
@@ -206,6 +207,7 @@ class Participant:
         self.random = random.Random(seed)
         self.timeout = timeout
         self.given: dict[str, str] = {}
+        self.pressed: tuple[ChatMessage, str] | None = None  # the card answered on, its text
 
     @property
     def answers(self) -> int:
@@ -219,12 +221,17 @@ class Participant:
                 return message
         if any(not m.keyboard and m.edits == 0 for m in messages[seen:]):
             return ENDED
+        if self.pressed is not None:
+            card, text = self.pressed
+            if card.text != text and not card.keyboard:  # not just collapsed: says it ended
+                return ENDED
         return None
 
     def _wait_prompt(self, seen: int):
         found = []
         self.user.wait_for(lambda ms: bool(found.append(self._prompt(seen)) or found[-1]),
                            self.timeout)  # fmt: skip
+        self.pressed = None  # answered: what the card does from now on is the next question's
         return found[-1]
 
     def join(self, code: str) -> None:
@@ -243,6 +250,7 @@ class Participant:
         question = question_of(message)
         seen = len(self.user.messages)
         options = answerable(message)
+        self.pressed = (message, message.text) if options else None
         if options:
             choice = self.random.choice(options)["callback_data"]
             value = choice.split("|")[2]
@@ -252,6 +260,7 @@ class Participant:
                 self.user.wait_for(lambda ms: message.edits > edits, self.timeout)
                 done = next(b["callback_data"] for b in message.buttons
                             if b["callback_data"].startswith("d|"))  # fmt: skip
+                self.pressed = (message, message.text)
                 self.user.press(done, message)
             else:
                 self.user.press(choice, message)

@@ -7,7 +7,13 @@ from sqlalchemy import select
 from survey.campaigns import ReminderPolicy
 from survey.storage import Database
 from survey.storage.models import ReminderSent
-from tests.bot_harness import BotProcess, ClockProcess, Participant, prepare_database
+from tests.bot_harness import (
+    BotProcess,
+    ClockProcess,
+    Participant,
+    prepare_database,
+    question_of,
+)
 from tests.fake_telegram import FakeTelegram
 from tests.test_bot_e2e import FAST, FAST_PACE, SQLITE_ONLY
 
@@ -52,7 +58,10 @@ def test_abandoned_respondents_are_reminded_and_come_back(database_url, tmp_path
         seen = len(comes_back.user.messages)
         comes_back.user.press("r||", reminder)
         comes_back.current = comes_back._wait_prompt(seen)
-        assert comes_back.current is not None and comes_back.current.edits == 0
+        # Continue turns the reminder into the question card; the card before it lost its
+        # buttons when the reminder came: only the newest message can be answered.
+        assert comes_back.current is reminder and question_of(reminder) is not None
+        assert [m for m in comes_back.user.messages if m.keyboard] == [reminder]
         comes_back.finish()
 
         gives_up.user.wait_for(lambda ms: len(_reminders(gives_up)) == 2, timeout=20)
