@@ -20,7 +20,12 @@ from sqlalchemy import text
 
 from survey import sealing
 from survey.campaign_editing import add_source, close_now
-from survey.campaigns import create_administration, create_campaign
+from survey.campaigns import (
+    CampaignFigures,
+    campaign_figures,
+    create_administration,
+    create_campaign,
+)
 from survey.dashboard import campaign_dashboard
 from survey.engine import ConversationEngine, ReplyKind
 from survey.loader import load_questionnaires
@@ -68,8 +73,9 @@ def assert_dashboard_is_the_recount(db: Database, campaign_id: int) -> None:
     assert counters(db, campaign_id) == (participation, left_off)
     questionnaire = load_questionnaires()[QUESTIONNAIRE]
     with db.transaction() as session:
-        shown = campaign_dashboard(session, session.get(Campaign, campaign_id), questionnaire,
-                                   min_cell=1)  # k = 1: nothing suppressed  # fmt: skip
+        campaign = session.get(Campaign, campaign_id)
+        shown = campaign_dashboard(session, campaign, questionnaire, min_cell=1)  # k = 1: all shown
+        listed = campaign_figures(session, campaign)  # the campaign list, the API, the CLI
     status = Counter()
     language, language_done, source, source_done = Counter(), Counter(), Counter(), Counter()
     for (_, state, lang, tag), n in participation.items():
@@ -86,6 +92,7 @@ def assert_dashboard_is_the_recount(db: Database, campaign_id: int) -> None:
     assert (totals.started, totals.in_progress, totals.completed, totals.withdrawn,
             totals.awaiting_seal) == (sum(status.values()), status["in_progress"],
                                       status["completed"], status["withdrawn"], awaiting)  # fmt: skip
+    assert listed == CampaignFigures(totals.started, totals.completed, totals.withdrawn, awaiting)
     assert {r.key: (r.started, r.completed) for r in shown.by_language if r.started} == {
         key: (n, language_done[key]) for key, n in language.items()
     }
