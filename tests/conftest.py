@@ -32,6 +32,10 @@ def _postgres_required() -> bool:
 def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test runs with a known secret, in its own working folder."""
     monkeypatch.setenv("CIPS_SECRET_KEY", TEST_SECRET)
+    # Cheap Argon2 hashes (web.passwords); tests/test_web_passwords.py checks the real defaults.
+    monkeypatch.setenv("CIPS_PASSWORD_TIME_COST", "1")
+    monkeypatch.setenv("CIPS_PASSWORD_MEMORY_KIB", "8")
+    monkeypatch.setenv("CIPS_PASSWORD_PARALLELISM", "1")
     monkeypatch.chdir(tmp_path)
 
 

@@ -33,13 +33,16 @@ def _answer_until_the_end(browser) -> int:
     answers, answered = 0, None
     for _ in range(250):
         last = browser.find_elements(By.CSS_SELECTOR, "li.message.bot")[-1]
-        if last.get_attribute("data-message-id") == answered:
+        # The card is edited in place: the same message with the same text is the question
+        # just answered.
+        shown = (last.get_attribute("data-message-id"), last.text)
+        if shown == answered:
             # The page came back before the next question (a slow moment): look again, as a
             # person would.
             time.sleep(0.3)
             click_and_wait(browser, browser.find_element(By.ID, "refresh"))
             continue
-        answered = last.get_attribute("data-message-id")
+        answered = shown
         buttons = last.find_elements(By.CSS_SELECTOR, ".keyboard button")
         values = [b.get_attribute("value") for b in buttons]
         if "c||yes" in values:

@@ -11,37 +11,51 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
-from survey.anonymity import keyed_hash
 from survey.storage.models import Administration, Campaign, Role, User
+from web import sessions, signin, signin_limits
 from web.forms import LoginForm
 from web.i18n import safe_next
-from web.state import app_state, db_session
-from web.users import authenticate
+from web.state import db_session
 
 bp = Blueprint("auth", __name__)
+SESSION_KEY = "sid"  # the server-side session's id, in Flask's signed cookie
 
 
-def _fingerprint(user: User) -> str:
-    """Ties a session to the password: changing it signs every other session out."""
-    return keyed_hash(app_state().settings.secret_key, "web-login", user.id, user.password_hash)
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def init_app(app) -> None:
     @app.before_request
     def load_user() -> None:
         g.user = None
-        user_id = session.get("user_id")
-        if user_id is None or request.path.startswith(("/static/", "/api/")):
+        session_id = session.get(SESSION_KEY)
+        if session_id is None or request.path.startswith(("/static/", "/api/")):
             return
-        user = db_session().get(User, user_id)
-        if user is not None and user.active and session.get("auth") == _fingerprint(user):
-            g.user = user
-        else:
-            session.pop("user_id", None)
+        data = db_session()
+        g.user = sessions.resolve(
+            data, session_id, _now(),
+            idle=app.config["CIPS_SESSION_IDLE"], lifetime=app.config["CIPS_SESSION_LIFETIME"],
+        )  # fmt: skip
+        if data.dirty or data.deleted:
+            data.commit()
+        if g.user is None:
+            session.pop(SESSION_KEY, None)
 
     @app.context_processor
     def user_globals():
@@ -83,40 +97,59 @@ def scoped(statement: Select, user: User) -> Select:
     return statement.where(Campaign.administration_id == user.administration_id)
 
 
+def _fresh_flask_session() -> None:
+    """Empty the Flask session (keeping the language chosen), so nothing carries over."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     target = safe_next(request.args.get("next"), url_for("campaigns.index"))
     if form.validate_on_submit():
         data = db_session()
-        user, reason = authenticate(
-            data, form.username.data.strip(), form.password.data, dt.datetime.now(dt.UTC)
-        )
-        data.commit()
+        config = current_app.config
+        limits = signin_limits.Limits.from_config(config)
+        secrets = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+        now = _now()
+        user = signin.attempt(
+            data, form.username.data.strip(), form.password.data,
+            address=signin_limits.client_address(request, limits),
+            device_of=lambda u: signin_limits.trusted_device(request, u, secrets, limits),
+            now=now, limits=limits,
+        )  # fmt: skip
         if user is not None:
-            language = session.get("language")
-            session.clear()
-            if language:
-                session["language"] = language
+            if old := session.get(SESSION_KEY):
+                sessions.end(data, old)
+            sessions.purge_expired(data, now, config["CIPS_SESSION_IDLE"])
+            session_id = sessions.start(data, user, now)
+            data.commit()
+            _fresh_flask_session()
             session.permanent = True
-            session["user_id"] = user.id
-            session["auth"] = _fingerprint(user)
-            return redirect(target)
-        if reason == "locked":
-            flash(_("Too many failed attempts: this account is locked for a while. "
-                    "Try again later."), "error")  # fmt: skip
-            return render_template("login.html", form=form), 429
-        flash(_("Wrong user name or password."), "error")
+            session[SESSION_KEY] = session_id
+            response = redirect(target)
+            signin_limits.trust_device(
+                response, user, secrets, limits, secure=config["SESSION_COOKIE_SECURE"]
+            )
+            return response
+        data.commit()
+        # One answer for an unknown name, a wrong password and a refused attempt.
+        flash(_("Wrong user name or password, or too many attempts: "
+                "wait a few minutes before trying again."), "error")  # fmt: skip
         return render_template("login.html", form=form), 401
     return render_template("login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    language = session.get("language")
-    session.clear()
-    if language:
-        session["language"] = language
+    if session_id := session.get(SESSION_KEY):
+        data = db_session()
+        sessions.end(data, session_id)
+        data.commit()
+    _fresh_flask_session()
     return redirect(url_for("auth.login"))
 
 

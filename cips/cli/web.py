@@ -11,7 +11,14 @@ from sqlalchemy import select
 from cips.cli import context
 from survey.campaigns import CampaignError, get_administration
 from survey.storage.models import Role, User
-from web.users import AccountError, create_token, create_user, set_password
+from web.users import (
+    AccountError,
+    create_token,
+    create_user,
+    deactivate,
+    set_password,
+    set_role,
+)
 
 
 @click.command("web")
@@ -89,10 +96,10 @@ def user_list() -> None:
 @click.argument("username")
 @click.option("--password-file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def user_password(username: str, password_file: Path | None) -> None:
-    """Set a new password (and unlock the account); other sessions are signed out."""
+    """Set a new password; every web session of USERNAME is signed out."""
     with context.database().transaction() as session:
         try:
-            set_password(_user(session, username), _password(password_file))
+            set_password(session, _user(session, username), _password(password_file))
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {username} changed")
@@ -101,10 +108,30 @@ def user_password(username: str, password_file: Path | None) -> None:
 @user.command("deactivate")
 @click.argument("username")
 def user_deactivate(username: str) -> None:
-    """Refuse every sign-in and API token of USERNAME from now on."""
+    """Refuse every sign-in and API token of USERNAME from now on; sign out its sessions."""
     with context.database().transaction() as session:
-        _user(session, username).active = False
+        deactivate(session, _user(session, username))
     click.echo(f"user {username} deactivated")
+
+
+@user.command("role")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option(
+    "--administration", "administration_code", help="Required for coordinators and analysts."
+)
+def user_role(username: str, role: str, administration_code: str | None) -> None:
+    """Give USERNAME another role (and administration); its web sessions are signed out."""
+    try:
+        with context.database().transaction() as session:
+            administration = (
+                get_administration(session, administration_code) if administration_code else None
+            )
+            set_role(session, _user(session, username), role, administration)
+    except (AccountError, CampaignError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    scope = f" of {administration_code}" if administration_code else ""
+    click.echo(f"user {username} is now {role}{scope}")
 
 
 @user.command("token")

@@ -14,7 +14,8 @@
   (the dashboard's figures), kept by database triggers (migration 0008) in the transaction of
   every change.
 
-Plus the organisation (`Administration`, `Campaign` and its outreach `CampaignSource`s) and web accounts (`User`, `ApiToken`).
+Plus the organisation (`Administration`, `Campaign` and its outreach `CampaignSource`s) and web accounts (`User`, `ApiToken`,
+`WebSession`, `SignInCounter`).
 """
 
 from __future__ import annotations
@@ -478,8 +479,6 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     administration: Mapped[Administration | None] = relationship()
@@ -532,3 +531,29 @@ class AccessCodeTries(Base):
     )
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebSession(Base):
+    """A signed-in browser (web.sessions): the SHA-256 of the random id its cookie carries,
+    whose account, when it signed in and when it was last seen (idle timeout, lifetime)."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SignInCounter(Base):
+    """Failed sign-ins counted for one subject (web.signin_limits): an account tried from
+    untrusted browsers (`account:<id>`), one trusted browser (`device:<hash>`), or one address
+    (`address:<ip>`), and until when that subject is refused."""
+
+    __tablename__ = "sign_in_counters"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
