@@ -1,6 +1,8 @@
 """The web app's configuration, read from the environment (the same variables as the rest).
 
-`CIPS_SECRET_KEY` signs the session cookies (through a key derived for that purpose only).
+`CIPS_SECRET_KEY` signs the session cookies (through a key derived for that purpose only); after
+a rotation the keys of `CIPS_OLD_SECRET_KEYS` still verify them (Flask's `SECRET_KEY_FALLBACKS`),
+so nobody is signed out and the local chat page keeps its people.
 Cookies are `Secure` unless `CIPS_WEB_INSECURE_COOKIES=1` (plain-HTTP development: `cips web`
 sets it for you); they are always `HttpOnly` and `SameSite=Lax`.
 
@@ -27,6 +29,7 @@ def flask_config() -> dict[str, Any]:
     return {
         "CIPS_SETTINGS": settings,
         "SECRET_KEY": keyed_hash(settings.secret_key, "web-session"),
+        "SECRET_KEY_FALLBACKS": [keyed_hash(k, "web-session") for k in settings.old_secret_keys],
         "SESSION_COOKIE_NAME": "cips_session",
         "SESSION_COOKIE_SECURE": not insecure,
         "SESSION_COOKIE_HTTPONLY": True,
