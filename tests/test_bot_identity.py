@@ -9,10 +9,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from cips.cli import context
 from survey.bot_identity import LINK_UNUSABLE, store_bot_username, stored_bot_username
 from survey.i18n import translations
+from survey.storage.models import AppSetting
 from tests.bot_harness import BotProcess, prepare_database
 from tests.cli_support import run_cips
 from tests.fake_telegram import FakeTelegram
@@ -150,6 +152,16 @@ def test_campaign_show_warns_until_the_username_is_known(db, database_url, monke
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "other_cips_bot")
     shown = run_cips("campaign", "show", "ci-2026").output
     assert "link          https://t.me/other_cips_bot?start=ci-2026\n" in shown
+    following = run_cips("campaign", "next-wave", "ci-2026", "--code", "ci-2027", "--wave", "2027")
+    assert "link: https://t.me/other_cips_bot?start=ci-2027\n" in following.output
+
+    monkeypatch.delenv("TELEGRAM_BOT_USERNAME")
+    with db.transaction() as session:
+        session.execute(delete(AppSetting))
+    following = run_cips("campaign", "next-wave", "ci-2026", "--code", "ci-2028", "--wave", "2028")
+    assert (
+        f"link: https://t.me/<your_bot>?start=ci-2028\nwarning: {LINK_UNUSABLE}" in following.output
+    )
     context.settings.cache_clear()
 
 

@@ -353,7 +353,7 @@ def campaign_next_wave(
                 closes_at=parse_time(closes, zone, end_of_day=True) if closes else None,
             )
             click.echo(f"campaign {created.code} created for wave {created.wave}")
-            click.echo(f"link: {deep_link(context.settings().bot_username, created.code)}")
+            click.echo(f"link: {_link(session, created.code, '')}")
             for source in created.sources:
                 click.echo(f"channel {source.tag}: {source.label}")
     except CampaignError as exc:
