@@ -12,6 +12,7 @@ from sqlalchemy import select
 from survey import access_codes
 from survey.sealing import seal_ready
 from survey.storage.models import AccessCode, Administration, Campaign, Respondent, Role
+from tests.cli_support import run_cips
 from tests.web_support import add_user, post_form, sign_in
 from tests.web_survey_support import WebRespondent, make_campaigns
 from web import create_app
@@ -144,3 +145,22 @@ def test_after_sealing_a_code_leads_to_nothing(app, db):
     assert all(row["used"] for row in rows)
     again = person(app).start("en", access_code=codes[1])
     assert "already been used" in again.notes()
+
+
+def test_codes_from_the_command_line(app, db, database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CIPS_PUBLIC_URL", "https://survey.example.org/")
+    csv_path, pdf_path = tmp_path / "codes.csv", tmp_path / "cards.pdf"
+    result = run_cips("campaign", "codes", "small", "-n", "4", "-o", str(csv_path),
+                      "--cards", str(pdf_path))  # fmt: skip
+    assert "https://survey.example.org/s/small" in result.output
+    rows = csv_path.read_bytes().decode().split("\r\n")
+    assert rows[0] == "code,link" and len([r for r in rows[1:] if r]) == 4
+    code, link = rows[1].split(",")
+    assert link == "https://survey.example.org/s/small"
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    person(app).start("en", access_code=code).consent()
+    with db.transaction() as session:
+        assert len(session.scalars(select(Respondent)).all()) == 1
+    # Never overwrites codes already written (they cannot be shown again).
+    run_cips("campaign", "codes", "small", "-n", "1", "-o", str(csv_path), ok=False)

@@ -358,3 +358,12 @@ def campaign_next_wave(
                 click.echo(f"channel {source.tag}: {source.label}")
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _add_codes_command() -> None:
+    from cips.cli.access_codes import codes
+
+    campaign.add_command(codes)
+
+
+_add_codes_command()

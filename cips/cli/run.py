@@ -51,11 +51,30 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     _welcome(embedded, first, demo_respondents, settings.min_cell)
+    _web_links(db, settings.public_url or embedded.url)
     if demo_respondents:
         # A daemon thread: Ctrl-C stops cips run at once, even half-way through the demo.
         threading.Thread(target=fill_demo, daemon=True, name="cips-demo",
                          args=(telegram, db, questionnaires, demo_respondents, DEMO_SEED)).start()  # fmt: skip
     asyncio.run(embedded.run_bot())
+
+
+def _web_links(db, base: str) -> None:
+    """The web survey link of each open demo campaign (the survey in a browser, no Telegram)."""
+    from sqlalchemy import select
+
+    from survey.demo import campaign_code
+    from survey.storage.models import Campaign, CampaignStatus, utcnow
+    from web.respond.links import web_link
+
+    codes = [campaign_code("", audience, True) for audience in ("officials", "private_sector")]
+    with db.transaction() as session:
+        campaigns = session.scalars(select(Campaign).where(Campaign.code.in_(codes))).all()
+        open_codes = sorted(c.code for c in campaigns if c.status(utcnow()) is CampaignStatus.OPEN)
+    for code in open_codes:
+        click.echo(f"  Answer in a browser instead (the web survey): {web_link(base, code)}")
+    if open_codes:
+        click.echo()
 
 
 def _welcome(embedded: Embedded, first, demo_respondents: int, k: int) -> None:
