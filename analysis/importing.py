@@ -26,6 +26,7 @@ from analysis.interchange import FileProblem, read_raw
 from analysis.validation import InvalidFile, Problem, read_and_validate
 from survey.campaigns import create_campaign
 from survey.i18n import Text
+from survey.limits import ImportLimits
 from survey.questionnaire import Questionnaire
 from survey.storage.models import (
     Administration,
@@ -52,8 +53,14 @@ def _refuse(text: Text, path: Path) -> InvalidFile:
     return InvalidFile([Problem(0, "", text)], path.name)
 
 
-def default_code(administration: str, wave: str, questionnaire: Questionnaire, data: bytes) -> str:
-    digest = hashlib.sha256(data).hexdigest()[:10]
+def file_digest(path: Path) -> str:
+    """The file's SHA-256, read in chunks (the file is never held whole)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def default_code(administration: str, wave: str, questionnaire: Questionnaire, digest: str) -> str:
+    digest = digest[:10]
     prefix = f"{administration}-{wave}-{_SHORT.get(questionnaire.survey, 'q')}-import"
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", prefix).lower()[: 64 - len(digest) - 1]
     return f"{prefix}-{digest}"
@@ -68,12 +75,14 @@ def import_file(
     wave: str | None = None,
     labels_language: str | None = None,
     code: str | None = None,
+    limits: ImportLimits | None = None,
 ) -> Imported:
     """Check `path` and store it as a new closed campaign; `InvalidFile` lists every problem
-    (nothing is written then)."""
+    (nothing is written then). A file beyond `limits` (default: the settings) is refused
+    before it is read."""
     path = Path(path)
     try:
-        raw = read_raw(path)
+        raw = read_raw(path, limits)
     except FileProblem as exc:
         raise _refuse(exc.text, path) from exc
     frame = read_and_validate(raw, questionnaire, administration=administration, wave=wave,
@@ -83,7 +92,7 @@ def import_file(
     owner = session.scalar(select(Administration).where(Administration.code == administration))
     if owner is None:
         raise _refuse(Text(labels.NO_ADMINISTRATION, {"code": administration}), path)
-    code = code or default_code(administration, wave, questionnaire, path.read_bytes())
+    code = code or default_code(administration, wave, questionnaire, file_digest(path))
     if session.scalar(select(Campaign.id).where(Campaign.code == code)) is not None:
         raise _refuse(Text(labels.ALREADY_IMPORTED, {"campaign": code}), path)
     campaign = create_campaign(session, owner, questionnaire, wave, code=code)

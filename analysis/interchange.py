@@ -7,14 +7,23 @@ text: numbers typed into a spreadsheet come back as "3", true/false cells as "tr
 empty cells as "", and what the writer adds so that a spreadsheet runs no text and keeps every
 character (`analysis.spreadsheets`: the leading apostrophe, XLSX's `_x000D_` escapes) is taken
 off again.
+
+Reading is bounded (`survey.limits`, settings with defaults far above a real wave): a file over
+`max_bytes` is refused from its size alone, before a byte of it is read; an XLSX whose parts
+would unzip to more than `max_unpacked_bytes` is refused from its zip directory, before openpyxl
+opens it (a zip bomb); rows are read one at a time (CSV streamed from the file, XLSX in openpyxl's
+read-only mode) and the reading stops at the first row past `max_rows`. A CSV line may hold at
+most MAX_LINE_CHARS characters and a file MAX_COLUMNS columns. So memory stays bounded by the
+limits, whatever the file says.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import itertools
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +33,16 @@ from analysis import labels
 from analysis.frames import FIXED_COLUMNS
 from analysis.spreadsheets import restore_text, write_csv, write_xlsx, xlsx_text
 from survey.i18n import Text
+from survey.limits import ImportLimits, import_limits, megabytes
 from survey.questionnaire import Questionnaire, QuestionType
 
 SHEET = "responses"
+MAX_COLUMNS = 1_000  # the interchange of the built-in questionnaires has about 60
+MAX_LINE_CHARS = 100_000  # a row of codes is a few hundred characters, of labels a few thousand
+# What a deflated part may take beyond its declared size (deflate adds 5 bytes per 16 KiB block
+# to what it cannot compress); a part whose compressed stream is longer holds more than it says.
+_DEFLATE_SLACK = 1.01
+_DEFLATE_SLACK_BYTES = 1024
 
 
 class FileProblem(Exception):
@@ -79,7 +95,7 @@ def _xlsx_row_text(row: tuple) -> list:
     return [xlsx_text(value) for value in row]
 
 
-def _collect(records) -> RawFile:
+def _collect(records: Iterable, file: str, max_rows: int) -> RawFile:
     records = iter(records)
     header = next(records, None)
     if header is None:
@@ -87,9 +103,13 @@ def _collect(records) -> RawFile:
     header = [_cell(h) for h in header]
     while header and header[-1] == "":
         header.pop()
+    if len(header) > MAX_COLUMNS:
+        raise FileProblem(Text(labels.FILE_TOO_MANY_COLUMNS, {"file": file, "limit": MAX_COLUMNS}))
     width = len(header)
     rows, numbers, long_rows = [], [], []
     for number, record in enumerate(records, start=2):
+        if number - 1 > max_rows:  # blank rows count: they take time to read all the same
+            raise FileProblem(Text(labels.FILE_TOO_MANY_ROWS, {"file": file, "limit": max_rows}))
         cells = [_cell(v) for v in record]
         if not any(cells):
             continue  # a blank line or an empty spreadsheet row
@@ -101,35 +121,88 @@ def _collect(records) -> RawFile:
     return RawFile(header, rows, numbers, long_rows)
 
 
-def read_raw(path: Path | str) -> RawFile:
-    """Read a .csv (UTF-8, comma) or .xlsx file (its first sheet) as text cells."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise FileProblem(Text(labels.FILE_NOT_UTF8)) from exc
-            return _collect(csv.reader(io.StringIO(text, newline="")))
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
+def _lines(handle, file: str) -> Iterator[str]:
+    """The file's lines, each at most MAX_LINE_CHARS long (csv would hold a longer one whole)."""
+    number = 0
+    while line := handle.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            args = {"line": number, "file": file, "limit": MAX_LINE_CHARS}
+            raise FileProblem(Text(labels.FILE_LINE_TOO_LONG, args))
+        yield line
 
-            workbook = load_workbook(path, read_only=True, data_only=True)
-            try:
-                sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-                return _collect(map(_xlsx_row_text, sheet.iter_rows(values_only=True)))
-            finally:
-                workbook.close()
-    except FileProblem:
-        raise
-    except (OSError, ValueError, KeyError, csv.Error) as exc:
+
+def check_workbook_archive(path: Path, limits: ImportLimits) -> None:
+    """Refuse an XLSX whose parts would unzip to more than the limit, from the zip directory
+    alone (nothing is decompressed), and one whose parts are packed in a way that could hide
+    more: Python's zipfile stops a part at its declared size (and fails its checksum), and a
+    deflated part whose compressed stream is not longer than that size cannot expand much
+    beyond it in the meantime; other compression methods are refused."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile as exc:
         reason = Text(str(exc), translate=False)
         raise FileProblem(
             Text(labels.FILE_UNREADABLE, {"file": path.name, "reason": reason})
         ) from exc
-    raise FileProblem(Text(labels.FILE_UNKNOWN_TYPE))
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limits.max_unpacked_bytes:
+        args = {"file": path.name, "size": megabytes(unpacked),
+                "limit": megabytes(limits.max_unpacked_bytes)}  # fmt: skip
+        raise FileProblem(Text(labels.FILE_UNPACKED_TOO_LARGE, args))
+    for part in parts:
+        stored = part.compress_type == zipfile.ZIP_STORED and part.compress_size == part.file_size
+        deflated = part.compress_type == zipfile.ZIP_DEFLATED and (
+            part.compress_size <= part.file_size * _DEFLATE_SLACK + _DEFLATE_SLACK_BYTES
+        )
+        if not (stored or deflated):
+            args = {"file": path.name, "part": Text(part.filename, translate=False)}
+            raise FileProblem(Text(labels.FILE_BAD_ARCHIVE, args))
+
+
+def _check_size(path: Path, limits: ImportLimits) -> None:
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        args = {"file": path.name, "size": megabytes(size), "limit": megabytes(limits.max_bytes)}
+        raise FileProblem(Text(labels.FILE_TOO_LARGE, args))
+
+
+def read_raw(path: Path | str, limits: ImportLimits | None = None) -> RawFile:
+    """Read a .csv (UTF-8, comma) or .xlsx file (its first sheet) as text cells, within
+    `limits` (default: the settings, `survey.limits.import_limits()`)."""
+    path = Path(path)
+    limits = limits or import_limits()
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in (".csv", ".xlsx"):
+            raise FileProblem(Text(labels.FILE_UNKNOWN_TYPE))
+        _check_size(path, limits)
+        if suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                return _collect(csv.reader(_lines(handle, path.name)), path.name, limits.max_rows)
+        check_workbook_archive(path, limits)
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
+            # As wide as the sheet says it is, but at most one column past the limit, so that a
+            # wider header is seen and refused without reading thousands of empty cells a row.
+            width = min(sheet.max_column or MAX_COLUMNS + 1, MAX_COLUMNS + 1)
+            rows = sheet.iter_rows(values_only=True, max_col=width)
+            return _collect(map(_xlsx_row_text, rows), path.name, limits.max_rows)
+        finally:
+            workbook.close()
+    except FileProblem:
+        raise
+    except UnicodeDecodeError as exc:
+        raise FileProblem(Text(labels.FILE_NOT_UTF8)) from exc
+    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as exc:
+        reason = Text(str(exc), translate=False)
+        raise FileProblem(
+            Text(labels.FILE_UNREADABLE, {"file": path.name, "reason": reason})
+        ) from exc
 
 
 def write(frame: pd.DataFrame, path: Path | str) -> Path:

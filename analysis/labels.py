@@ -109,6 +109,24 @@ FILE_UNREADABLE = N_("The file {file} cannot be read: {reason}")
 FILE_NOT_UTF8 = N_("The file is not UTF-8 text. Save it as CSV UTF-8, or as an Excel workbook.")
 FILE_UNKNOWN_TYPE = N_("Use a .csv or .xlsx file.")
 FILE_EMPTY = N_("The file has no respondent rows.")
+FILE_TOO_LARGE = N_(
+    "The file {file} is {size} MB, more than the {limit} MB an import may be "
+    "(setting CIPS_IMPORT_MAX_BYTES): nothing was read."
+)
+FILE_UNPACKED_TOO_LARGE = N_(
+    "The workbook {file} unpacks to {size} MB, more than the {limit} MB allowed "
+    "(setting CIPS_IMPORT_MAX_UNPACKED_BYTES): it was not opened."
+)
+FILE_BAD_ARCHIVE = N_(
+    "The workbook {file} is damaged or was not made by a spreadsheet program "
+    "(its part {part} is not packed as a spreadsheet program packs it): it was not opened."
+)
+FILE_TOO_MANY_ROWS = N_(
+    "The file {file} has more than {limit} rows, the most an import may have "
+    "(setting CIPS_IMPORT_MAX_ROWS)."
+)
+FILE_TOO_MANY_COLUMNS = N_("The file {file} has more than {limit} columns.")
+FILE_LINE_TOO_LONG = N_("Line {line} of the file {file} is longer than {limit} characters.")
 CELL_PROBLEM = N_("Row {row}, column {column}: {problem}")
 HEADER_PROBLEM = N_("Column {column}: {problem}")
 ROW_TOO_LONG = N_("Row {row} has more cells than there are columns.")

@@ -12,8 +12,15 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from survey.limits import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    ImportLimits,
+    import_limits,
+    max_request_bytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,8 @@ class Settings:
     # CIPS_PUBLIC_URL: the address respondents reach the web back end at (web survey links,
     # their QR codes), without a trailing slash; None: the address of the request at hand.
     public_url: str | None = None
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES  # a web request body (survey.limits)
+    import_limits: ImportLimits = field(default_factory=ImportLimits)  # CIPS_IMPORT_MAX_*
     old_secret_keys: tuple[str, ...] = ()  # CIPS_OLD_SECRET_KEYS: read, never written
 
     @property
@@ -100,4 +109,6 @@ def load_settings() -> Settings:
         chat_rate=float(os.environ.get("CIPS_CHAT_RATE", "1")),
         chat_burst=float(os.environ.get("CIPS_CHAT_BURST", "3")),
         public_url=os.environ.get("CIPS_PUBLIC_URL", "").strip().rstrip("/") or None,
+        max_request_bytes=max_request_bytes(),
+        import_limits=import_limits(),
     )
