@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from web import errors, i18n, state
+from web import errors, i18n, security, state
 from web.config import flask_config
 
 csrf = CSRFProtect()
@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
 
     from web import (
         account,
@@ -63,16 +64,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     @app.get("/")
     def index():
         return redirect(url_for("campaigns.index"))
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
-        )
-        return response
 
     return app

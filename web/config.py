@@ -44,5 +44,5 @@ def flask_config() -> dict[str, Any]:
         "CIPS_WEB_PROXIES": int(os.environ.get("CIPS_WEB_PROXIES", "0")),
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "WTF_CSRF_SSL_STRICT": not insecure,
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_CONTENT_LENGTH": settings.max_request_bytes,
     }

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from survey.limits import megabytes
+
+
+def _too_large() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return _("What you sent is too large.")
+    message = _("What you sent is too large: this site accepts at most {size} MB at once.")
+    return message.format(size=megabytes(limit))
 
 
 def _messages() -> dict[int, str]:
@@ -14,7 +24,7 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("There is nothing here, or it belongs to another administration."),
         405: _("This action is not available here."),
-        413: _("What you sent is too large."),
+        413: _too_large(),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Please try again."),
     }
