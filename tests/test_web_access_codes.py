@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from survey import access_codes
+from survey.campaign_editing import add_source
 from survey.sealing import seal_ready
 from survey.storage.models import AccessCode, Administration, Campaign, Respondent, Role
 from tests.cli_support import run_cips
@@ -164,3 +165,32 @@ def test_codes_from_the_command_line(app, db, database_url, tmp_path, monkeypatc
         assert len(session.scalars(select(Respondent)).all()) == 1
     # Never overwrites codes already written (they cannot be shown again).
     run_cips("campaign", "codes", "small", "-n", "1", "-o", str(csv_path), ok=False)
+
+
+def test_the_campaign_page_shows_web_links_on_the_public_address(db, database_url, tmp_path,
+                                                                 monkeypatch):  # fmt: skip
+    make_campaigns(db, tmp_path, monkeypatch)
+    with db.transaction() as session:
+        admin = session.scalars(select(Administration)).one()
+        add_user(session, "coordinator", Role.COORDINATOR, admin)
+        add_source(session, session.scalars(select(Campaign)).one(), "port", "Port poster")
+    monkeypatch.setenv("CIPS_PUBLIC_URL", "https://survey.example.org/")
+    app = create_app(
+        {"DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": False, "WTF_CSRF_SSL_STRICT": False}
+    )
+    try:
+        client = app.test_client()
+        sign_in(client, "coordinator")
+        page = client.get("/campaigns/small").text
+        assert 'href="https://survey.example.org/s/small"' in page
+        assert 'href="https://survey.example.org/s/small?s=port"' in page
+        qr = client.get("/campaigns/small/web-qr.svg?source=port")
+        assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+        assert client.get("/campaigns/small/web-qr.svg?source=nope").status_code == 404
+        # The tag of a web link reaches the response, as a deep link's does.
+        person = WebRespondent(app.test_client(), "small").open("?s=port")
+        person.start("en").consent()
+        with db.transaction() as session:
+            assert session.scalars(select(Respondent.source_tag)).one() == "port"
+    finally:
+        app.extensions["cips"].db.dispose()

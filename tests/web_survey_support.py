@@ -16,6 +16,7 @@ from tests.web_support import csrf_token
 LEGEND = re.compile(r'<legend id="question">(.*?)</legend>', re.S)
 PROGRESS = re.compile(r'<label for="progress-bar" id="progress">(.*?)</label>', re.S)
 NOTES = re.compile(r'<div class="notes" role="alert" id="notes">(.*?)</div>', re.S)
+SOURCE = re.compile(r'<input type="hidden" name="s" value="([^"]*)">')
 CHECKED = re.compile(r'value="([^"]*)" checked>')
 
 
@@ -71,6 +72,8 @@ class WebRespondent:
 
     def start(self, language: str = "en", access_code: str | None = None) -> WebRespondent:
         data = {"language": language}
+        if tag := SOURCE.search(self.page):  # the form's hidden field, as a browser sends it
+            data["s"] = html.unescape(tag.group(1))
         if access_code is not None:
             data["access_code"] = access_code
         return self.post(self.url + "/start", data)

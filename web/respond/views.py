@@ -248,7 +248,9 @@ def survey(code: str):
             return _info_page(campaign, reply.language, *reply.parts)
         questionnaire = app_state().questionnaires[campaign.questionnaire_id]
         page = page_for(reply, questionnaire, _answers(contact), notes)
-        return _draw(campaign, page, languages_form=_language_buttons(campaign))
+        response = _draw(campaign, page, languages_form=_language_buttons(campaign))
+        identity.keep(response, campaign, token)  # renewed: a closing date moved later counts
+        return response
     if (closed := _closed_page(campaign)) is not None:
         return closed
     if token and _took_part(token, campaign):
