@@ -176,3 +176,48 @@ def test_a_phone_answers_with_an_access_code_and_leaves(server, phone, db):
     assert phone.find_elements(By.ID, "access-code") and not phone.find_elements(By.ID, "question")
     assert "Your role?" not in phone.page_source
     shot(phone, "survey-360-5-forgotten")
+
+
+def axe_script() -> str:
+    """axe-core (the npm package): `npm install axe-core` in the project folder, or AXE_CORE_JS."""
+    import os
+    from pathlib import Path
+
+    candidates = [os.environ.get("AXE_CORE_JS", ""),
+                  Path(__file__).resolve().parents[1] / "node_modules/axe-core/axe.min.js"]  # fmt: skip
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate).read_text(encoding="utf-8")
+    pytest.skip("axe-core is needed: npm install axe-core (or set AXE_CORE_JS)")
+
+
+def serious_violations(browser, script: str) -> list[str]:
+    browser.execute_script(script)
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])))"
+    )
+    return [
+        f"{id_} ({impact}, {n})" for id_, impact, n in result if impact in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_no_serious_violation(server, phone):
+    from selenium.webdriver.common.by import By
+
+    script = axe_script()
+    phone.set_script_timeout(60)
+    for language in ("en", "ar"):
+        phone.get(f"{server}/s/small?lang={language}")
+        assert serious_violations(phone, script) == [], language
+        click_and_wait(phone, by_id(phone, "start"))
+        assert serious_violations(phone, script) == [], language
+        click_and_wait(phone, phone.find_element(By.CSS_SELECTOR, "button.primary"))
+        assert serious_violations(phone, script) == [], language
+        choose(phone, "broker")
+        choose(phone, "4")
+        choose(phone, "no")
+        assert serious_violations(phone, script) == [], language  # checkboxes
+        click_and_wait(phone, by_id(phone, "forget"))
+        assert serious_violations(phone, script) == [], language

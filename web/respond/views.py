@@ -79,8 +79,9 @@ def engine() -> ConversationEngine:
 
 def _handle(event: ev.Event) -> list[Reply]:
     """The engine's turn, in its own transaction: the request's session lets go of the database
-    first (on SQLite every transaction holds the write lock)."""
-    db_session().rollback()
+    first (on SQLite every transaction holds the write lock). It ends its read-only transaction
+    with a commit, which (unlike a rollback) keeps what it loaded (`expire_on_commit=False`)."""
+    db_session().commit()
     return engine().handle(event)
 
 
