@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from survey.engine import messages
+from survey.i18n import Text, render, verbatim
 from survey.storage.models import (
     Answer,
     Campaign,
@@ -230,3 +232,22 @@ def test_unknown_campaign_is_a_clear_404(app):
     response = app.test_client().get("/s/nope")
     assert response.status_code == 404
     assert "There is no survey with the code “nope”" in response.get_data(as_text=True)
+
+
+def test_a_scheduled_campaign_says_when_it_opens_and_starts_nothing(app, db):
+    with db.transaction() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        campaign.opens_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    person = browser(app).open("?lang=fr")
+    assert 'id="start"' not in person.page and 'lang="fr"' in person.page
+    said = render(Text(messages.NOT_OPEN_YET, {"date": verbatim("@")}), "fr").split("@")[0]
+    assert said.strip() and said.strip() in person.text()  # "Cette enquête ouvre le ...", in French
+    assert count(db, Contact) == 0
+
+
+def test_the_language_can_change_on_any_question(app, db):
+    person = browser(app).open().start("en").consent().answer("role", "broker")
+    person.press("l||fr")
+    assert 'lang="fr"' in person.page and 'name="q" value="a1"' in person.page
+    with db.transaction() as session:
+        assert session.scalars(select(Respondent.language)).one() == "fr"
