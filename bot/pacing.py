@@ -6,6 +6,17 @@ one message per second" in a chat, short bursts tolerated. Per chat, a token buc
 question and the next question leave together). Overall, a sliding window: never more than
 `overall_rate` messages in any one-second window, with no burst above it (a bucket that starts
 full would let twice the rate through within one second).
+
+Replies to people who are answering come first; reminders use spare capacity only. A reply
+reserves the next free place in the window (first come, first served across chats, each chat
+held to its own bucket, so one busy chat cannot hold the others back). A reminder never reserves
+ahead: one at a time, it takes a place only when no reply is waiting and the last second holds
+fewer than `reminder_share` of the overall rate, so that a burst of due reminders (600 at once
+when a campaign's reminders fall due) leaves room for replies at every moment.
+
+Telegram's Bot API maintainers have said that replies are limited per chat only, with no overall
+cap; `lift_replies` (CIPS_REPLIES_UNLIMITED) lets replies through without the overall window
+(counted in it, so that reminders still keep under it). Off by default: conservative.
 """
 
 from __future__ import annotations
@@ -69,12 +80,36 @@ class SlidingWindow:
         self.reserved.append(at)  # the oldest falls out: only the last `count` matter
         return at - now
 
+    def record(self) -> None:
+        """A send made now without waiting for the window (counted, so others keep under it)."""
+        if self.count:
+            self.reserved.append(max(self.clock(), self.reserved[-1] if self.reserved else 0.0))
+
+    def take_now(self, ceiling: int) -> bool:
+        """Reserve a send for now only if nothing is reserved ahead and the last window holds
+        fewer than `ceiling` sends; else nothing is reserved."""
+        if not self.count:
+            return True
+        now = self.clock()
+        if self.reserved and self.reserved[-1] > now:
+            return False  # a reply is waiting for its place
+        recent = sum(1 for at in self.reserved if at > now - self.window)
+        if recent >= ceiling:
+            return False
+        self.reserved.append(now)
+        return True
+
 
 @dataclass(frozen=True)
 class Limits:
     overall_rate: float = 30.0
     chat_rate: float = 1.0
     chat_burst: float = 3.0
+    reminder_share: float = 2 / 3  # of the overall rate, at most, in any second
+    lift_replies: bool = False  # replies without the overall window (counted in it)
+
+
+SPARE_POLL_S = 0.05  # how often the reminder at the head of the line looks for room
 
 
 class Pacer:
@@ -85,8 +120,12 @@ class Pacer:
         self.clock = clock
         self.overall = SlidingWindow(limits.overall_rate, clock)
         self.chats: dict[str, TokenBucket] = {}
+        self.reminder_ceiling = max(1, int(self.overall.count * limits.reminder_share))
+        self.spare_line = asyncio.Lock()  # reminders look for room one at a time, in order
 
-    async def wait_turn(self, chat: str) -> None:
+    async def wait_turn(self, chat: str, *, spare: bool = False) -> None:
+        """Wait until a message to `chat` may go: a reply (`spare` False) in its turn, a
+        reminder (`spare`) only in capacity that replies leave unused."""
         bucket = self.chats.get(chat)
         if bucket is None:
             bucket = self.chats[chat] = TokenBucket(
@@ -95,9 +134,16 @@ class Pacer:
         delay = bucket.reserve()
         if delay:
             await asyncio.sleep(delay)
-        delay = self.overall.reserve()
-        if delay:
-            await asyncio.sleep(delay)
+        if spare:
+            async with self.spare_line:
+                while not self.overall.take_now(self.reminder_ceiling):
+                    await asyncio.sleep(SPARE_POLL_S)
+        elif self.limits.lift_replies:
+            self.overall.record()
+        else:
+            delay = self.overall.reserve()
+            if delay:
+                await asyncio.sleep(delay)
 
     def forget_idle(self) -> None:
         self.chats = {chat: b for chat, b in self.chats.items() if not b.full()}

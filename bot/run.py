@@ -128,7 +128,8 @@ async def _serve(
     install(application, service)
     await application.initialize()
     bot = application.bot
-    limits = Limits(settings.send_rate, settings.chat_rate, settings.chat_burst)
+    limits = Limits(settings.send_rate, settings.chat_rate, settings.chat_burst,
+                    lift_replies=settings.replies_unlimited)  # fmt: skip
     sender = OutboxSender(database, bot, Pacer(limits), service.api_calls)
     service.written = sender.wake
     sender_stop = asyncio.Event()

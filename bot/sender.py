@@ -173,7 +173,7 @@ class OutboxSender:
         if row.kind == REMINDER_KIND and not await self.database.in_progress(row.contact_id):
             return True  # finished, stopped or closed since the reminder was written
         while True:
-            await self.pacer.wait_turn(row.chat)
+            await self.pacer.wait_turn(row.chat, spare=row.kind == REMINDER_KIND)
             try:
                 async with self.api_calls:
                     await self._call(row)
@@ -224,17 +224,17 @@ class OutboxSender:
                 self.cards[row.chat] = Card(message_id, payload["text"], bool(keyboard))
         else:
             if keyboard and card is not None and card.buttons:
-                await self._collapse(row.chat, card)
+                await self._collapse(row.chat, card, spare=row.kind == REMINDER_KIND)
             message = await call(self.bot, "sendMessage", chat_id=chat, text=payload["text"],
                                  reply_markup=_markup(keyboard))  # fmt: skip
             message_id = message["message_id"]
         if payload.get("track"):
             self.cards[row.chat] = Card(message_id, payload["text"], bool(keyboard))
 
-    async def _collapse(self, chat: str, card: Card) -> None:
+    async def _collapse(self, chat: str, card: Card, *, spare: bool) -> None:
         """The chat's previous card without its buttons, before a new card is sent: only the
         newest card can be answered. Best effort: a card that cannot be edited any more stays."""
-        await self.pacer.wait_turn(chat)
+        await self.pacer.wait_turn(chat, spare=spare)
         with contextlib.suppress(BadRequest):
             await call(self.bot, "editMessageText", chat_id=int(chat),
                        message_id=card.message_id, text=card.text, reply_markup=None)  # fmt: skip

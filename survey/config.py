@@ -43,6 +43,9 @@ class Settings:
     send_rate: float = 30.0  # messages per second overall (Telegram's limit); 0: unlimited
     chat_rate: float = 1.0  # messages per second in one chat, sustained; 0: unlimited
     chat_burst: float = 3.0  # messages one chat may get at once before the pace applies
+    # CIPS_REPLIES_UNLIMITED: replies go without the overall rate (Telegram limits replies per
+    # chat only, its Bot API maintainers say); reminders always keep under it. Off by default.
+    replies_unlimited: bool = False
     # CIPS_PUBLIC_URL: the address respondents reach the web back end at (web survey links,
     # their QR codes), without a trailing slash; None: the address of the request at hand.
     public_url: str | None = None
@@ -108,6 +111,7 @@ def load_settings() -> Settings:
         send_rate=float(os.environ.get("CIPS_SEND_RATE", "30")),
         chat_rate=float(os.environ.get("CIPS_CHAT_RATE", "1")),
         chat_burst=float(os.environ.get("CIPS_CHAT_BURST", "3")),
+        replies_unlimited=os.environ.get("CIPS_REPLIES_UNLIMITED", "") in ("1", "true", "yes"),
         public_url=os.environ.get("CIPS_PUBLIC_URL", "").strip().rstrip("/") or None,
         max_request_bytes=max_request_bytes(),
         import_limits=import_limits(),
