@@ -59,6 +59,9 @@ def test_a_respondent_completes_the_survey_in_english(app, db):
     assert person.progress() == "Question 5 of 6"
     person.type("visits", "3")
     assert person.progress() == "Question 6 of 6"
+    person.nav("back")  # a typed answer is shown back in its field
+    assert 'id="answer" value="3"' in person.page
+    person.type("visits", "3")
     person.type("note", "all fine")
     assert "Thank you! Your answers have been saved." in person.text()
     with db.transaction() as session:

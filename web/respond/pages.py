@@ -71,7 +71,7 @@ def split_notes(reply: Reply, questionnaire: Questionnaire | None) -> tuple[list
 def page_for(
     reply: Reply,
     questionnaire: Questionnaire | None,
-    answers: dict[str, str] | None = None,
+    answers: dict[str, str] | None = None,  # None: read the current answer from the reply
     extra_notes: list[Text] = (),
     typed: str = "",
 ) -> Page:
@@ -82,7 +82,7 @@ def page_for(
     notes, rest = split_notes(reply, questionnaire)
     page.notes = [say(t) for t in (*extra_notes, *notes)]
     if reply.kind is ReplyKind.QUESTION and questionnaire is not None:
-        _question(page, reply, questionnaire, rest, answers or {}, typed, say)
+        _question(page, reply, questionnaire, rest, answers, typed, say)
         return page
     page.paragraphs = [say(t) for t in rest]
     page.buttons = [
@@ -102,7 +102,7 @@ def _question(page, reply, questionnaire, parts, answers, typed, say) -> None:
     page.legend = say(parts[0])
     # The current answer is shown by the pre-selected input; other hints are said.
     page.hints = [say(p) for p in parts[1:] if p.msgid != messages.CURRENT_ANSWER]
-    current = answers.get(question.id, "")
+    current = answers.get(question.id, "") if answers is not None else _current(reply)
     answer_buttons = [b for b in reply.buttons if b.action in ANSWERS]
     if question.type is QuestionType.MULTIPLE_CHOICE:
         page.input = "checkbox"
@@ -125,6 +125,20 @@ def _question(page, reply, questionnaire, parts, answers, typed, say) -> None:
     page.buttons = [
         Submit(button_data(b), say(b.label)) for b in reply.buttons if b.action is Action.SKIP
     ]
+
+
+def _current(reply: Reply) -> str:
+    """The answer already given to the question, read from the reply itself ("Your answer so
+    far: ..." names it as its button does, or verbatim for numbers and text), so that showing a
+    page needs no query of its own. Multiple choice marks its buttons `selected` instead."""
+    for part in reply.parts:
+        if part.msgid == messages.CURRENT_ANSWER:
+            answer = part.args["answer"]
+            for button in reply.buttons:
+                if button.action in ANSWERS and button.label == answer:
+                    return button.value
+            return answer.msgid if not answer.translate else ""
+    return ""
 
 
 def _plain(value) -> str:

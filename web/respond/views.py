@@ -48,7 +48,6 @@ from survey.i18n import (
 )
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, QuestionType
 from survey.storage.models import (
-    Answer,
     Campaign,
     CampaignStatus,
     Contact,
@@ -139,17 +138,6 @@ def _took_part(token: str, campaign: Campaign) -> bool:
         Respondent.campaign_id == campaign.id, Respondent.mark == mark
     )
     return session_.scalar(waiting.limit(1)) is not None
-
-
-def _answers(contact: Contact) -> dict[str, str]:
-    if contact.respondent_id is None:
-        return {}
-    rows = db_session().execute(
-        select(Answer.question_id, Answer.value).where(
-            Answer.respondent_id == contact.respondent_id
-        )
-    )
-    return dict(rows.all())
 
 
 # -- notes that wait for the next page ---------------------------------------------------------
@@ -248,7 +236,7 @@ def survey(code: str):
         if reply.kind is ReplyKind.INFO:  # the campaign closed meanwhile
             return _info_page(campaign, reply.language, *reply.parts)
         questionnaire = app_state().questionnaires[campaign.questionnaire_id]
-        page = page_for(reply, questionnaire, _answers(contact), notes)
+        page = page_for(reply, questionnaire, None, notes)
         response = _draw(campaign, page, languages_form=_language_buttons(campaign))
         identity.keep(response, campaign, token)  # renewed: a closing date moved later counts
         return response
@@ -323,7 +311,7 @@ def act(code: str):
     event, problem, typed = _event(sender, questionnaire)
     if problem is not None:
         replies = _handle(ev.Resume(sender))
-        page = page_for(replies[-1], questionnaire, _answers(contact), [problem], typed)
+        page = page_for(replies[-1], questionnaire, None, [problem], typed)
         return _draw(campaign, page, status=422, languages_form=_language_buttons(campaign))
     replies = _handle(event) if event is not None else []
     if replies:
