@@ -218,10 +218,13 @@ def main() -> None:
     parser.add_argument("--think", default="0,3",
                         help="seconds each respondent takes per question on average (drawn "
                         "from 0 to twice that), one run per value: 0 saturates the server")  # fmt: skip
+    parser.add_argument("--backend", choices=["both", "sqlite", "postgresql"], default="both")
     args = parser.parse_args()
     os.environ.setdefault("CIPS_SECRET_KEY", "bench-secret")
     print(f"{machine()}; load average before {os.getloadavg()[0]:.1f}")
     for name, url in backends():
+        if args.backend not in ("both", name.lower()):
+            continue
         for think in (float(t) for t in args.think.split(",")):
             run(name, url, args.respondents, args.answers, think)
 

@@ -194,3 +194,38 @@ def test_the_campaign_page_shows_web_links_on_the_public_address(db, database_ur
             assert session.scalars(select(Respondent.source_tag)).one() == "port"
     finally:
         app.extensions["cips"].db.dispose()
+
+
+def test_one_code_typed_in_two_browsers_at_once_opens_one_response(app, db):
+    """Two redemptions of one code racing each other: exactly one gets in (the conditional
+    update), the other hears the code is used; on both databases, many times over."""
+    import threading
+
+    from survey.storage.models import utcnow
+    from tests.conftest import TEST_SECRET
+
+    with db.transaction() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        codes = access_codes.generate(session, TEST_SECRET, campaign, 20).codes
+    for code in codes:
+        outcomes, barrier = [], threading.Barrier(2)
+
+        def redeem(code=code, outcomes=outcomes, barrier=barrier):
+            barrier.wait()
+            for attempt in range(20):
+                try:
+                    with db.transaction() as session:
+                        campaign = session.scalars(select(Campaign)).one()
+                        outcomes.append(access_codes.redeem(session, TEST_SECRET, campaign,
+                                                            code, utcnow()))  # fmt: skip
+                    return
+                except Exception:  # SQLite busy or a PostgreSQL serialization: try again
+                    if attempt == 19:
+                        raise
+
+        threads = [threading.Thread(target=redeem) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == sorted([access_codes.Redeemed.OK, access_codes.Redeemed.USED])
