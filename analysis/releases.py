@@ -118,8 +118,10 @@ def release(
     questionnaires: dict[str, Questionnaire],
     campaigns: list[Campaign],
 ) -> Release:
-    """The wave's results at its current version: stored ones, else computed now, stored and
-    committed. `campaigns` are the administration's (`campaigns_of`). Raises `AnalysisError`
+    """The wave's results at its current version: stored ones, else computed now and stored
+    (committed at once, in a transaction of its own: `session` must be one that only reads,
+    from `Database.reads`). `campaigns` are the administration's (`campaigns_of`). Raises
+    `AnalysisError`
     when the wave's responses cannot be scored together."""
     version = version_of(session, campaigns, wave)
     found = stored(session, administration, wave, language, k, version)
@@ -130,11 +132,13 @@ def release(
     row = ReleaseTables(administration_id=administration.id, wave=wave, version=version,
                         language=language, min_cell=k, computed_at=computed.computed_at,
                         tables=_encode(computed))  # fmt: skip
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:  # another process stored the same version meanwhile: the same tables
-        session.rollback()
+    # Stored in a transaction of its own: `session` may be one that only reads (a web page).
+    with Session(session.get_bind()) as writing:
+        writing.add(row)
+        try:
+            writing.commit()
+        except IntegrityError:  # another process stored the same version: the same tables
+            writing.rollback()
     return computed
 
 

@@ -365,7 +365,7 @@ def test_a_wave_that_cannot_be_scored_says_why(world, signed_in):
     page = html_lib.unescape(response.text)
     assert response.status_code == 409
     assert "Les réponses de cette vague ne peuvent pas être analysées ensemble" in page
-    assert "CI, vague 2026, Agents des douanes : les réponses proviennent de deux " in page
+    assert "CI, vague 2026, Agents des douanes\u202f: les réponses proviennent de deux " in page
     assert "officials-local" in page and "analysez-les séparément" in page
     assert "the responses come from" not in page
 

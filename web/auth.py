@@ -30,7 +30,7 @@ from survey.storage.models import Administration, Campaign, Role, User
 from web import sessions, signin, signin_limits
 from web.forms import LoginForm
 from web.i18n import safe_next
-from web.state import db_session
+from web.state import app_state, db_session
 
 bp = Blueprint("auth", __name__)
 SESSION_KEY = "sid"  # the server-side session's id, in Flask's signed cookie
@@ -47,13 +47,18 @@ def init_app(app) -> None:
         session_id = session.get(SESSION_KEY)
         if session_id is None or request.path.startswith(("/static/", "/api/")):
             return
-        data = db_session()
-        g.user = sessions.resolve(
-            data, session_id, _now(),
-            idle=app.config["CIPS_SESSION_IDLE"], lifetime=app.config["CIPS_SESSION_LIFETIME"],
-        )  # fmt: skip
+        data, now = db_session(), _now()
+        limits = {"idle": app.config["CIPS_SESSION_IDLE"],
+                  "lifetime": app.config["CIPS_SESSION_LIFETIME"]}  # fmt: skip
+        g.user = sessions.resolve(data, session_id, now, **limits)
         if data.dirty or data.deleted:
-            data.commit()
+            # Touched or expired: written in a transaction of its own (the request's session
+            # may be one that only reads), then the user read again in the request's.
+            data.rollback()
+            with app_state().db.transaction() as writing:
+                user = sessions.resolve(writing, session_id, now, **limits)
+                user_id = user.id if user is not None else None
+            g.user = data.get(User, user_id) if user_id is not None else None
         if g.user is None:
             session.pop(SESSION_KEY, None)
 

@@ -97,7 +97,7 @@ class Clock:
         them instead of computing them."""
         from analysis.releases import store_missing
 
-        with self.db.sessions() as session:
+        with self.db.reads() as session:  # it writes each release in a transaction of its own
             stored = store_missing(session, self.min_cell, self.questionnaires,
                                    available_languages())  # fmt: skip
         if stored:

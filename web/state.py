@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 from survey.config import Settings
@@ -39,7 +39,10 @@ def app_state() -> AppState:
 def db_session() -> Session:
     """The request's session; views that write call `commit()`, anything else is rolled back."""
     if "db_session" not in g:
-        g.db_session = app_state().db.sessions()
+        db = app_state().db
+        # GET and HEAD read (on SQLite without queueing for the write lock); what little they
+        # write (a token's last-used day) is written first, before any other read.
+        g.db_session = db.reads() if request.method in ("GET", "HEAD") else db.sessions()
     return g.db_session
 
 

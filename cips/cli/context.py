@@ -59,5 +59,5 @@ def store_releases(db: Database) -> int:
     from analysis.releases import store_missing
     from survey.i18n import available_languages
 
-    with db.sessions() as session:
+    with db.reads() as session:  # it writes each release in a transaction of its own
         return store_missing(session, settings().min_cell, questionnaires(), available_languages())

@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode with synchronous=FULL (a commit is on disk when it returns) and a busy
 timeout, and every transaction starts with BEGIN IMMEDIATE so that two writers queue instead of
-failing halfway. On PostgreSQL the engine takes row locks (SELECT ... FOR UPDATE) where it needs
+failing halfway; sessions from `Database.reads` (web pages read with GET) start a deferred one,
+so that readers never wait for each other. On PostgreSQL the engine takes row locks (SELECT ... FOR UPDATE) where it needs
 them.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READS_ONLY = "cips_reads_only"  # an execution option: a transaction that only reads
 
 
 def _normalise_url(url: str) -> str:
@@ -47,7 +49,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READS_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_db_engine(url: str, **kwargs) -> Engine:
@@ -68,6 +71,11 @@ class Database:
         self.url = _normalise_url(url)
         self.engine = create_db_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions that only read: on SQLite a deferred BEGIN, so that readers (web pages) do
+        # not queue behind one another for the write lock; a write in them may fail.
+        self.reads = sessionmaker(
+            self.engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
