@@ -7,8 +7,8 @@ wave (shared by the CLI and the web; closing now is `survey.campaign_editing.clo
   (under way, waiting for their seal, sealed), their participation marks, its per-day counters,
   its reminder figures, its dashboard counters, its contacts and the messages waiting for them. Allowed when no response
   was completed; otherwise only for an admin who types the campaign's code to confirm (the CLI
-  is an operator's tool and counts as an admin). Deleting is not yet recorded anywhere: the
-  audit log, which the access issue builds, will record it here, where it happens.
+  is an operator's tool and counts as an admin). Each deletion is recorded in the audit log
+  (`survey.audit`) by its caller, who knows who deletes, in the deletion's transaction.
 - **Next wave**: a new campaign with the same questionnaire, target, reminder policy and
   channels (source tags) as an existing one, under a new code and wave label.
 """

@@ -40,12 +40,15 @@ RESULT_ROUTES = {"/results", "/results/<administration>/<wave>",
                  "/results/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>"}  # fmt: skip
 EDIT_DATA = {"remind_after": "24h", "remind_every": "48h", "max_reminders": "3",
              "quiet_hours": "20-08", "last_call": "24h", "target_population": "300"}  # fmt: skip
+# The audit log, admins only (the 403s for the other roles: tests/test_audit_actions.py).
+AUDIT_PAGES = ["/audit", "/audit.csv"]
 # /healthz is public on purpose (probes; it tells only "ok", "database" or "migrations"):
 # tests/test_health.py.
 OTHER_ROUTES = {"/healthz", "/", "/login", "/logout", "/language/<code>", "/static/<path:filename>",
                 "/campaigns", "/campaigns/new", "/administrations", "/administrations/new",
                 "/administrations/<code>/edit", "/account/tokens",
-                "/account/tokens/<int:token_id>/revoke", "/api/v1/campaigns"}  # fmt: skip
+                "/account/tokens/<int:token_id>/revoke", "/api/v1/campaigns",
+                *AUDIT_PAGES}  # fmt: skip
 
 pytest_plugins = ["tests.web_fixtures"]
 

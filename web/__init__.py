@@ -7,6 +7,7 @@
 - `account`: the user's API tokens;
 - `results`: a wave's scored results, charts and downloads;
 - `api`: the JSON API (token authenticated);
+- `audit`: the audit log's page and download (admins only), and how views record in it;
 - `health`: `/healthz` for probes and load balancers.
 
 Run `cips web` in development and `gunicorn "web:create_app()"` in production.
@@ -40,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         account,
         administrations,
         api,
+        audit,
         auth,
         campaign_life,
         campaigns,
@@ -55,6 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(results.bp)
+    app.register_blueprint(audit.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(health.bp)
     from web import respond

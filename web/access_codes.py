@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, render_template, request
 from flask_babel import gettext as _
 
-from survey import access_codes
+from survey import access_codes, audit
 from survey.i18n import Text, render
+from web.audit import note, note_download
 from web.auth import campaign_or_404, login_required, may_manage
 from web.code_cards import CardText, codes_csv, codes_pdf
 from web.qr import qr_png, qr_svg
@@ -61,6 +62,13 @@ def web_qr(code: str, fmt: str):
         abort(404)
     response = Response(body, mimetype=mimetype)
     if request.args.get("download"):
+        note_download(
+            audit.DOWNLOAD,
+            administration=campaign.administration.code,
+            campaign=campaign.code,
+            format=fmt,
+            detail="web survey QR code",
+        )
         response.headers["Content-Disposition"] = (
             f'attachment; filename="{campaign.code}-web-qr.{fmt}"'
         )
@@ -79,6 +87,12 @@ def generate(code: str):
     except ValueError:
         message = _("Choose between 1 and {count} codes.").format(count=access_codes.MAX_CODES)
         return render_template("error.html", code=400, message=message), 400
+    note(
+        f"{audit.CAMPAIGN}.codes",
+        administration=campaign.administration.code,
+        campaign=campaign.code,
+        detail=f"{count} access codes generated",
+    )
     db_session().commit()
     response = Response(
         render_template(
@@ -105,7 +119,15 @@ def _posted_codes(campaign) -> list[str]:
 @login_required
 def codes_csv_view(code: str):
     campaign = _managed(code)
-    body = codes_csv(_posted_codes(campaign), survey_link(campaign.code))
+    codes = _posted_codes(campaign)
+    body = codes_csv(codes, survey_link(campaign.code))
+    note_download(
+        audit.DOWNLOAD,
+        administration=campaign.administration.code,
+        campaign=campaign.code,
+        format="csv",
+        detail=f"{len(codes)} access codes",
+    )
     return _attachment(body, "text/csv", f"{campaign.code}-codes.csv")
 
 
@@ -125,6 +147,13 @@ def codes_pdf_view(code: str):
         code_label=_("Access code"),
     )
     body = codes_pdf(codes, survey_link(campaign.code), text)
+    note_download(
+        audit.DOWNLOAD,
+        administration=campaign.administration.code,
+        campaign=campaign.code,
+        format="pdf",
+        detail=f"{len(codes)} access code cards",
+    )
     return _attachment(body, "application/pdf", f"{campaign.code}-codes.pdf")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from survey.campaigns import CampaignError, create_administration
 from survey.i18n import available_languages, language_name
 from survey.storage.models import Administration, Role
+from web.audit import note
 from web.auth import login_required, roles_required, scoped_administrations
 from web.forms import AdministrationForm
 from web.state import db_session
@@ -43,6 +44,7 @@ def new():
                 data, form.code.data.strip(), form.name.data.strip(), form.timezone.data.strip(),
                 form.languages.data,
             )  # fmt: skip
+            note("administration.create", administration=form.code.data.strip())
             data.commit()
         except CampaignError:
             data.rollback()
@@ -70,6 +72,7 @@ def edit(code: str):
         item.name = form.name.data.strip()
         item.timezone = form.timezone.data.strip()
         item.languages = ",".join(form.languages.data)
+        note("administration.edit", administration=item.code)
         data.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("administrations.index"))

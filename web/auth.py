@@ -26,6 +26,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
+from survey import audit
 from survey.storage.models import Administration, Campaign, Role, User
 from web import sessions, signin, signin_limits
 from web.forms import LoginForm
@@ -152,6 +153,11 @@ def login():
 def logout():
     if session_id := session.get(SESSION_KEY):
         data = db_session()
+        if g.get("user") is not None:
+            from web.audit import note
+
+            note(audit.SIGNOUT, address=signin_limits.client_address(
+                request, signin_limits.Limits.from_config(current_app.config)))  # fmt: skip
         sessions.end(data, session_id)
         data.commit()
     _fresh_flask_session()

@@ -10,7 +10,7 @@ from babel.dates import format_skeleton
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from survey import sealing
+from survey import audit, sealing
 from survey.campaign_life import (
     CampaignNotClosed,
     DeletionRefused,
@@ -23,6 +23,7 @@ from survey.campaign_life import (
 )
 from survey.campaigns import CampaignError
 from survey.storage.models import Campaign, Role
+from web.audit import note
 from web.auth import campaign_or_404, login_required, may_manage
 from web.forms import DeleteCampaignForm, NextWaveForm
 from web.i18n import current_language
@@ -58,6 +59,7 @@ def archive_view(code: str):
     except CampaignNotClosed:
         flash(_("Close the campaign before archiving it."), "error")
         return redirect(url_for("campaigns.show", code=code))
+    note(f"{audit.CAMPAIGN}.archive", administration=campaign.administration.code, campaign=code)
     db_session().commit()
     flash(
         _("Campaign {code} is archived: it is no longer listed, and its results are kept.").format(
@@ -73,6 +75,7 @@ def archive_view(code: str):
 def unarchive_view(code: str):
     campaign = _managed(code)
     unarchive(campaign)
+    note(f"{audit.CAMPAIGN}.unarchive", administration=campaign.administration.code, campaign=code)
     db_session().commit()
     flash(_("Campaign {code} is listed again.").format(code=code), "success")
     return redirect(url_for("campaigns.show", code=code))
@@ -87,6 +90,7 @@ def delete_view(code: str):
     completed = completed_responses(data, campaign)
     status = 200
     if form.validate_on_submit():
+        administration = campaign.administration.code
         try:
             delete_campaign(
                 data, campaign, admin=_is_admin(), typed_code=form.confirm_code.data or None
@@ -100,6 +104,12 @@ def delete_view(code: str):
             )
             status = 400
         else:
+            note(
+                f"{audit.CAMPAIGN}.delete",
+                administration=administration,
+                campaign=code,
+                detail=f"{completed} completed responses deleted with it",
+            )
             data.commit()
             sealing.wipe(app_state().db, resealed=True)
             flash(_("Campaign {code} is deleted.").format(code=code), "success")
@@ -151,6 +161,12 @@ def next_wave_view(code: str):
                     wave=wave,
                     opens_at=_to_utc(form.opens_at.data, tz),
                     closes_at=_to_utc(form.closes_at.data, tz),
+                )
+                note(
+                    f"{audit.CAMPAIGN}.next-wave",
+                    administration=campaign.administration.code,
+                    campaign=created.code,
+                    detail=f"wave {wave}, from {code}",
                 )
                 data.commit()
             except CampaignError as exc:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from survey import sealing
+from survey import audit, sealing
 from survey.campaign_editing import (
     CampaignReleased,
     add_source,
@@ -32,6 +32,7 @@ from survey.dashboard import campaign_dashboard
 from survey.i18n import Text, is_right_to_left, render
 from survey.reminders import reminder_figures, reminder_plan
 from survey.storage.models import Administration, Campaign, Role
+from web.audit import note, note_download
 from web.auth import (
     campaign_or_404,
     login_required,
@@ -155,6 +156,12 @@ def new():
             # create_campaign's INSERT leaves out a None "last call", so the column default
             # (24 h) fills it: "off" has to be set again.
             campaign.last_call_before_s = policy.last_call_before_s
+            note(
+                f"{audit.CAMPAIGN}.create",
+                administration=administration.code,
+                campaign=campaign.code,
+                detail=f"{campaign.questionnaire_id}, wave {campaign.wave}",
+            )
             data.commit()
         except CampaignError as exc:
             data.rollback()
@@ -212,6 +219,12 @@ def edit(code: str):
                 target_margin=form.target_margin.data,
                 policy=_policy(form),
             )
+            note(
+                f"{audit.CAMPAIGN}.edit",
+                administration=campaign.administration.code,
+                campaign=campaign.code,
+                detail="settings",
+            )
             db_session().commit()
         except CampaignError as exc:
             db_session().rollback()
@@ -240,6 +253,11 @@ def open_campaign(code: str):
         return redirect(url_for("campaigns.show", code=code))
     try:
         open_now(campaign, _now())
+        note(
+            f"{audit.CAMPAIGN}.open",
+            administration=campaign.administration.code,
+            campaign=campaign.code,
+        )
         db_session().commit()
         flash(_("The campaign is open."), "success")
     except CampaignReleased:
@@ -261,6 +279,12 @@ def open_campaign(code: str):
 def close_campaign(code: str):
     campaign = _managed_post(code)
     close_now(db_session(), campaign, _now(), app_state().settings.min_cell)
+    note(
+        audit.RELEASE,
+        administration=campaign.administration.code,
+        campaign=campaign.code,
+        detail="closed now; final release made",
+    )
     db_session().commit()
     sealing.wipe(app_state().db, resealed=True)
     flash(_("The campaign is closed; no one can answer it any more."), "success")
@@ -313,7 +337,7 @@ def qr_png_view(code: str):
     link = campaign_link(campaign.code, _source_tag(campaign))
     if bot_username() is None:
         return _link_unusable()
-    return _download(qr_png(link), "image/png", f"{campaign.code}-qr.png")
+    return _download(qr_png(link), "image/png", f"{campaign.code}-qr.png", campaign)
 
 
 @bp.get("/<code>/qr.svg")
@@ -323,7 +347,7 @@ def qr_svg_view(code: str):
     link = campaign_link(campaign.code, _source_tag(campaign))
     if bot_username() is None:
         return _link_unusable()
-    return _download(qr_svg(link), "image/svg+xml", f"{campaign.code}-qr.svg")
+    return _download(qr_svg(link), "image/svg+xml", f"{campaign.code}-qr.svg", campaign)
 
 
 def _link_unusable() -> Response:
@@ -331,9 +355,12 @@ def _link_unusable() -> Response:
     return Response(link_unusable_text(), status=409, mimetype="text/plain")
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
+def _download(body: bytes, mimetype: str, filename: str, campaign: Campaign) -> Response:
     response = Response(body, mimetype=mimetype)
-    if request.args.get("download"):
+    if request.args.get("download"):  # shown on the page otherwise: recorded as a download only
+        note_download(audit.DOWNLOAD, administration=campaign.administration.code,
+                      campaign=campaign.code, format=filename.rsplit(".", 1)[-1],
+                      detail=filename)  # fmt: skip
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
@@ -410,8 +437,14 @@ def dashboard_download(code: str, fmt: str):
     content_type = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}[fmt]
     response = Response(body, content_type=content_type)
     stamp = figures.as_of.strftime("%Y%m%d-%H%M")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{campaign.code}-dashboard-{stamp}.{fmt}"'
+    filename = f"{campaign.code}-dashboard-{stamp}.{fmt}"
+    note_download(
+        audit.DOWNLOAD,
+        administration=campaign.administration.code,
+        campaign=campaign.code,
+        format=fmt,
+        detail=filename,
     )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,5 +1,8 @@
 """The clock: APScheduler jobs for reminders, campaign closing and purges (`cips clock`).
 
+A close it makes is recorded in the audit log (actor `clock`), and the hourly purge trims the
+log to its retention (`survey.audit`).
+
 The jobs only read and write the database; the bot's sender delivers what they put in the
 outbox. Their schedule is not state: every run asks the database what is due, so a restart
 loses nothing and repeats nothing, and two clocks running at once share the due reminders
@@ -20,14 +23,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
-from survey import liveness, sealing
+from survey import audit, liveness, sealing
 from survey.config import DEFAULT_MIN_CELL
 from survey.housekeeping import close_due_campaigns, purge
 from survey.i18n import available_languages
 from survey.questionnaire import Questionnaire
 from survey.reminders import send_due
 from survey.storage import Database
-from survey.storage.models import Campaign, utcnow
+from survey.storage.models import Administration, Campaign, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,18 @@ class Clock:
 
     def close_campaigns(self) -> list[str]:
         with self.db.transaction() as session:
-            closed = close_due_campaigns(session, self.clock(), self.min_cell)
+            now = self.clock()
+            closed = close_due_campaigns(session, now, self.min_cell)
+            if closed:  # recorded with the close, in its transaction
+                rows = session.execute(
+                    select(Campaign.code, Administration.code)
+                    .join(Administration, Campaign.administration_id == Administration.id)
+                    .where(Campaign.code.in_(closed))
+                ).all()
+                for code, administration in sorted(rows):
+                    audit.record(session, audit.RELEASE, actor="clock", campaign=code,
+                                 administration=administration, now=now,
+                                 detail="closing time reached; final release made")  # fmt: skip
         for code in closed:
             log.info("campaign %s closed; its contact records are erased", code)
         if closed:
@@ -106,7 +120,11 @@ class Clock:
 
     def purge(self) -> dict[str, int]:
         with self.db.transaction() as session:
-            purged = purge(session, self.clock())
+            now = self.clock()
+            purged = purge(session, now)
+            # The audit log keeps CIPS_AUDIT_RETENTION_DAYS (survey.audit.trim).
+            retention = dt.timedelta(days=audit.retention_days())
+            purged["audit_entries"] = audit.trim(session, retention, actor="clock", now=now)
         if any(purged.values()):
             log.info("purged %s", purged)
         return purged

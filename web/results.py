@@ -35,9 +35,11 @@ from sqlalchemy import select
 
 from analysis import labels
 from analysis.labels import label
+from survey import audit
 from survey.i18n import available_languages, render
 from survey.storage.models import Administration, Campaign, Role, utcnow
 from web import wave_results
+from web.audit import note_download
 from web.auth import administration_or_404, login_required, scoped_administrations
 from web.i18n import current_language
 from web.state import app_state, db_session
@@ -180,9 +182,12 @@ def wave(administration: str, wave: str):
     )
 
 
-def _download(body: bytes, fmt: str, filename: str, attachment: bool) -> Response:
+def _download(body: bytes, fmt: str, filename: str, attachment: bool, administration: str,
+              what: str) -> Response:  # fmt: skip
     response = Response(body, mimetype=MIMETYPES[fmt])
-    if attachment:
+    if attachment:  # a chart shown on the page is not recorded; downloaded, it is
+        note_download(audit.DOWNLOAD, administration=administration, format=fmt,
+                      detail=f"{what}: {filename}")  # fmt: skip
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -198,10 +203,11 @@ def chart(administration: str, wave: str, name: str, fmt: str):
     if name not in wave_results.available_charts(results):
         abort(404)
     body = wave_results.chart(current_app, results, name, fmt)
+    version = results.version
     response = _download(body, fmt, f"{name}_{found.code}_{wave}_{language}.{fmt}",
-                         bool(request.args.get("download")))  # fmt: skip
+                         bool(request.args.get("download")), found.code, "chart")  # fmt: skip
     # The same URL always means the same picture while its version is the current one.
-    fresh = request.args.get("v") == results.version
+    fresh = request.args.get("v") == version
     response.headers["Cache-Control"] = "private, max-age=86400" if fresh else "no-cache"
     return response
 
@@ -220,7 +226,8 @@ def workbook(administration: str, wave: str):
     with tempfile.TemporaryDirectory() as folder:
         path = write_workbook(results.results, Path(folder) / "results.xlsx", releases)
         body = path.read_bytes()
-    return _download(body, "xlsx", f"cips-results_{found.code}_{wave}_{language}.xlsx", True)
+    return _download(body, "xlsx", f"cips-results_{found.code}_{wave}_{language}.xlsx", True,
+                     found.code, "results")  # fmt: skip
 
 
 @bp.get("/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>")
@@ -257,4 +264,4 @@ def responses(administration: str, wave: str, questionnaire: str, fmt: str):
     filename = f"cips-responses_{found.code}_{wave}_{questionnaire}{suffix}.{fmt}"
     with tempfile.TemporaryDirectory() as folder:
         body = write(frame, Path(folder) / f"responses.{fmt}").read_bytes()
-    return _download(body, fmt, filename, True)
+    return _download(body, fmt, filename, True, found.code, "respondent-level data")

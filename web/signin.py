@@ -5,7 +5,8 @@ a name that does not exist or is deactivated, and also when the attempt is refus
 throttle), so that an unknown name, a wrong password and a refused attempt take as long as each
 other; the caller shows them the same page with the same status. The throttles are
 `web.signin_limits`'s. A right password whose hash was made another way or with weaker
-parameters is hashed again with the parameters in force.
+parameters is hashed again with the parameters in force. Every attempt leaves an audit entry
+(`survey.audit`) with the client's address, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey import audit
 from survey.storage.models import User
 from web import signin_limits as limits_
 from web.passwords import hash_password, needs_rehash, verify_dummy, verify_password
@@ -56,7 +58,15 @@ def attempt(
         limits_.clear(data, device or limits_.account_key(user))
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
+        audit.record(data, audit.SIGNIN, actor=user.username, address=address,
+                     detail="password accepted", now=now)  # fmt: skip
         return user
+    # The name typed is recorded only when it is an account's: a password typed into the name
+    # field by mistake must not end up in the log.
+    audit.record(data, audit.SIGNIN_FAILED, actor=user.username if user else "(unknown name)",
+                 address=address, detail="refused (throttled)" if refused else
+                 "wrong password" if user else "no such active account",
+                 now=now)  # fmt: skip
     if refused:  # not counted: the block does not grow while it holds
         return None
     if device is not None:

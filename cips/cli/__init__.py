@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "analyze": ("analysis", "analyze",
                 "Write the result tables of SCORING.md (items, factors, gaps, trends, problems, "
                 "kpis), small cells suppressed, into OUT as csv, xlsx or json."),
+    "audit": ("audit", "audit",
+              "The audit log (sign-ins, downloads and exports, releases, account and campaign "
+              "changes), oldest first; `cips audit verify` checks its hash chain."),
     "bot": ("bot", "bot",
             "Run the Telegram bot (TELEGRAM_BOT_TOKEN; TELEGRAM_API_URL for another Bot API "
             "server)."),

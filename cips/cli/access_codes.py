@@ -43,6 +43,10 @@ def codes(code: str, count: int, output: Path, cards: Path | None) -> None:
             if cards is not None:
                 text = CardText(title, "Open this address and type the code:", "Access code")
                 cards.write_bytes(codes_pdf(list(generated.codes), link, text))
+            context.audit_record(session, "campaign.codes",
+                                 administration=campaign.administration.code,
+                                 campaign=campaign.code, format="csv+pdf" if cards else "csv",
+                                 detail=f"{count} access codes generated: {output.name}")  # fmt: skip
     except (CampaignError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{count} access codes for {campaign.code} written to {output}"

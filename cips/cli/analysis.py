@@ -159,6 +159,10 @@ def export(
                 frame = export_campaign(session, campaign, questionnaire)  # codes
             else:
                 frame = export_campaign(session, campaign, questionnaire, labels=labels_language)
+            what = "free-text answers" if free_text else "respondent-level data"
+            context.audit_record(session, "export", administration=campaign.administration.code,
+                                 campaign=campaign.code, format=fmt,
+                                 detail=f"{what}, {len(frame)} rows: {output.name}")  # fmt: skip
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -265,6 +269,10 @@ def analyze(
                 with db.transaction() as session:
                     data = load_database(session, administration=administration,
                                          questionnaires=context.questionnaires())  # fmt: skip
+                    scope = f"wave {wave}" if wave else "every wave"
+                    context.audit_record(session, "export", administration=administration,
+                                         format=fmt, detail=f"result tables ({scope}) into "
+                                                            f"{out.name}")  # fmt: skip
             finally:
                 db.dispose()
         data = data.select(administration, completed_only)
@@ -311,9 +319,28 @@ def codebook(questionnaire_id: str, language: str | None, fmt: str | None, outpu
         output = output.with_name(output.name + f".{fmt}")
     book = build_codebook(questionnaire, language or questionnaire.source_language)
     write_codebook(book, output)
+    _record_codebook(questionnaire.id, fmt, output.name)
     click.echo(
         f"wrote the codebook of {questionnaire.id} ({len(book.entries)} variables) to {output}"
     )
+
+
+def _record_codebook(questionnaire_id: str, fmt: str, name: str) -> None:
+    """Record the codebook in the audit log; it holds no responses, so a database that cannot
+    be reached only draws a warning (the codebook is written all the same)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        db = context.database()
+        try:
+            with db.transaction() as session:
+                context.audit_record(session, "export", format=fmt,
+                                     detail=f"codebook of {questionnaire_id}: {name}")  # fmt: skip
+        finally:
+            db.dispose()
+    except (click.ClickException, SQLAlchemyError) as exc:
+        message = exc.message if isinstance(exc, click.ClickException) else type(exc).__name__
+        click.echo(f"warning: not recorded in the audit log ({message})", err=True)
 
 
 @click.command("generate")

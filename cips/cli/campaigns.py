@@ -55,6 +55,7 @@ def administration_create(code: str, name: str, timezone: str, languages: str) -
     try:
         with db.transaction() as session:
             created = create_administration(session, code, name, timezone, _languages(languages))
+            context.audit_record(session, "administration.create", administration=created.code)
             click.echo(f"administration {created.code} created ({created.timezone})")
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -116,6 +117,13 @@ def campaign_create(
                 target=target,
                 policy=policy,
             )
+            context.audit_record(
+                session,
+                "campaign.create",
+                administration=admin.code,
+                campaign=created.code,
+                detail=f"{questionnaire.id}, wave {wave}",
+            )
             click.echo(f"campaign {created.code} created")
             click.echo(f"link: {_link(session, created.code, '')}")
     except CampaignError as exc:
@@ -176,6 +184,14 @@ def campaign_update(code: str, **changes: str | int | None) -> None:
                 target_margin=c.target_margin,
                 policy=policy,
             )
+            given = ", ".join(k for k, v in changes.items() if v is not None)
+            context.audit_record(
+                session,
+                "campaign.edit",
+                administration=c.administration.code,
+                campaign=c.code,
+                detail=given or None,
+            )
             click.echo(f"campaign {c.code} updated")
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -230,6 +246,13 @@ def campaign_close(code: str) -> None:
         except CampaignError as exc:
             raise click.ClickException(str(exc)) from exc
         sealed = close_now(session, c, dt.datetime.now(dt.UTC), context.settings().min_cell)
+        context.audit_record(
+            session,
+            "release",
+            administration=c.administration.code,
+            campaign=c.code,
+            detail="closed now; final release made",
+        )
     sealing.wipe(db, resealed=True)
     tables = context.store_releases(db)
     click.echo(f"campaign {code} closed; {sealed} responses sealed; its results are released "
@@ -279,7 +302,11 @@ def campaign_archive(code: str) -> None:
 
     try:
         with context.database().transaction() as session:
-            archive(get_campaign(session, code), dt.datetime.now(dt.UTC))
+            found = get_campaign(session, code)
+            archive(found, dt.datetime.now(dt.UTC))
+            context.audit_record(
+                session, "campaign.archive", administration=found.administration.code, campaign=code
+            )
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"campaign {code} archived; `cips campaign unarchive {code}` brings it back")
@@ -293,7 +320,14 @@ def campaign_unarchive(code: str) -> None:
 
     try:
         with context.database().transaction() as session:
-            unarchive(get_campaign(session, code))
+            found = get_campaign(session, code)
+            unarchive(found)
+            context.audit_record(
+                session,
+                "campaign.unarchive",
+                administration=found.administration.code,
+                campaign=code,
+            )
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"campaign {code} is listed again")
@@ -312,7 +346,12 @@ def campaign_delete(code: str, typed_code: str | None) -> None:
     db = context.database()
     try:
         with db.transaction() as session:
-            delete_campaign(session, get_campaign(session, code), admin=True, typed_code=typed_code)
+            found = get_campaign(session, code)
+            administration = found.administration.code
+            delete_campaign(session, found, admin=True, typed_code=typed_code)
+            context.audit_record(
+                session, "campaign.delete", administration=administration, campaign=code
+            )
     except DeletionRefused as exc:
         raise click.ClickException(
             f"campaign {code} has completed responses: to delete them with it, type its code "
@@ -352,6 +391,9 @@ def campaign_next_wave(
                 opens_at=parse_time(opens, zone) if opens else None,
                 closes_at=parse_time(closes, zone, end_of_day=True) if closes else None,
             )
+            context.audit_record(session, "campaign.next-wave",
+                                 administration=old.administration.code, campaign=created.code,
+                                 detail=f"wave {wave}, from {code}")  # fmt: skip
             click.echo(f"campaign {created.code} created for wave {created.wave}")
             click.echo(f"link: {_link(session, created.code, '')}")
             for source in created.sources:

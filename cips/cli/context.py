@@ -61,3 +61,10 @@ def store_releases(db: Database) -> int:
 
     with db.reads() as session:  # it writes each release in a transaction of its own
         return store_missing(session, settings().min_cell, questionnaires(), available_languages())
+
+
+def audit_record(session, action: str, **fields: str | None) -> None:
+    """Record what a command does in the audit log, in its transaction, by `cli:<os user>`."""
+    from survey import audit
+
+    audit.record(session, action, actor=audit.cli_actor(), **fields)

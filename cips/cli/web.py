@@ -77,6 +77,8 @@ def user_create(
             )
             created = create_user(session, username, password, role, administration)
             scope = f" of {administration.code}" if administration else ""
+            context.audit_record(session, "user.create", administration=administration_code,
+                                 detail=f"{username}: {role}{scope}")  # fmt: skip
             click.echo(f"user {created.username} created ({role}{scope})")
     except (AccountError, CampaignError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -100,6 +102,7 @@ def user_password(username: str, password_file: Path | None) -> None:
     with context.database().transaction() as session:
         try:
             set_password(session, _user(session, username), _password(password_file))
+            context.audit_record(session, "user.password", detail=username)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {username} changed")
@@ -111,6 +114,7 @@ def user_deactivate(username: str) -> None:
     """Refuse every sign-in and API token of USERNAME from now on; sign out its sessions."""
     with context.database().transaction() as session:
         deactivate(session, _user(session, username))
+        context.audit_record(session, "user.deactivate", detail=username)
     click.echo(f"user {username} deactivated")
 
 
@@ -128,6 +132,9 @@ def user_role(username: str, role: str, administration_code: str | None) -> None
                 get_administration(session, administration_code) if administration_code else None
             )
             set_role(session, _user(session, username), role, administration)
+            scope = f" of {administration_code}" if administration_code else ""
+            context.audit_record(session, "user.role", administration=administration_code,
+                                 detail=f"{username}: {role}{scope}")  # fmt: skip
     except (AccountError, CampaignError) as exc:
         raise click.ClickException(str(exc)) from exc
     scope = f" of {administration_code}" if administration_code else ""

@@ -557,3 +557,36 @@ class SignInCounter(Base):
     first_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One entry of the audit log (survey.audit): who did what, when, to which administration or
+    campaign (codes, kept after a deletion), in which format, from which address; never a
+    respondent. `prev_hash` is the hash of the entry before, `hash` this one's over its fields."""
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    administration: Mapped[str | None] = mapped_column(String(32))
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    format: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The audit log's lock row (one, id 1): taken FOR UPDATE by every append so that the chain
+    never forks; the head (latest entry) and the anchor (the hash the first kept entry links to,
+    moved by a trim)."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    head_seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    anchor_hash: Mapped[str] = mapped_column(String(64))
