@@ -5,6 +5,7 @@ the database would) breaks it; trimming keeps it verifiable; concurrent appends 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,7 +46,7 @@ def test_an_intact_chain_verifies_and_each_entry_links_to_the_one_before(db):
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
         assert rows[0].prev_hash == audit.GENESIS
-        assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
         assert audit.head(session) == (5, rows[-1].hash)
         assert rows[2].detail == "file 2 — é = ✓" and rows[2].at.tzinfo is not None
 
