@@ -133,6 +133,9 @@ def web_app(telegram: LocalTelegram | None) -> Flask:
     """The web back end of one process on a laptop, with the chat page if `telegram` is local."""
     # Plain HTTP on a laptop: cookies cannot be `Secure` there.
     os.environ.setdefault("CIPS_WEB_INSECURE_COOKIES", "1")
+    # A first look should not begin by demanding an authenticator app: two-factor sign-in is
+    # optional here unless CIPS_REQUIRE_2FA says otherwise (the welcome says how to turn it on).
+    os.environ.setdefault("CIPS_REQUIRE_2FA", "off")
     app = create_app()
     if telegram is not None:
         chat.init_app(app, telegram)

@@ -36,6 +36,9 @@ def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CIPS_PASSWORD_TIME_COST", "1")
     monkeypatch.setenv("CIPS_PASSWORD_MEMORY_KIB", "8")
     monkeypatch.setenv("CIPS_PASSWORD_PARALLELISM", "1")
+    # Two-factor sign-in off unless a test asks for it (tests/test_web_two_factor.py checks
+    # that admins must enrol by default).
+    monkeypatch.setenv("CIPS_REQUIRE_2FA", "off")
     monkeypatch.chdir(tmp_path)
 
 

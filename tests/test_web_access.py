@@ -40,6 +40,9 @@ RESULT_ROUTES = {"/results", "/results/<administration>/<wave>",
                  "/results/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>"}  # fmt: skip
 EDIT_DATA = {"remind_after": "24h", "remind_every": "48h", "max_reminders": "3",
              "quiet_hours": "20-08", "last_call": "24h", "target_population": "300"}  # fmt: skip
+# The user's own two-factor sign-in (tests/test_web_two_factor.py: enrolment, codes).
+TWO_FACTOR_PAGES = ["/account/2fa", "/account/2fa/qr.svg"]
+TWO_FACTOR_POSTS = ["/account/2fa/start", "/account/2fa/confirm", "/account/2fa/recovery-codes"]
 # The audit log, admins only (the 403s for the other roles: tests/test_audit_actions.py).
 AUDIT_PAGES = ["/audit", "/audit.csv"]
 # /healthz is public on purpose (probes; it tells only "ok", "database" or "migrations"):
@@ -48,7 +51,7 @@ OTHER_ROUTES = {"/healthz", "/", "/login", "/logout", "/language/<code>", "/stat
                 "/campaigns", "/campaigns/new", "/administrations", "/administrations/new",
                 "/administrations/<code>/edit", "/account/tokens",
                 "/account/tokens/<int:token_id>/revoke", "/api/v1/campaigns",
-                *AUDIT_PAGES}  # fmt: skip
+                "/login/code", *TWO_FACTOR_PAGES, *TWO_FACTOR_POSTS, *AUDIT_PAGES}  # fmt: skip
 
 pytest_plugins = ["tests.web_fixtures"]
 
@@ -175,13 +178,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(world):
     code = world.campaigns["CI"]
     paths = [_fill(p, code) for p in CAMPAIGN_READS] + [
         "/campaigns", "/campaigns/new", "/administrations", "/administrations/new",
-        "/account/tokens", _fill("/campaigns/{c}/edit", code), "/results",
+        "/account/tokens", _fill("/campaigns/{c}/edit", code), "/results", *TWO_FACTOR_PAGES,
     ] + [p.replace("{a}", "CI") for p in RESULT_READS]  # fmt: skip
     for path in paths:
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.location, path
     token = csrf_token(client.get("/login").text)
-    for _, path in CAMPAIGN_WRITES:
+    for path in [p for _, p in CAMPAIGN_WRITES] + TWO_FACTOR_POSTS:
         response = client.post(_fill(path, code), data={"csrf_token": token})
         assert response.status_code == 302 and "/login" in response.location, path
     for path in ["/api/v1/campaigns"] + [_fill(p, code) for p in API_CAMPAIGN]:
@@ -195,7 +198,7 @@ def test_every_form_needs_its_csrf_token(world, signed_in):
     code = world.campaigns["CI"]
     posts = [_fill(p, code) for _, p in CAMPAIGN_WRITES] + [
         "/campaigns/new", "/administrations/new", "/administrations/CI/edit", "/account/tokens",
-        "/logout", "/login",
+        "/logout", "/login", *TWO_FACTOR_POSTS,
     ]  # fmt: skip
     before = _campaign_state(world, code)
     for path in posts:

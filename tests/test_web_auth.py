@@ -68,7 +68,8 @@ def test_deactivating_refuses_the_api_tokens_too(world, signed_in):
 
 def test_api_tokens_are_shown_once_stored_hashed_and_revocable(world, signed_in):
     client = signed_in("ci-analyst")
-    page = post_form(client, "/account/tokens", "/account/tokens", {"label": "weekly figures"})
+    form = {"label": "weekly figures", "scope": "CI", "access": "read", "days": "90"}
+    page = post_form(client, "/account/tokens", "/account/tokens", form)
     assert page.status_code == 200
     token = page.text.split('id="new-token" dir="ltr">')[1].split("<")[0]
     assert token.startswith("cips_") and len(token) > 40

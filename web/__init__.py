@@ -4,7 +4,7 @@
 - `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard;
 - `campaign_life`: archiving, deleting and the next wave of a campaign;
 - `administrations`: administrations (admins only);
-- `account`: the user's API tokens;
+- `account`: the user's API tokens; `account_two_factor`: their two-factor sign-in;
 - `results`: a wave's scored results, charts and downloads;
 - `api`: the JSON API (token authenticated);
 - `audit`: the audit log's page and download (admins only), and how views record in it;
@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from web import (
         account,
+        account_two_factor,
         administrations,
         api,
         audit,
@@ -55,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(campaign_life.bp)
     app.register_blueprint(administrations.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(account_two_factor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(audit.bp)

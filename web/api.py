@@ -1,7 +1,9 @@
 """The JSON API: the dashboard figures for scripts, authenticated by an API token.
 
 `Authorization: Bearer <token>` on every request (tokens: the account page or
-`cips user token`). Scoped like the pages: a campaign of another administration is a 404.
+`cips user token`). Scoped like the pages and then by the token: a campaign of another
+administration than the token's is a 404; an expired or revoked token is a 401; a read-only
+token is refused (403) on any method that writes (`token_required` checks it for every route).
 Documented in the README ("The web back end") and in `web/static/openapi.json`.
 """
 
@@ -16,10 +18,21 @@ from sqlalchemy import select
 from survey.campaigns import campaign_figures
 from survey.dashboard import campaign_dashboard
 from survey.storage.models import Campaign
-from web.auth import campaign_or_404, scoped
+from web.auth import scoped
 from web.links import bot_username, campaign_link
 from web.state import app_state, db_session
-from web.users import user_for_token
+from web.users import token_for
+
+READING = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _error(status: int, message: str):
+    response = jsonify({"error": message, "status": status})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="cips"'
+    return response
+
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -28,19 +41,34 @@ def token_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        user = None
+        row = None
         if scheme.lower() == "bearer" and token.strip():
-            user = user_for_token(db_session(), token.strip(), dt.datetime.now(dt.UTC).date())
-        if user is None:
-            response = jsonify({"error": "Unauthorized", "status": 401})
-            response.status_code = 401
-            response.headers["WWW-Authenticate"] = 'Bearer realm="cips"'
-            return response
+            row = token_for(db_session(), token.strip(), dt.datetime.now(dt.UTC))
+        if row is None:
+            return _error(401, "Unauthorized")
+        if row.read_only and request.method not in READING:
+            return _error(403, "Forbidden: this token is read-only")
         db_session().commit()  # the token's last-used day
-        g.user = user
+        g.user = row.user
+        g.token_administration_id = row.administration_id
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _campaigns():
+    """Campaigns the token may read: its user's, and of the token's administration if it has one."""
+    statement = scoped(select(Campaign), g.user)
+    if g.token_administration_id is not None:
+        statement = statement.where(Campaign.administration_id == g.token_administration_id)
+    return statement
+
+
+def _campaign_or_404(code: str) -> Campaign:
+    found = db_session().scalar(_campaigns().where(Campaign.code == code))
+    if found is None:
+        abort(404)
+    return found
 
 
 def _summary(campaign: Campaign, now: dt.datetime) -> dict:
@@ -69,20 +97,20 @@ def _summary(campaign: Campaign, now: dt.datetime) -> dict:
 @token_required
 def campaigns():
     now = dt.datetime.now(dt.UTC)
-    rows = db_session().scalars(scoped(select(Campaign), g.user).order_by(Campaign.id)).all()
+    rows = db_session().scalars(_campaigns().order_by(Campaign.id)).all()
     return jsonify({"campaigns": [_summary(c, now) for c in rows]})
 
 
 @bp.get("/campaigns/<code>")
 @token_required
 def campaign(code: str):
-    return jsonify(_summary(campaign_or_404(code), dt.datetime.now(dt.UTC)))
+    return jsonify(_summary(_campaign_or_404(code), dt.datetime.now(dt.UTC)))
 
 
 @bp.get("/campaigns/<code>/dashboard")
 @token_required
 def dashboard(code: str):
-    found = campaign_or_404(code)
+    found = _campaign_or_404(code)
     state = app_state()
     questionnaire = state.questionnaires.get(found.questionnaire_id)
     if questionnaire is None:

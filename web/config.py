@@ -10,6 +10,8 @@ Sessions and sign-in (web.sessions, web.signin_limits): `CIPS_SESSION_IDLE_MINUT
 `CIPS_SESSION_HOURS` (12, the absolute lifetime); `CIPS_SIGNIN_PER_ADDRESS` (30 failed sign-ins
 per address in 15 minutes), `CIPS_DEVICE_COOKIE_DAYS` (90), and `CIPS_WEB_PROXIES`: how many
 reverse proxies in front append to `X-Forwarded-For` (1 behind Caddy), for the client's address.
+`CIPS_REQUIRE_2FA` (web.two_factor): who must sign in with a second factor, `admins` (the
+default), `everyone` or `off` (`cips run` on a laptop sets it off).
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from typing import Any
 
 from survey.anonymity import keyed_hash
 from survey.config import load_settings
+
+REQUIRE_2FA = ("admins", "everyone", "off")
+
+
+def require_2fa() -> str:
+    value = os.environ.get("CIPS_REQUIRE_2FA", "admins").strip().lower() or "admins"
+    if value not in REQUIRE_2FA:
+        raise ValueError(f"CIPS_REQUIRE_2FA must be one of {', '.join(REQUIRE_2FA)}, not {value!r}")
+    return value
 
 
 def flask_config() -> dict[str, Any]:
@@ -42,6 +53,7 @@ def flask_config() -> dict[str, Any]:
         "CIPS_SIGNIN_PER_ADDRESS": int(os.environ.get("CIPS_SIGNIN_PER_ADDRESS", "30")),
         "CIPS_DEVICE_COOKIE_DAYS": float(os.environ.get("CIPS_DEVICE_COOKIE_DAYS", "90")),
         "CIPS_WEB_PROXIES": int(os.environ.get("CIPS_WEB_PROXIES", "0")),
+        "CIPS_REQUIRE_2FA": require_2fa(),
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "WTF_CSRF_SSL_STRICT": not insecure,
         "MAX_CONTENT_LENGTH": settings.max_request_bytes,

@@ -162,6 +162,19 @@ class TokenForm(FlaskForm):
     label = StringField(
         lazy_gettext("What the token is for"), [DataRequired(REQUIRED), Length(max=100)]
     )
+    # Set by the view: the user's administration, or (admins) any or every one.
+    scope = SelectField(lazy_gettext("Administration"), invalid_choice_message=NOT_A_CHOICE)
+    access = SelectField(  # choices set by the view (web.account)
+        lazy_gettext("Access"), default="read", invalid_choice_message=NOT_A_CHOICE
+    )
+    days = IntegerField(
+        lazy_gettext("Valid for (days)"),
+        [
+            DataRequired(REQUIRED),
+            NumberRange(min=1, max=365, message=lazy_gettext("Between 1 and 365 days.")),
+        ],
+        default=90,
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -199,3 +212,9 @@ class NextWaveForm(FlaskForm):
     def validate_closes_at(self, field) -> None:
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:
             raise ValidationError(lazy_gettext("The campaign must close after it opens."))
+
+
+class CodeForm(FlaskForm):
+    """A code of the authenticator app (six digits) or, at sign-in, a recovery code."""
+
+    code = StringField(lazy_gettext("Code"), [DataRequired(REQUIRED), Length(max=40)])

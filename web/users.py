@@ -4,7 +4,9 @@ Passwords follow `web.passwords` (at least 12 characters, not a common one, Argo
 password, a new role and a deactivation end every web session of the account at once
 (`web.sessions.end_all`); signing in and its throttling are `web.signin`'s. API tokens are
 shown once and stored only as a SHA-256 hash (they are long random strings, so a fast hash is
-enough and lets every API call find its token with one indexed lookup).
+enough and lets every API call find its token with one indexed lookup); each reads one
+administration (or, an admin's, every one), is read-only unless made read-write, and expires
+(90 days by default, a year at most).
 """
 
 from __future__ import annotations
@@ -91,21 +93,59 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, label: str) -> str:
-    """A new API token for `user`; the token itself is returned once and never stored."""
+TOKEN_DAYS = 90  # the default life of an API token
+TOKEN_MAX_DAYS = 365
+
+
+def create_token(
+    session: Session,
+    user: User,
+    label: str,
+    *,
+    administration: Administration | None = None,
+    read_only: bool = True,
+    days: int = TOKEN_DAYS,
+    now: dt.datetime | None = None,
+) -> str:
+    """A new API token for `user`; the token itself is returned once and never stored.
+
+    It reads `administration` only: a coordinator's or analyst's token is always scoped to
+    their own; an admin's reads every administration when none is given.
+    """
     label = label.strip()[:100]
     if not label:
         raise AccountError("give the token a label (what script uses it)")
+    if user.role != Role.ADMIN:
+        if administration is not None and administration.id != user.administration_id:
+            raise AccountError(f"{user.username} cannot read that administration")
+        administration = user.administration
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise AccountError(f"a token is valid for 1 to {TOKEN_MAX_DAYS} days")
+    now = now or dt.datetime.now(dt.UTC)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user=user, token_hash=token_hash(token), label=label))
+    session.add(ApiToken(user=user, token_hash=token_hash(token), label=label,
+                         administration=administration, read_only=read_only,
+                         expires_at=now + dt.timedelta(days=days)))  # fmt: skip
     session.flush()
     return token
 
 
-def user_for_token(session: Session, token: str, today: dt.date) -> User | None:
+def token_for(session: Session, token: str, now: dt.datetime) -> ApiToken | None:
+    """The live token row of `token` (its user active, not expired, not revoked), or None."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
     if row is None or not row.user.active:
         return None
-    if row.last_used_on != today:
-        row.last_used_on = today
-    return row.user
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.last_used_on != now.date():
+        row.last_used_on = now.date()
+    return row
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> bool:
+    """Delete `user`'s token `token_id` (scripts using it are refused at once)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        return False
+    session.delete(row)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 
 import click
@@ -90,6 +91,10 @@ def _welcome(embedded: Embedded, first, demo_respondents: int, k: int) -> None:
         click.echo("  Sign in with your account (the first run printed the password of "
                    f"{ADMIN_USERNAME!r};")  # fmt: skip
         click.echo(f"   forgotten? `cips user password {ADMIN_USERNAME}` sets a new one)")
+    if os.environ.get("CIPS_REQUIRE_2FA") == "off":
+        click.echo("  Two-factor sign-in is optional here: turn it on for your account under")
+        click.echo("  'Two-factor sign-in', and require it with CIPS_REQUIRE_2FA=admins (the")
+        click.echo("  default outside cips run) or CIPS_REQUIRE_2FA=everyone.")
     if first.campaigns:
         click.echo(f"  Demo campaigns created: {', '.join(first.campaigns)}")
     if embedded.telegram is not None:

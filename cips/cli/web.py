@@ -1,4 +1,5 @@
-"""`cips web` (the development server of the back end) and `cips user ...` (accounts, tokens)."""
+"""`cips web` (the development server of the back end) and `cips user ...` (accounts, tokens,
+two-factor resets)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from sqlalchemy import select
 
 from cips.cli import context
 from survey.campaigns import CampaignError, get_administration
-from survey.storage.models import Role, User
+from survey.storage.models import ApiToken, Role, User
+from web import two_factor
 from web.users import (
+    TOKEN_DAYS,
     AccountError,
     create_token,
     create_user,
     deactivate,
+    revoke_token,
     set_password,
     set_role,
 )
@@ -141,14 +145,72 @@ def user_role(username: str, role: str, administration_code: str | None) -> None
     click.echo(f"user {username} is now {role}{scope}")
 
 
+@user.command("reset-2fa")
+@click.argument("username")
+def user_reset_2fa(username: str) -> None:
+    """Forget USERNAME's two-factor key and recovery codes (a lost phone); sign out its
+    sessions. If two-factor sign-in is required for them, they enrol again at the next sign-in."""
+    with context.database().transaction() as session:
+        found = _user(session, username)
+        two_factor.reset(session, found)
+        context.audit_record(session, "2fa.reset", detail=username)
+    click.echo(f"two-factor sign-in of {username} reset: they enrol again after signing in")
+
+
 @user.command("token")
 @click.argument("username")
 @click.option("--label", required=True, help="What script uses the token.")
-def user_token(username: str, label: str) -> None:
+@click.option(
+    "--administration",
+    "administration_code",
+    help="The administration it reads (an admin's token: every one if left out).",
+)
+@click.option("--write", is_flag=True, help="Read-write (read-only by default).")
+@click.option("--days", default=TOKEN_DAYS, show_default=True, type=int,
+              help="Days until it expires (at most 365).")  # fmt: skip
+def user_token(
+    username: str, label: str, administration_code: str | None, write: bool, days: int
+) -> None:
     """Create an API token for USERNAME and print it (it is shown only this once)."""
     with context.database().transaction() as session:
         try:
-            token = create_token(session, _user(session, username), label)
-        except AccountError as exc:
+            administration = (
+                get_administration(session, administration_code) if administration_code else None
+            )
+            token = create_token(session, _user(session, username), label,
+                                 administration=administration, read_only=not write,
+                                 days=days)  # fmt: skip
+            context.audit_record(session, "token.create", administration=administration_code,
+                                 detail=f"{username}: {label}")  # fmt: skip
+        except (AccountError, CampaignError) as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(token)
+
+
+@user.command("tokens")
+@click.argument("username")
+def user_tokens(username: str) -> None:
+    """USERNAME's API tokens: id, label, administration, access, expiry, last use."""
+    with context.database().transaction() as session:
+        found = _user(session, username)
+        for row in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == found.id).order_by(ApiToken.id)
+        ):
+            scope = row.administration.code if row.administration else "*"
+            access = "read" if row.read_only else "read-write"
+            expires = row.expires_at.date().isoformat() if row.expires_at else "never"
+            used = row.last_used_on.isoformat() if row.last_used_on else "never"
+            click.echo(f"{row.id:<6} {row.label:<24} {scope:<6} {access:<10} "
+                       f"expires {expires}  last used {used}")  # fmt: skip
+
+
+@user.command("revoke-token")
+@click.argument("username")
+@click.argument("token_id", type=int)
+def user_revoke_token(username: str, token_id: int) -> None:
+    """Revoke USERNAME's API token TOKEN_ID (see `cips user tokens`): refused from now on."""
+    with context.database().transaction() as session:
+        if not revoke_token(session, _user(session, username), token_id):
+            raise click.ClickException(f"{username} has no token {token_id}")
+        context.audit_record(session, "token.revoke", detail=f"{username}: {token_id}")
+    click.echo(f"token {token_id} of {username} revoked")

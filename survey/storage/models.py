@@ -480,11 +480,31 @@ class User(Base):
     administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-factor sign-in (web.two_factor): the TOTP secret, Fernet-encrypted; set but not yet
+    # confirmed while enrolling; the last time step used (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     administration: Mapped[Administration | None] = relationship()
 
 
+class RecoveryCode(Base):
+    """A single-use recovery code of a user's two-factor sign-in, as its SHA-256 only."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class ApiToken(Base):
+    """An API token (web.users): its SHA-256, the administration it reads (None: every one,
+    admins only), whether it may write, and when it expires."""
+
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -493,8 +513,14 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_on: Mapped[dt.date | None] = mapped_column(Date)
+    administration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("administrations.id", ondelete="CASCADE")
+    )
+    read_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+    administration: Mapped[Administration | None] = relationship()
 
 
 class AppSetting(Base):
