@@ -4,7 +4,11 @@
   (p = pct_favourable / 100, n = n_respondents: the same entry as in the gap), and the 0-100
   score as a dot;
 - the perception gap per key factor (officials minus private sector) with its Newcombe interval;
-- the trend per key factor (a wave minus the wave before) with its Newcombe interval.
+- the trend per key factor (a wave minus the wave before) with its Newcombe interval; in both,
+  a filled dot is significant (the interval excludes 0), a hollow one is not, as the legend says.
+
+Each function draws a figure of its own, or into the `axes` given (a page of the PDF report,
+`analysis.report`).
 
 Suppressed values are never drawn: the row says "suppressed (n < k)". Figures are built with
 `matplotlib.figure.Figure` (no pyplot state), so the web back end can draw them in threads.
@@ -37,9 +41,13 @@ def _survey_name(survey: str, language: str) -> str:
     return label(labels.SURVEYS[survey], language) if survey in labels.SURVEYS else survey
 
 
-def _figure(rows: int, language: str) -> tuple[Figure, object, bool]:
-    figure = Figure(figsize=(9, 1.2 + 0.42 * max(rows, 1)), layout="constrained")
-    axes = figure.add_subplot()
+def _figure(rows: int, language: str, axes=None) -> tuple[Figure, object, bool]:
+    """A figure of its own sized for `rows`, or the figure of `axes` (a page of the report)."""
+    if axes is None:
+        figure = Figure(figsize=(9, 1.2 + 0.42 * max(rows, 1)), layout="constrained")
+        axes = figure.add_subplot()
+    else:
+        figure = axes.figure
     rtl = is_right_to_left(language)
     if rtl:
         axes.yaxis.tick_right()
@@ -55,8 +63,9 @@ def _suppressed_note(axes, y: float, language: str, k: int, rtl: bool) -> None:
 
 
 def factor_chart(
-    factors: pd.DataFrame, administration: str, wave: str, survey: str, language: str, k: int
-) -> Figure:
+    factors: pd.DataFrame, administration: str, wave: str, survey: str, language: str, k: int,
+    axes=None,
+) -> Figure:  # fmt: skip
     rows = factors[
         (factors["administration"] == administration)
         & (factors["wave"] == wave)
@@ -64,7 +73,7 @@ def factor_chart(
         & (factors["group_var"] == "")
         & (factors["factor"] != INDEX)
     ]
-    figure, axes, rtl = _figure(len(rows), language)
+    figure, axes, rtl = _figure(len(rows), language, axes)
     y = np.arange(len(rows))[::-1]
     pct = rows["pct_favourable"].to_numpy(dtype=float)
     n = rows["n_respondents"].astype("Float64").fillna(0).to_numpy(dtype=float)
@@ -80,6 +89,7 @@ def factor_chart(
     for position in y[~shown]:
         _suppressed_note(axes, position, language, k, rtl)
     axes.set_yticks(y, rows["factor_name"].tolist())
+    axes.set_xlabel(label(labels.CHART_FACTORS_AXIS, language))
     axes.set_title(label(labels.CHART_FACTORS_TITLE, language, administration=administration,
                          wave=wave, survey=_survey_name(survey, language)), loc="center")  # fmt: skip
     axes.legend(loc="lower right" if not rtl else "lower left", fontsize=8)
@@ -88,8 +98,8 @@ def factor_chart(
     return figure
 
 
-def _difference_chart(rows: pd.DataFrame, title: str, language: str, k: int) -> Figure:
-    figure, axes, rtl = _figure(len(rows), language)
+def _difference_chart(rows: pd.DataFrame, title: str, language: str, k: int, axes=None) -> Figure:
+    figure, axes, rtl = _figure(len(rows), language, axes)
     y = np.arange(len(rows))[::-1]
     shown = ~rows["suppressed"].astype(bool).to_numpy()
     difference = rows["difference"].to_numpy(dtype=float)
@@ -97,10 +107,16 @@ def _difference_chart(rows: pd.DataFrame, title: str, language: str, k: int) -> 
     high = rows["ci_high"].to_numpy(dtype=float)
     significant = rows["significant"].fillna(False).astype(bool).to_numpy()
     axes.axvline(0, color=GREY, linewidth=1)
-    for chosen, face in ((shown & significant, BLUE), (shown & ~significant, "white")):
+    # Filled: the 95% interval excludes 0 (significant); hollow: it does not. The legend says so.
+    kinds = ((shown & significant, BLUE, labels.CHART_SIGNIFICANT),
+             (shown & ~significant, "white", labels.CHART_NOT_SIGNIFICANT))  # fmt: skip
+    for chosen, face, name in kinds:
+        if not chosen.any():
+            continue
         axes.errorbar(difference[chosen], y[chosen],
                       xerr=[difference[chosen] - low[chosen], high[chosen] - difference[chosen]],
-                      fmt="o", color=BLUE, markerfacecolor=face, capsize=3)  # fmt: skip
+                      fmt="o", color=BLUE, markerfacecolor=face, capsize=3,
+                      label=label(name, language))  # fmt: skip
     reach = np.nanmax(np.abs(np.concatenate([low[shown], high[shown], [10.0]])))
     axes.set_xlim(-reach * 1.1, reach * 1.1)
     for position in y[~shown]:
@@ -108,6 +124,8 @@ def _difference_chart(rows: pd.DataFrame, title: str, language: str, k: int) -> 
     axes.set_yticks(y, rows["factor_name"].tolist())
     axes.set_xlabel(label(labels.CHART_DIFFERENCE, language))
     axes.set_title(title)
+    if shown.any():
+        axes.legend(loc="lower right" if not rtl else "lower left", fontsize=8)
     if rtl:
         axes.invert_xaxis()
     return figure
@@ -117,16 +135,19 @@ def _key_factor_rows(table: pd.DataFrame) -> pd.DataFrame:
     return table[(table["item_id"] == "") & table["factor"].astype(str).str.isdigit()]
 
 
-def gap_chart(gaps: pd.DataFrame, administration: str, wave: str, language: str, k: int) -> Figure:
+def gap_chart(
+    gaps: pd.DataFrame, administration: str, wave: str, language: str, k: int, axes=None
+) -> Figure:
     rows = _key_factor_rows(gaps)
     rows = rows[(rows["administration"] == administration) & (rows["wave"] == wave)]
     title = label(labels.CHART_GAP_TITLE, language, administration=administration, wave=wave)
-    return _difference_chart(rows, title, language, k)
+    return _difference_chart(rows, title, language, k, axes)
 
 
 def trend_chart(
-    trends: pd.DataFrame, administration: str, survey: str, wave: str, language: str, k: int
-) -> Figure:
+    trends: pd.DataFrame, administration: str, survey: str, wave: str, language: str, k: int,
+    axes=None,
+) -> Figure:  # fmt: skip
     rows = _key_factor_rows(trends)
     rows = rows[
         (rows["administration"] == administration)
@@ -136,7 +157,7 @@ def trend_chart(
     earlier = rows["earlier_wave"].iloc[0] if len(rows) else ""
     title = label(labels.CHART_TREND_TITLE, language, survey=_survey_name(survey, language),
                   earlier=earlier, wave=wave, administration=administration)  # fmt: skip
-    return _difference_chart(rows, title, language, k)
+    return _difference_chart(rows, title, language, k, axes)
 
 
 def _file_name(*parts: str) -> str:

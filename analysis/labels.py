@@ -103,6 +103,9 @@ CHART_FAVOURABLE = N_("Favourable (%) with 95% interval")
 CHART_SCORE = N_("Score (0-100)")
 CHART_DIFFERENCE = N_("Difference in favourable (percentage points) with 95% interval")
 CHART_SUPPRESSED = N_("suppressed (n < {k})")
+CHART_FACTORS_AXIS = N_("Favourable (%) and score (0-100)")
+CHART_SIGNIFICANT = N_("Significant (the 95% interval excludes 0)")
+CHART_NOT_SIGNIFICANT = N_("Not significant")
 
 # Reading and importing interchange files (SCORING.md, "Interchange format").
 FILE_UNREADABLE = N_("The file {file} cannot be read: {reason}")

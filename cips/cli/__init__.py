@@ -53,6 +53,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Import an earlier wave from FILE (.csv or .xlsx, the interchange format)."),
     "keys": ("keys", "keys", "CIPS_SECRET_KEY and its old keys (CIPS_OLD_SECRET_KEYS)."),
     "questionnaire": ("data", "questionnaire", "Questionnaire files: check them, show them."),
+    "report": ("report", "report",
+               "Write the country report of a closed campaign's wave as a PDF, from its release."),
     "reminders": ("clock", "reminders", "Reminders to people who left a survey half-way."),
     "run": ("run", "run",
             "Bot, web back end and clock in one process (a local chat page if no bot token is "
