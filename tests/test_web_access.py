@@ -15,7 +15,7 @@ from tests.web_support import csrf_token
 # (method, path; {campaign} is filled in): the routes of a campaign.
 CAMPAIGN_READS = ["/campaigns/{c}", "/campaigns/{c}/dashboard", "/campaigns/{c}/qr.png",
                   "/campaigns/{c}/qr.svg", "/campaigns/{c}/poster", "/campaigns/{c}/dashboard.csv",
-                  "/campaigns/{c}/dashboard.xlsx"]  # fmt: skip
+                  "/campaigns/{c}/dashboard.xlsx", "/campaigns/{c}/web-qr.png"]  # fmt: skip
 CAMPAIGN_WRITES = [
     ("GET", "/campaigns/{c}/edit"),
     ("POST", "/campaigns/{c}/edit"),
@@ -29,6 +29,9 @@ CAMPAIGN_WRITES = [
     ("POST", "/campaigns/{c}/next-wave"),
     ("GET", "/campaigns/{c}/delete"),
     ("POST", "/campaigns/{c}/delete"),
+    ("POST", "/campaigns/{c}/codes"),
+    ("POST", "/campaigns/{c}/codes.csv"),
+    ("POST", "/campaigns/{c}/codes.pdf"),
 ]
 API_CAMPAIGN = ["/api/v1/campaigns/{c}", "/api/v1/campaigns/{c}/dashboard"]
 # The results of an administration's wave ({a}); the respondent-level file, which has role and
@@ -45,13 +48,17 @@ TWO_FACTOR_PAGES = ["/account/2fa", "/account/2fa/qr.svg"]
 TWO_FACTOR_POSTS = ["/account/2fa/start", "/account/2fa/confirm", "/account/2fa/recovery-codes"]
 # The audit log, admins only (the 403s for the other roles: tests/test_audit_actions.py).
 AUDIT_PAGES = ["/audit", "/audit.csv"]
+# The web survey is public on purpose: respondents sign in to nothing (tests/test_web_survey.py,
+# tests/test_web_access_codes.py).
+RESPONDENT_ROUTES = ["/s/<code>", "/s/<code>/start", "/s/<code>/forget"]
 # /healthz is public on purpose (probes; it tells only "ok", "database" or "migrations"):
 # tests/test_health.py.
 OTHER_ROUTES = {"/healthz", "/", "/login", "/logout", "/language/<code>", "/static/<path:filename>",
                 "/campaigns", "/campaigns/new", "/administrations", "/administrations/new",
                 "/administrations/<code>/edit", "/account/tokens",
                 "/account/tokens/<int:token_id>/revoke", "/api/v1/campaigns",
-                "/login/code", *TWO_FACTOR_PAGES, *TWO_FACTOR_POSTS, *AUDIT_PAGES}  # fmt: skip
+                "/login/code", *TWO_FACTOR_PAGES, *TWO_FACTOR_POSTS, *AUDIT_PAGES,
+                *RESPONDENT_ROUTES}  # fmt: skip
 
 pytest_plugins = ["tests.web_fixtures"]
 
@@ -61,7 +68,8 @@ def _fill(path: str, code: str) -> str:
 
 
 def test_every_route_is_in_this_file(world):
-    covered = {p.replace("{c}", "<code>") for p in CAMPAIGN_READS + API_CAMPAIGN}
+    covered = {p.replace("{c}", "<code>").replace("web-qr.png", "web-qr.<fmt>")
+               for p in CAMPAIGN_READS + API_CAMPAIGN}  # fmt: skip
     covered |= {p.replace("{c}", "<code>").replace("/port/", "/<tag>/") for _, p in CAMPAIGN_WRITES}
     routes = {rule.rule for rule in world.app.url_map.iter_rules()}
     covered |= RESULT_ROUTES
