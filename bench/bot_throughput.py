@@ -1,6 +1,7 @@
 """How fast the real bot process answers: respondents on the fake Bot API over loopback HTTP.
 
     python -m bench.bot_throughput --respondents 200 [--database-url URL] [--telegram-pace]
+        [--bot-core N]
 
 Starts the fake Telegram Bot API of the tests and `cips bot` against it, then lets simulated
 respondents answer the officials questionnaire as fast as the bot lets them: each answers the
@@ -97,6 +98,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--telegram-pace", action="store_true")
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile")
+    parser.add_argument("--bot-core", type=int, metavar="N",
+                        help="pin the bot to CPU core N (taskset), and this process to the "
+                             "others: what the bot carries on one core")  # fmt: skip
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="cips-bench-"))
@@ -109,6 +113,10 @@ def main() -> None:
     bot = BotProcess(fake, url, folder, **env)
     if args.profile:
         bot.command[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())]
+    if args.bot_core is not None:
+        bot.command[:0] = ["taskset", "-c", str(args.bot_core)]
+        others = set(range(os.cpu_count() or 1)) - {args.bot_core}
+        os.sched_setaffinity(0, others or {args.bot_core})
     bot.start()
     respondents = {}
     for i in range(args.respondents):

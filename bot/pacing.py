@@ -11,8 +11,9 @@ Replies to people who are answering come first; reminders use spare capacity onl
 reserves the next free place in the window (first come, first served across chats, each chat
 held to its own bucket, so one busy chat cannot hold the others back). A reminder never reserves
 ahead: one at a time, it takes a place only when no reply is waiting and the last second holds
-fewer than `reminder_share` of the overall rate, so that a burst of due reminders (600 at once
-when a campaign's reminders fall due) leaves room for replies at every moment.
+fewer than `reminder_share` of the overall rate, less the rate replies have had over the last
+ten seconds (arriving unevenly, they need that room again), so that a burst of due reminders
+(600 at once when a campaign's reminders fall due) never takes what replies need.
 
 Telegram's Bot API maintainers have said that replies are limited per chat only, with no overall
 cap; `lift_replies` (CIPS_REPLIES_UNLIMITED) lets replies through without the overall window
@@ -26,6 +27,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+SPARE_POLL_S = 0.05  # how often the reminder at the head of the line looks for room
+REPLY_HORIZON = 10.0  # seconds over which the recent rate of replies is measured
+BUSY = 0.9  # of the overall rate: above this, replies and reminders together leave no room
+WINDOW_MARGIN_S = 0.05  # messages arrive up to this much closer together than they were sent
 
 
 @dataclass
@@ -65,7 +71,9 @@ class SlidingWindow:
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
         self.count = max(1, int(rate)) if rate > 0 else 0
-        self.window = self.count / rate if rate > 0 else 0.0
+        # Telegram counts on arrival: a message held up on its way by a few milliseconds arrives
+        # closer to the next ones than it was sent, so the window is kept a little longer.
+        self.window = self.count / rate + WINDOW_MARGIN_S if rate > 0 else 0.0
         self.clock = clock
         self.reserved: deque[float] = deque(maxlen=self.count or None)
 
@@ -109,9 +117,6 @@ class Limits:
     lift_replies: bool = False  # replies without the overall window (counted in it)
 
 
-SPARE_POLL_S = 0.05  # how often the reminder at the head of the line looks for room
-
-
 class Pacer:
     """One overall sliding window, and one bucket per chat (forgotten once refilled)."""
 
@@ -122,6 +127,7 @@ class Pacer:
         self.chats: dict[str, TokenBucket] = {}
         self.reminder_ceiling = max(1, int(self.overall.count * limits.reminder_share))
         self.spare_line = asyncio.Lock()  # reminders look for room one at a time, in order
+        self.replies: deque[float] = deque()  # when replies were reserved, the last REPLY_HORIZON
 
     async def wait_turn(self, chat: str, *, spare: bool = False) -> None:
         """Wait until a message to `chat` may go: a reply (`spare` False) in its turn, a
@@ -136,14 +142,27 @@ class Pacer:
             await asyncio.sleep(delay)
         if spare:
             async with self.spare_line:
-                while not self.overall.take_now(self.reminder_ceiling):
+                while not self.overall.take_now(self._spare_ceiling()):
                     await asyncio.sleep(SPARE_POLL_S)
-        elif self.limits.lift_replies:
+            return
+        self.replies.append(self.clock())
+        if self.limits.lift_replies:
             self.overall.record()
         else:
             delay = self.overall.reserve()
             if delay:
                 await asyncio.sleep(delay)
+
+    def _spare_ceiling(self) -> int:
+        """How many messages the last second may hold for a reminder to go: at most the
+        reminders' share of the rate, and less the busier replies have been lately (their rate
+        over the last REPLY_HORIZON seconds), so that reminders never take what replies, arriving
+        unevenly, will need."""
+        horizon = self.clock() - REPLY_HORIZON
+        while self.replies and self.replies[0] < horizon:
+            self.replies.popleft()
+        reply_rate = len(self.replies) / REPLY_HORIZON
+        return int(min(self.reminder_ceiling, self.overall.count * BUSY - reply_rate))
 
     def forget_idle(self) -> None:
         self.chats = {chat: b for chat, b in self.chats.items() if not b.full()}

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 RESCAN_EVERY_S = 1.0
 MAX_BACKOFF_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
+REMINDER_CONNECTIONS = 2  # of the HTTP connections, what reminders may hold at once
 CARDS_KEPT = 50_000  # chats whose current card is remembered (about 1 KB each at most)
 NOT_MODIFIED = "message is not modified"
 
@@ -75,6 +76,7 @@ class OutboxSender:
     ):
         self.database = database
         self.api_calls = api_calls
+        self.reminder_calls = asyncio.Semaphore(REMINDER_CONNECTIONS)
         self.bot = bot
         self.pacer = pacer
         self.queues: dict[str, deque[Row]] = {}
@@ -172,10 +174,16 @@ class OutboxSender:
         backoff = 0.5
         if row.kind == REMINDER_KIND and not await self.database.in_progress(row.contact_id):
             return True  # finished, stopped or closed since the reminder was written
+        reminder = row.kind == REMINDER_KIND
         while True:
-            await self.pacer.wait_turn(row.chat, spare=row.kind == REMINDER_KIND)
             try:
-                async with self.api_calls:
+                # The pace is kept where Telegram counts it, as the call leaves: the turn is
+                # taken once a connection is free (taken before, a wait for a connection would
+                # let messages reserved a second apart leave together). Reminders waiting for
+                # spare capacity hold at most REMINDER_CONNECTIONS of the connections.
+                turns = self.reminder_calls if reminder else contextlib.nullcontext()
+                async with turns, self.api_calls:
+                    await self.pacer.wait_turn(row.chat, spare=reminder)
                     await self._call(row)
                 return True
             except RetryAfter as exc:
