@@ -126,16 +126,17 @@ def test_a_bad_file_is_refused_with_every_problem_by_row_and_column(cips, tmp_pa
     result = cips("import", str(path), "--language", "fr", ok=False)
     lines = result.output.strip().splitlines()
     assert lines[:7] == [
-        "Colonne colour (BI) : ni une colonne du format d'échange, ni une question de cips-officials",
-        "Ligne 3, colonne lc1 (M) : « 7 » n'est pas une réponse de l'échelle d'accord (1-5, DK, PNA ou vide)",
-        "Ligne 4, colonne gender (H) : « martian » ne fait pas partie des réponses : female, male, pna",
-        "Ligne 5, colonne completed (G) : « yes » doit valoir true ou false",
-        f"Ligne 6, colonne respondent_id (A) : l'identifiant de répondant « {frame.loc[0, 'respondent_id']} » figure aussi à la ligne 2",
-        "Ligne 7, colonne wave (E) : « 2025 » devrait être « 2024 »",
-        "Ligne 8, colonne language (F) : « French! » n'est pas un code de langue comme en, fr ou pt-BR",
+        "Colonne colour (BI)\u202f: ni une colonne du format d'échange, ni une question de cips-officials",
+        "Ligne 3, colonne lc1 (M)\u202f: « 7 » n'est pas une réponse de l'échelle d'accord (1-5, DK, PNA ou vide)",
+        "Ligne 4, colonne gender (H)\u202f: « martian » ne fait pas partie des réponses\u202f: female, male, pna",
+        "Ligne 5, colonne completed (G)\u202f: « yes » doit valoir true ou false",
+        f"Ligne 6, colonne respondent_id (A)\u202f: l'identifiant de répondant « {frame.loc[0, 'respondent_id']} » figure aussi à la ligne 2",
+        "Ligne 7, colonne wave (E)\u202f: « 2025 » devrait être « 2024 »",
+        "Ligne 8, colonne language (F)\u202f: « French! » n'est pas un code de langue comme en, fr ou pt-BR",
     ]  # fmt: skip
     assert (
-        "7 problème(s) trouvé(s) dans cips-officials-2024.csv : rien n'a été importé." in lines[-1]
+        "7 problème(s) trouvé(s) dans cips-officials-2024.csv\u202f: rien n'a été importé."
+        in lines[-1]
     )
     assert counts(database_url) == before, "nothing may be written from a file with errors"
     unknown = cips("import", str(path), "--administration", "NOPE", "--questionnaire",

@@ -92,7 +92,7 @@ def test_charts_in_a_chosen_language_mark_suppressed_values(results_by_language,
     names = [tick.get_text() for tick in axes.get_yticklabels()]
     assert names == ["Leadership et engagement", "Cadre réglementaire"]
     assert [t.get_text() for t in axes.texts] == ["masqué (n < 10)"]
-    assert axes.get_title() == "Secteur privé : facteurs clés, BF 2026"
+    assert axes.get_title() == "Secteur privé\u202f: facteurs clés, BF 2026"
     # Only the factor with enough answers is drawn (one bar).
     assert len(axes.patches) == 1
     gap = gap_chart(results_by_language["ar"].gaps, "BF", "2026", "ar", 10).axes[0]

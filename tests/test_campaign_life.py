@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import delete, func, select
 
-from survey import sealing
+from survey import access_codes, sealing
 from survey.campaign_editing import add_source, close_now
 from survey.campaign_life import DeletionRefused, delete_campaign, next_wave
 from survey.campaigns import CampaignError, ReminderPolicy, create_administration, create_campaign
@@ -103,6 +103,8 @@ def _populate(db, engine, code: str, *, completed: int) -> None:
                            payload={}, attempts=0))  # fmt: skip
         session.add(ReminderSent(campaign_id=campaign.id, sent_on=NOW.date()))
         add_source(session, campaign, "port", "Port poster")
+        access_codes.generate(session, "test secret", campaign, 2)  # the web channel's codes
+        access_codes.redeem(session, "test secret", campaign, "WRONG", NOW)  # and a wrong try
 
 
 def _rows(db) -> dict[str, int]:
@@ -514,6 +516,7 @@ def test_the_campaign_page_lists_the_planned_reminders_and_those_sent(db, plan_w
     assert 'id="no-reminders-sent"' in page
     assert clock.send_reminders() == 1  # the overdue one, at START
     with time_machine.travel(START + HOUR, tick=False):
+        assert sign_in(client, "admin").status_code == 302  # idle for an hour: signed out
         page = client.get("/campaigns/ke-2026").text
     assert "due now" not in page
     sent = page.split('id="reminders-sent"')[1].split("</table>")[0]
