@@ -298,6 +298,12 @@ def test_archiving_hides_a_campaign_from_the_web_lists_until_unarchived(world, s
     assert "Every campaign is archived." in listed
     with_archived = _listed(coordinator, "/campaigns?archived=1")
     assert f'href="{page}"' in with_archived and "archived</span>" in with_archived
+    # The API's list leaves it out too, unless asked.
+    headers = {"Authorization": f"Bearer {world.tokens['ci-coordinator']}"}
+    api = coordinator.get("/api/v1/campaigns", headers=headers).get_json()["campaigns"]
+    assert code not in [c["code"] for c in api]
+    api = coordinator.get("/api/v1/campaigns?archived=1", headers=headers).get_json()["campaigns"]
+    assert [c["archived"] for c in api if c["code"] == code] == [True]
     # The admin's list hides it too, and still shows the other administration's campaign.
     admin_list = _listed(signed_in("admin"))
     assert (

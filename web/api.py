@@ -90,14 +90,20 @@ def _summary(campaign: Campaign, now: dt.datetime) -> dict:
         "completed": figures.completed,
         # When its results were released (closed, every response sealed); None while open.
         "released_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
+        "archived": campaign.archived_at is not None,
     }
 
 
 @bp.get("/campaigns")
 @token_required
 def campaigns():
+    """The campaigns, archived ones left out as on the campaign list (`?archived=1`: them too;
+    each says `archived`)."""
     now = dt.datetime.now(dt.UTC)
-    rows = db_session().scalars(_campaigns().order_by(Campaign.id)).all()
+    statement = _campaigns().order_by(Campaign.id)
+    if not request.args.get("archived"):
+        statement = statement.where(Campaign.archived_at.is_(None))
+    rows = db_session().scalars(statement).all()
     return jsonify({"campaigns": [_summary(c, now) for c in rows]})
 
 
