@@ -147,10 +147,13 @@ def store_missing(
     k: int,
     questionnaires: dict[str, Questionnaire],
     languages: list[str],
+    unscorable: set[tuple[str, str, str]] | None = None,
 ) -> int:
     """Compute and store the tables of every released wave whose current version has none, in
     each of `languages`; how many were stored. Waves that cannot be scored together are left
-    to the results page, which says why."""
+    to the results page, which says why; their (administration, wave, version) is added to
+    `unscorable`, and skipped when found there (the clock does not try them every run)."""
+    unscorable = set() if unscorable is None else unscorable
     from analysis.frames import AnalysisError
 
     stored_now = 0
@@ -158,6 +161,8 @@ def store_missing(
         campaigns = campaigns_of(session, administration)
         for wave in released_waves(campaigns):
             version = version_of(session, campaigns, wave)
+            if (administration.code, wave, version) in unscorable:
+                continue
             have = set(
                 session.scalars(
                     select(ReleaseTables.language).where(
@@ -172,6 +177,7 @@ def store_missing(
                 try:
                     release(session, administration, wave, language, k, questionnaires, campaigns)
                 except AnalysisError:
+                    unscorable.add((administration.code, wave, version))
                     break
                 stored_now += 1
     return stored_now
@@ -195,6 +201,10 @@ def _compute(
             for response_set in load_database(session, administration=administration.code,
                                               wave=label, questionnaires=questionnaires):  # fmt: skip
                 data.add(response_set)
+    # The loads' read transaction ends here, not after the scoring: on SQLite a snapshot held
+    # for seconds would hold up the checkpoint that wipes the write-ahead log after a seal,
+    # and the writers queued behind it.
+    session.commit()
     this_wave = [s for s in data if s.wave == wave]
     return Release(
         administration=administration.code,

@@ -51,6 +51,7 @@ class Clock:
         self.closed_seen: set[int] = set()  # campaigns seen closed (their close was wiped)
         self.wipe_again = True  # at the first run, for closes made while no clock ran
         self.questionnaires = questionnaires
+        self.unscorable: set[tuple[str, str, str]] = set()  # releases tried once, not scorable
         self.clock = clock
         self.heartbeat = heartbeat
 
@@ -113,7 +114,7 @@ class Clock:
 
         with self.db.reads() as session:  # it writes each release in a transaction of its own
             stored = store_missing(session, self.min_cell, self.questionnaires,
-                                   available_languages())  # fmt: skip
+                                   available_languages(), self.unscorable)  # fmt: skip
         if stored:
             log.info("release tables stored: %d", stored)
         return stored
