@@ -284,6 +284,7 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("CIPS_SECRET_KEY", "bench-secret")
+    os.environ.setdefault("CIPS_REQUIRE_2FA", "off")  # the bench's admin has no authenticator
     print(f"{machine()}; {args.clients} clients at once, {args.requests} requests each; "
           f"positions of withdrawn respondents "
           f"{'kept' if args.keep_positions else 'cleared'}; load average before "

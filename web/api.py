@@ -41,14 +41,20 @@ def token_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        row = None
+        row, data, now = None, db_session(), dt.datetime.now(dt.UTC)
         if scheme.lower() == "bearer" and token.strip():
-            row = token_for(db_session(), token.strip(), dt.datetime.now(dt.UTC))
+            row = token_for(data, token.strip(), now)
         if row is None:
             return _error(401, "Unauthorized")
         if row.read_only and request.method not in READING:
             return _error(403, "Forbidden: this token is read-only")
-        db_session().commit()  # the token's last-used day
+        if data.dirty:
+            # The token's last-used day, in a transaction of its own: the request's session may
+            # be one that only reads (on SQLite it could not become a writer halfway).
+            data.rollback()
+            with app_state().db.transaction() as writing:
+                token_for(writing, token.strip(), now)
+            row = data.get(type(row), row.id)
         g.user = row.user
         g.token_administration_id = row.administration_id
         return view(*args, **kwargs)
