@@ -201,7 +201,9 @@ def sign_in(port: int) -> str:
     response.read()
     assert response.status == 302, response.status
     connection.close()
-    return response.getheader("Set-Cookie").split(";", 1)[0]
+    # The session's cookie (sign-in also sets the browser's device cookie).
+    cookies = [c.split(";", 1)[0] for c in response.msg.get_all("Set-Cookie")]
+    return next(c for c in cookies if c.startswith("cips_session="))
 
 
 def load(port: int, path: str, headers: dict, clients: int, requests: int) -> list[float]:
