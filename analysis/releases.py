@@ -121,8 +121,7 @@ def release(
     """The wave's results at its current version: stored ones, else computed now and stored
     (committed at once, in a transaction of its own: `session` must be one that only reads,
     from `Database.reads`). `campaigns` are the administration's (`campaigns_of`). Raises
-    `AnalysisError`
-    when the wave's responses cannot be scored together."""
+    `AnalysisError` when the wave's responses cannot be scored together."""
     version = version_of(session, campaigns, wave)
     found = stored(session, administration, wave, language, k, version)
     if found is not None:

@@ -15,6 +15,7 @@ from survey import access_codes, audit
 from survey.i18n import Text, render
 from web.audit import note, note_download
 from web.auth import campaign_or_404, login_required, may_manage
+from web.campaigns import image_download, source_tag
 from web.code_cards import CardText, codes_csv, codes_pdf
 from web.qr import qr_png, qr_svg
 from web.respond.links import public_base, web_link
@@ -42,37 +43,18 @@ def _managed(code: str):
     return campaign
 
 
-def _tag(campaign) -> str | None:
-    tag = request.args.get("source") or None
-    if tag is not None and tag not in {s.tag for s in campaign.sources}:
-        abort(404)
-    return tag
-
-
 @bp.get("/<code>/web-qr.<fmt>")
 @login_required
 def web_qr(code: str, fmt: str):
     campaign = campaign_or_404(code)
-    link = survey_link(campaign.code, _tag(campaign))
+    link = survey_link(campaign.code, source_tag(campaign))
     if fmt == "svg":
         body, mimetype = qr_svg(link), "image/svg+xml"
     elif fmt == "png":
         body, mimetype = qr_png(link), "image/png"
     else:
         abort(404)
-    response = Response(body, mimetype=mimetype)
-    if request.args.get("download"):
-        note_download(
-            audit.DOWNLOAD,
-            administration=campaign.administration.code,
-            campaign=campaign.code,
-            format=fmt,
-            detail="web survey QR code",
-        )
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{campaign.code}-web-qr.{fmt}"'
-        )
-    return response
+    return image_download(body, mimetype, f"{campaign.code}-web-qr.{fmt}", campaign)
 
 
 @bp.post("/<code>/codes")

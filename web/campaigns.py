@@ -323,7 +323,7 @@ def remove_source_view(code: str, tag: str):
     return redirect(url_for("campaigns.show", code=code))
 
 
-def _source_tag(campaign: Campaign) -> str | None:
+def source_tag(campaign: Campaign) -> str | None:
     tag = request.args.get("source") or None
     if tag is not None and tag not in {s.tag for s in campaign.sources}:
         abort(404)
@@ -334,20 +334,20 @@ def _source_tag(campaign: Campaign) -> str | None:
 @login_required
 def qr_png_view(code: str):
     campaign = campaign_or_404(code)
-    link = campaign_link(campaign.code, _source_tag(campaign))
+    link = campaign_link(campaign.code, source_tag(campaign))
     if bot_username() is None:
         return _link_unusable()
-    return _download(qr_png(link), "image/png", f"{campaign.code}-qr.png", campaign)
+    return image_download(qr_png(link), "image/png", f"{campaign.code}-qr.png", campaign)
 
 
 @bp.get("/<code>/qr.svg")
 @login_required
 def qr_svg_view(code: str):
     campaign = campaign_or_404(code)
-    link = campaign_link(campaign.code, _source_tag(campaign))
+    link = campaign_link(campaign.code, source_tag(campaign))
     if bot_username() is None:
         return _link_unusable()
-    return _download(qr_svg(link), "image/svg+xml", f"{campaign.code}-qr.svg", campaign)
+    return image_download(qr_svg(link), "image/svg+xml", f"{campaign.code}-qr.svg", campaign)
 
 
 def _link_unusable() -> Response:
@@ -355,7 +355,9 @@ def _link_unusable() -> Response:
     return Response(link_unusable_text(), status=409, mimetype="text/plain")
 
 
-def _download(body: bytes, mimetype: str, filename: str, campaign: Campaign) -> Response:
+def image_download(body: bytes, mimetype: str, filename: str, campaign: Campaign) -> Response:
+    """An image of `campaign` shown on a page, or (`?download=1`) saved: then recorded as a
+    download in the audit log."""
     response = Response(body, mimetype=mimetype)
     if request.args.get("download"):  # shown on the page otherwise: recorded as a download only
         note_download(audit.DOWNLOAD, administration=campaign.administration.code,
@@ -370,7 +372,7 @@ def _download(body: bytes, mimetype: str, filename: str, campaign: Campaign) -> 
 @login_required
 def poster(code: str):
     campaign = campaign_or_404(code)
-    tag = _source_tag(campaign)
+    tag = source_tag(campaign)
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
     return render_template(
         "campaigns/poster.html",
