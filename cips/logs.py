@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import logging.config
 import os
 import sys
 from typing import Any
