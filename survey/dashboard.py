@@ -13,14 +13,16 @@ downloads and the JSON API (`Dashboard.as_json`) all show:
 - the dropout funnel: per question, in the order asked, how many got at least that far and how
   many left off there (still in progress there, or withdrew there);
 - by language and by source tag: started, completed, completion rate;
+- by channel (chat, Mini App, web link, access code: survey.channels): started, in progress,
+  withdrew, completed, completion rate;
 - reminders: sent per day and answered again within 24 h (None before the first reminder).
 
 Where the figures come from: counters, never a scan of the responses. `participation_counts`
 (per sealed or not, status, language and channel) and `left_off_counts` (per question) are kept
 by database triggers in the transaction of every change to a response (migration 0008);
 `daily_counts` by the engine (survey.daily); `reminder_day_counts` (reminders sent and answered
-again per day) by triggers too. A view reads a few dozen counter rows, whatever the
-number of respondents.
+again per day) by triggers too; `channel_counts` by triggers and sealing (survey.channels). A
+view reads a few dozen counter rows, whatever the number of respondents.
 
 Every breakdown obeys the small-cell suppression of SCORING.md, by the one rule of
 `survey.suppression`: a group of 1..k-1 respondents is shown empty, and when exactly one group
@@ -46,6 +48,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from survey.channels import ChannelRow, channel_rows
 from survey.questionnaire import Questionnaire
 from survey.storage.models import (
     FINISHED,
@@ -174,6 +177,7 @@ class Dashboard:
     by_language: tuple[GroupRow, ...]
     by_source: tuple[GroupRow, ...]
     reminders: ReminderFigures | None
+    by_channel: tuple[ChannelRow, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The JSON API's shape (README, "The JSON API"): dates as ISO strings."""
@@ -181,7 +185,7 @@ class Dashboard:
         def when(value: dt.datetime | None) -> str | None:
             return value.isoformat() if value else None
 
-        def group(row: GroupRow, name: str) -> dict[str, Any]:
+        def group(row: GroupRow | ChannelRow, name: str) -> dict[str, Any]:
             return {name: row.key, **{k: v for k, v in asdict(row).items() if k != "key"}}
 
         reminders = None
@@ -208,6 +212,7 @@ class Dashboard:
             "funnel": [asdict(row) for row in self.funnel],
             "by_language": [group(row, "language") for row in self.by_language],
             "by_source": [group(row, "source") for row in self.by_source],
+            "by_channel": [group(row, "channel") for row in self.by_channel],
             "reminders": reminders,
         }
 
@@ -516,6 +521,7 @@ def campaign_dashboard(
         by_language=_group_rows(started_by["language"], completed_by["language"], languages, k),
         by_source=_group_rows(started_by["source"], completed_by["source"], sources, k),
         reminders=_reminders(session, campaign.id, k),
+        by_channel=channel_rows(session, campaign.id, k),
     )
 
 

@@ -8,6 +8,8 @@ them are sealed together, in one transaction:
 - copied into `sealed_responses` / `sealed_answers` in random order, under fresh random ids,
   without any date or time, all with the same batch number;
 - their participation marks written to `participations`, in another random order;
+- their channels added to the campaign's sealed channel counters (survey.channels): the sealed
+  responses carry none;
 - the originals deleted.
 
 At close, everything left is sealed, responses still under way as cut off. If fewer than k are
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from survey import channels
 from survey.storage import Database
 from survey.storage.models import (
     FINISHED,
@@ -104,6 +107,12 @@ def seal_campaign(session: Session, campaign: Campaign, k: int, *, closing: bool
         responses += _take_batch(session, campaign.id, last)
         batch = last
     _insert(session, campaign.id, batch, responses)
+    # The channel figures of the batch move to the sealed counters (the rows' channel goes).
+    channels.count_sealed(
+        session,
+        campaign.id,
+        [(_SEALED_STATUS[RespondentStatus(r.status)], r.channel) for r in rows],
+    )
     _SHUFFLE.shuffle(marks)
     if marks:
         session.execute(

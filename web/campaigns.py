@@ -41,6 +41,7 @@ from web.auth import (
     scoped,
     scoped_administrations,
 )
+from web.channel_names import channel_name
 from web.charts import daily_chart
 from web.forms import CampaignForm, CampaignSettingsForm, ConfirmForm, SourceForm
 from web.i18n import current_language
@@ -423,6 +424,7 @@ def dashboard(code: str):
         ),
         question_texts=question_texts,
         source_labels=source_labels,
+        channel_name=channel_name,
     )
 
 

@@ -1,10 +1,11 @@
 """The dashboard's figures as CSV and XLSX: what the page shows, from the same `Dashboard`.
 
 The tables are those of the page, in its order and its language: the totals and precision, the
-responses per day, where people stop, by language, by channel and the reminders. A suppressed
-cell reads "<k" as on the page, and no value that the page hides is written. Every text cell goes
-through `analysis.spreadsheets` (a text a spreadsheet would run gets a leading apostrophe; XLSX
-text typed as text): question texts and channel labels are typed by people.
+responses per day, where people stop, by language, by channel (source tag), how people answered
+(chat, Mini App, web link, access code) and the reminders. A suppressed cell reads "<k" as on
+the page, and no value that the page hides is written. Every text cell goes through
+`analysis.spreadsheets` (a text a spreadsheet would run gets a leading apostrophe; XLSX text
+typed as text): question texts and channel labels are typed by people.
 
 The XLSX has one sheet per table; the CSV puts the tables one after the other, each under a row
 holding its title and separated by an empty row (lines end in CRLF, like every CSV of cips).
@@ -21,6 +22,7 @@ from flask_babel import gettext as _
 
 from survey.dashboard import Dashboard
 from survey.i18n import language_name
+from web.channel_names import channel_name
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,22 @@ def tables(
                     cell(r.completion_rate),
                 )
                 for r in figures.by_source
+            ),
+        ),
+        Table(
+            _("How people answered"),
+            (_("Answered through"), "", started, _("In progress"), _("Withdrew"), completed, rate),
+            tuple(
+                (
+                    r.key,
+                    channel_name(r.key),
+                    cell(r.started),
+                    cell(r.in_progress),
+                    cell(r.withdrawn),
+                    cell(r.completed),
+                    cell(r.completion_rate),
+                )
+                for r in figures.by_channel
             ),
         ),
         Table(

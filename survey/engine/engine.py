@@ -37,7 +37,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from survey import daily, reminders  # modules: survey.reminders also imports the engine package
+from survey import channels, daily, reminders  # modules: survey.reminders imports the engine
 from survey.anonymity import ChatCipher, participation_mark, participation_marks, user_hashes
 from survey.engine import events as ev
 from survey.engine import messages
@@ -475,6 +475,7 @@ class _Turn:
             campaign_id=self.campaign.id,
             language=self.language,
             source_tag=self.contact.source_tag,
+            channel=channels.recorded(self.sender.channel, self.sender.entry),
             position=first_unanswered(self.questionnaire, {}),
             mark=mark,
             started_on=self.now.date(),

@@ -16,6 +16,10 @@ class Sender:
     # The channel's increasing id of this update (Telegram's update_id): a redelivered update
     # with an id already handled in this conversation is ignored, typed text included.
     event_id: int | None = None
+    # Which of the transport's ways in the event came through, when it has several (the Mini
+    # App inside Telegram, an access code on the web): the response's channel (survey.channels)
+    # is the one its consent came through. None: the transport's usual way.
+    entry: str | None = None
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,9 @@ class Respondent(Base):
     # Choices ticked so far in the current multiple-choice question, until "Done".
     draft: Mapped[str | None] = mapped_column(Text)
     source_tag: Mapped[str | None] = mapped_column(String(32))
+    # How the response was started (survey.channels: chat, miniapp, web, code). Only here, on
+    # the live row: sealing counts it in `ChannelCount` and leaves it off the sealed response.
+    channel: Mapped[str | None] = mapped_column(String(8))
     # The participation mark (survey.anonymity.participation_mark) until sealing moves it to
     # `participations`: it stops a second response meanwhile.
     mark: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -337,6 +340,22 @@ class ParticipationCount(Base):
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     language: Mapped[str] = mapped_column(String(16), primary_key=True)
     source_tag: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class ChannelCount(Base):
+    """Responses of a campaign per (sealed, status, channel): the live part kept by the triggers
+    of migration 0016 on `Respondent`, the sealed part added by sealing (survey.channels).
+    `channel` '' is not recorded (responses sealed before channels were counted)."""
+
+    __tablename__ = "channel_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 live, 1 sealed
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
 
 

@@ -30,7 +30,7 @@ from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from survey import access_codes
+from survey import access_codes, channels
 from survey.access_codes import Redeemed
 from survey.anonymity import participation_mark, user_hash
 from survey.engine import ConversationEngine, Reply, ReplyKind, messages
@@ -112,8 +112,12 @@ def _landing_language(campaign: Campaign) -> str:
     return request.accept_languages.best_match(offered) or offered[0] or SOURCE_LANGUAGE
 
 
-def _sender(token: str, language: str | None = None) -> ev.Sender:
-    return ev.Sender(identity.CHANNEL, token, language_hint=language)
+def _sender(token: str, language: str | None = None, campaign: Campaign | None = None) -> ev.Sender:
+    """The browser as the engine sees it; in a campaign that asks for access codes its response
+    counts under the access code channel (survey.channels), else under the web link."""
+    codes = campaign is not None and campaign.web_access == access_codes.CODES
+    return ev.Sender(identity.CHANNEL, token, language_hint=language,
+                     entry=channels.CODE if codes else channels.WEB)  # fmt: skip
 
 
 def _contact(token: str, campaign: Campaign) -> Contact | None:
@@ -278,7 +282,7 @@ def start(code: str):
         token = identity.new_token()
     tag = (request.form.get("s") or "").strip().lower()
     payload = f"{campaign.code}__{tag}" if tag else campaign.code
-    _handle(ev.Start(_sender(token, language), payload))
+    _handle(ev.Start(_sender(token, language, campaign), payload))
     response = _back(campaign)
     identity.keep(response, campaign, token)
     return response
@@ -307,7 +311,7 @@ def act(code: str):
             _leave_note(campaign, None, [Text(texts.NO_BROWSER_SURVEY)])
         return _back(campaign)
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
-    sender = _sender(token)
+    sender = _sender(token, campaign=campaign)
     event, problem, typed = _event(sender, questionnaire)
     if problem is not None:
         replies = _handle(ev.Resume(sender))
