@@ -164,7 +164,7 @@ def main() -> None:
     during = [x for at, x in latencies if due_at <= at <= due_at + reminders_took]
     print(f"  before the reminders: {_summary(before)}")
     print(f"  while {written} reminders went out ({reminders_took:.0f} s): {_summary(during)}")
-    print(f"  429 answered: {fake.too_many}; most messages within any 0.95 s: "
+    print(f"  429 answered: {fake.too_many} ({fake.limits.too_many_in_chat} for a chat's limit); most messages within any 0.95 s: "
           f"{fake.max_in_window(0.95)} (limit 30)")  # fmt: skip
     print("  load average (1/5/15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     fake.stop()

@@ -42,7 +42,7 @@ from bot.database import BotDatabase, DatabaseUnavailable
 from bot.outbox import EDIT, LAST_QUESTION, SEND, Row
 from bot.outbox import payload as outbox_payload
 from bot.pacing import Pacer
-from bot.render import message_of
+from bot.render import WEB_APP, message_of
 from bot.request import call
 from survey.engine.replies import reply_from_data
 from survey.reminders import REMINDER_KIND
@@ -177,14 +177,11 @@ class OutboxSender:
         reminder = row.kind == REMINDER_KIND
         while True:
             try:
-                # The pace is kept where Telegram counts it, as the call leaves: the turn is
-                # taken once a connection is free (taken before, a wait for a connection would
-                # let messages reserved a second apart leave together). Reminders waiting for
-                # spare capacity hold at most REMINDER_CONNECTIONS of the connections.
+                # Reminders waiting for spare capacity hold at most REMINDER_CONNECTIONS of the
+                # HTTP connections; each call takes its turn once it holds one (`_paced`).
                 turns = self.reminder_calls if reminder else contextlib.nullcontext()
                 async with turns, self.api_calls:
-                    await self.pacer.wait_turn(row.chat, spare=reminder)
-                    await self._call(row)
+                    await self._call(row, spare=reminder)
                 return True
             except RetryAfter as exc:
                 self.too_many.append(time.monotonic())
@@ -213,12 +210,19 @@ class OutboxSender:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
 
-    async def _call(self, row: Row) -> None:
+    async def _paced(self, chat: str, method: str, *, spare: bool, **params) -> dict:
+        """One message-counted call, in its turn (`Pacer.turn`): taken as the call leaves, once a
+        connection is held (taken before, a wait for a connection would let messages paced a
+        second apart leave together), and held until Telegram's answer came back."""
+        async with self.pacer.turn(chat, spare=spare):
+            # Chat ids are numbers (a JSON body keeps the type).
+            return await call(self.bot, method, chat_id=int(chat), **params)
+
+    async def _call(self, row: Row, *, spare: bool) -> None:
         payload = row.payload
         if "reply" in payload:  # written by another process (the clock's reminders)
             payload = outbox_payload(message_of(reply_from_data(payload["reply"])))
         keyboard = payload.get("keyboard") or []
-        chat = int(row.chat)  # chat ids are numbers (a JSON body keeps the type)
         card = self.cards.get(row.chat)
         if payload["method"] == EDIT:
             message_id = payload.get("message_id")
@@ -226,15 +230,15 @@ class OutboxSender:
                 message_id = card.message_id if card is not None else None
             if message_id is None:
                 return  # nothing to edit (e.g. after a restart): the next question follows
-            await call(self.bot, "editMessageText", chat_id=chat, message_id=message_id,
-                       text=payload["text"], reply_markup=_markup(keyboard))  # fmt: skip
+            await self._paced(row.chat, "editMessageText", spare=spare, message_id=message_id,
+                              text=payload["text"], reply_markup=_markup(keyboard))  # fmt: skip
             if card is not None and card.message_id == message_id:
                 self.cards[row.chat] = Card(message_id, payload["text"], bool(keyboard))
         else:
             if keyboard and card is not None and card.buttons:
-                await self._collapse(row.chat, card, spare=row.kind == REMINDER_KIND)
-            message = await call(self.bot, "sendMessage", chat_id=chat, text=payload["text"],
-                                 reply_markup=_markup(keyboard))  # fmt: skip
+                await self._collapse(row.chat, card, spare=spare)
+            message = await self._paced(row.chat, "sendMessage", spare=spare, text=payload["text"],
+                                        reply_markup=_markup(keyboard))  # fmt: skip
             message_id = message["message_id"]
         if payload.get("track"):
             self.cards[row.chat] = Card(message_id, payload["text"], bool(keyboard))
@@ -242,10 +246,9 @@ class OutboxSender:
     async def _collapse(self, chat: str, card: Card, *, spare: bool) -> None:
         """The chat's previous card without its buttons, before a new card is sent: only the
         newest card can be answered. Best effort: a card that cannot be edited any more stays."""
-        await self.pacer.wait_turn(chat, spare=spare)
         with contextlib.suppress(BadRequest):
-            await call(self.bot, "editMessageText", chat_id=int(chat),
-                       message_id=card.message_id, text=card.text, reply_markup=None)  # fmt: skip
+            await self._paced(chat, "editMessageText", spare=spare, message_id=card.message_id,
+                              text=card.text, reply_markup=None)  # fmt: skip
         self.cards[chat] = Card(card.message_id, card.text, False)
 
     # -- acknowledging -------------------------------------------------------------------------
@@ -291,5 +294,11 @@ def _markup(rows: list[list[list[str]]]) -> dict | None:
     """An inline keyboard as the Bot API takes it (none: an edit removes the buttons)."""
     if not rows:
         return None
-    keyboard = [[{"text": label, "callback_data": data} for label, data in row] for row in rows]
+    keyboard = [[_key(label, data) for label, data in row] for row in rows]
     return {"inline_keyboard": keyboard}
+
+
+def _key(label: str, data: str) -> dict:
+    if data.startswith(WEB_APP):  # "Answer as a form": opens the Mini App
+        return {"text": label, "web_app": {"url": data.removeprefix(WEB_APP)}}
+    return {"text": label, "callback_data": data}

@@ -27,14 +27,14 @@ async def _run(limits: Limits) -> tuple[list[float], list[tuple[float, str]]]:
     waits: list[float] = []
 
     async def reminder(number: int) -> None:
-        await pacer.wait_turn(f"r{number}", spare=True)
-        sent.append((time.monotonic(), "reminder"))
+        async with pacer.turn(f"r{number}", spare=True):
+            sent.append((time.monotonic(), "reminder"))
 
     async def reply(number: int) -> None:
         asked = time.monotonic()
-        await pacer.wait_turn(f"c{number % 5}")
-        waits.append(time.monotonic() - asked)
-        sent.append((time.monotonic(), "reply"))
+        async with pacer.turn(f"c{number % 5}"):
+            waits.append(time.monotonic() - asked)
+            sent.append((time.monotonic(), "reply"))
 
     reminders = [asyncio.create_task(reminder(i)) for i in range(REMINDERS)]
     await asyncio.sleep(0.05)  # the reminders are in line first
@@ -67,3 +67,27 @@ def test_lifted_overall_rate_for_replies_keeps_reminders_under_it():
         if kind == "reminder":
             before = sum(1 for other in times if at - 0.99 < other < at)
             assert before < RATE * 2 / 3, (before, at)
+
+
+def test_messages_held_up_on_their_way_never_bunch_where_telegram_counts_them():
+    """Telegram counts a message on arrival. Every 50th message here takes 0.3 s to arrive (a slow
+    network, a busy machine), the others none: paced by when they left, the late one arrives
+    among the next second's messages (51 within one second); paced by when its answer came back,
+    never more than the rate."""
+
+    async def run() -> list[float]:
+        pacer = Pacer(Limits(overall_rate=RATE, chat_rate=0, chat_burst=1))
+        arrivals: list[float] = []
+
+        async def message(number: int) -> None:
+            async with pacer.turn(f"c{number}"):
+                await asyncio.sleep(0.3 if number % RATE == 0 else 0)
+                arrivals.append(time.monotonic())  # Telegram answers as the message arrives
+
+        await asyncio.gather(*(message(i) for i in range(3 * RATE)))
+        return sorted(arrivals)
+
+    arrivals = asyncio.run(run())
+    assert len(arrivals) == 3 * RATE
+    assert most_within(arrivals, 1.0) <= RATE
+    assert arrivals[-1] - arrivals[0] < 3.5  # the rate kept: three windows and the delays

@@ -19,6 +19,7 @@ class Limits:
         self.buckets: dict[int | None, tuple[float, float]] = {}  # chat -> (tokens, when)
         self.recent: deque[float] = deque()  # arrival of accepted messages within `window`
         self.too_many = 0  # 429s answered for the limits (injected ones not counted)
+        self.too_many_in_chat = 0  # of which for a chat's bucket (the rest: the overall window)
 
     def admit(self, chat: int | None, now: float) -> None:
         """Take this message (to `chat`, arrived at `now`), or answer 429 if it would go over
@@ -29,6 +30,7 @@ class Limits:
             tokens, then = self.buckets.get(chat, (pace.burst, now))
             tokens = min(pace.burst, tokens + max(now - then, 0) * pace.rate)
             if tokens < 1:
+                self.too_many_in_chat += 1
                 self._too_many((1 - tokens) / pace.rate)
         if pace.overall is not None:
             while self.recent and now - self.recent[0] >= pace.window:
