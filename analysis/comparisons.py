@@ -5,7 +5,8 @@ construct and item, with Newcombe hybrid-score intervals (SCORING.md, "Compariso
 Both are computed from the published overall rows of the factor and item tables, so a
 comparison is suppressed whenever either side is. Differences and their intervals are in
 percentage points of pct_favourable. A factor enters with n = n_respondents, an item with its
-n_valid. The overall integrity index has no pct_favourable and is not compared.
+n_valid (in weighted tables, both with Kish's effective n instead). The overall integrity
+index has no pct_favourable and is not compared.
 
 Choices SCORING.md leaves open, made here: trends compare each wave with the one before it in
 wave order (numbers in labels compare as numbers: 2024 < 2026-1 < 2026-2); items are compared
@@ -52,7 +53,7 @@ def _sides(table: pd.DataFrame, level: str) -> pd.DataFrame:
                 "factor_name": rows["factor_name"],
                 "item_id": "",
                 "pct": rows["pct_favourable"].astype(float),
-                "n": rows["n_respondents"],
+                "n": rows["n_effective"] if "n_effective" in rows else rows["n_respondents"],
                 "suppressed": rows["suppressed"].astype(bool),
             }
         )
@@ -65,7 +66,7 @@ def _sides(table: pd.DataFrame, level: str) -> pd.DataFrame:
             "factor_name": "",
             "item_id": rows["item_id"],
             "pct": rows["pct_favourable"].astype(float),
-            "n": rows["n_valid"],
+            "n": rows["n_effective"] if "n_effective" in rows else rows["n_valid"],
             "suppressed": rows["suppressed"].astype(bool),
         }
     )

@@ -60,6 +60,8 @@ class ResponseSet:
     respondents: pd.DataFrame
     answers: pd.DataFrame
     other: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Raking weights, one per respondent (`analysis.weights`), when the wave's margins are set.
+    weights: pd.Series | None = None
 
     @property
     def survey(self) -> str:
@@ -89,6 +91,7 @@ class ResponseSet:
             respondents=self.respondents[keep],
             answers=self.answers[keep],
             other=self.other[keep] if len(self.other.columns) else self.other,
+            weights=None if self.weights is None else self.weights[keep],
         )
 
     def values(self) -> pd.DataFrame:
@@ -193,6 +196,9 @@ def _merge(first: ResponseSet, second: ResponseSet) -> ResponseSet:
         respondents=respondents,
         answers=pd.concat([first.answers, second.answers]),
         other=pd.concat([first.other, second.other]),
+        weights=None
+        if first.weights is None or second.weights is None
+        else pd.concat([first.weights, second.weights]),
     )
 
 

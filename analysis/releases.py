@@ -12,7 +12,8 @@ each language, by whichever comes first: the clock after a close (`store_missing
 campaign close` or `cips import`, or a page that finds them missing (a release made before they
 were stored, a language added since). They are stored in `release_tables` and from then on read,
 never recomputed. Another close in the wave or an earlier one makes a new version; the old one
-stays as it was.
+stays as it was. So do population margins set, changed or cleared (`analysis.margins`): with
+them the tables are weighted (`analysis.weights`), and the unweighted ones are kept beside them.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ class Release:
     questionnaire_ids: dict[str, str]  # survey -> the wave's questionnaire
     respondents: dict[str, int]  # survey -> respondents of the wave (everyone who started)
     completed: dict[str, int]
+    # When margins are set, `results` are weighted (the default) and these are the same tables
+    # unweighted; None otherwise.
+    unweighted: Results | None = None
+
+    @property
+    def weighted(self) -> bool:
+        return self.results.weighted
 
     @property
     def min_cell(self) -> int:
@@ -73,7 +81,10 @@ def released_waves(campaigns: list[Campaign]) -> list[str]:
 def version_of(session: Session, campaigns: list[Campaign], wave: str) -> str:
     """The digest of what `wave`'s results are computed from: of `campaigns` (an
     administration's), the closed ones of this wave and the earlier ones, with their
-    questionnaire, close and count of sealed responses."""
+    questionnaire, close and count of sealed responses, and their population margins where
+    set (`analysis.margins`: setting, changing or clearing them makes a new version)."""
+    from analysis.margins import current
+
     released = [c for c in campaigns if c.closed_at is not None
                 and wave_order(c.wave) <= wave_order(wave)]  # fmt: skip
     sealed = dict(
@@ -87,6 +98,9 @@ def version_of(session: Session, campaigns: list[Campaign], wave: str) -> str:
         (c.wave, c.id, c.questionnaire_id, c.closed_at.isoformat(), sealed.get(c.id, 0))
         for c in released
     )
+    margins = current(session, [c.id for c in released])
+    if margins:  # only then: the versions of unweighted waves stay those made before weights
+        facts.append(("margins", sorted(margins.items())))
     return hashlib.sha256(repr((FORMAT, wave, facts)).encode()).hexdigest()[:16]
 
 
@@ -192,6 +206,7 @@ def _compute(
     campaigns: list[Campaign],
 ) -> Release:
     from analysis.database import load_database
+    from analysis.margins import apply
     from analysis.results import analyze
 
     data = Dataset()
@@ -200,6 +215,7 @@ def _compute(
             for response_set in load_database(session, administration=administration.code,
                                               wave=label, questionnaires=questionnaires):  # fmt: skip
                 data.add(response_set)
+    weighted = apply(session, data, campaigns)
     # The loads' read transaction ends here, not after the scoring: on SQLite a snapshot held
     # for seconds would hold up the checkpoint that wipes the write-ahead log after a seal,
     # and the writers queued behind it.
@@ -210,7 +226,10 @@ def _compute(
         wave=wave,
         version="",
         computed_at=dt.datetime.now(dt.UTC),
-        results=analyze(data, min_cell=k, language=language).for_wave(wave),
+        results=analyze(data, min_cell=k, language=language, weighted=weighted).for_wave(wave),
+        unweighted=analyze(data, min_cell=k, language=language).for_wave(wave)
+        if weighted
+        else None,
         questionnaire_ids={s.survey: s.questionnaire.id for s in this_wave},
         respondents={s.survey: len(s) for s in this_wave},
         completed={s.survey: int(s.respondents["completed"].sum()) for s in this_wave},
@@ -220,8 +239,12 @@ def _compute(
 def _encode(computed: Release) -> bytes:
     """Gzipped JSON: each table with its schema (pandas' "table" orient keeps the dtypes)."""
     results = computed.results
-    tables = {name: json.loads(table.to_json(orient="table", index=False))
-              for name, table in results.tables.items()}  # fmt: skip
+
+    def encoded(results: Results) -> dict:
+        return {name: json.loads(table.to_json(orient="table", index=False))
+                for name, table in results.tables.items()}  # fmt: skip
+
+    tables = encoded(results)
     document = {
         "format": FORMAT,
         "min_cell": results.min_cell,
@@ -231,6 +254,9 @@ def _encode(computed: Release) -> bytes:
         "completed": computed.completed,
         "tables": tables,
     }
+    if computed.unweighted is not None:
+        document["weighted"] = True
+        document["unweighted_tables"] = encoded(computed.unweighted)
     return gzip.compress(json.dumps(document, ensure_ascii=False).encode(), mtime=0)
 
 
@@ -238,12 +264,18 @@ def _decode(
     blob: bytes, administration: str, wave: str, version: str, computed_at: dt.datetime
 ) -> Release:
     document = json.loads(gzip.decompress(blob))  # of this FORMAT: it is part of the version
-    tables = {
-        name: pd.read_json(io.StringIO(json.dumps(document["tables"][name])), orient="table")
-        for name in TABLE_NAMES
-    }
-    results = Results(**tables,
-                      min_cell=document["min_cell"], language=document["language"])  # fmt: skip
+
+    def decoded(encoded: dict, weighted: bool) -> Results:
+        tables = {
+            name: pd.read_json(io.StringIO(json.dumps(encoded[name])), orient="table")
+            for name in TABLE_NAMES
+        }
+        return Results(**tables, min_cell=document["min_cell"], language=document["language"],
+                       weighted=weighted)  # fmt: skip
+
+    weighted = document.get("weighted", False)
+    results = decoded(document["tables"], weighted)
+    unweighted = decoded(document["unweighted_tables"], False) if weighted else None
     return Release(
         administration=administration,
         wave=wave,
@@ -253,4 +285,5 @@ def _decode(
         questionnaire_ids=document["questionnaire_ids"],
         respondents=document["respondents"],
         completed=document["completed"],
+        unweighted=unweighted,
     )

@@ -27,6 +27,9 @@ class Results:
     kpis: pd.DataFrame
     min_cell: int
     language: str
+    # Weighted figures (raking weights, `analysis.weights`) where a survey has them, with
+    # `n_effective` in the items and factors tables; suppression as unweighted.
+    weighted: bool = False
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -46,6 +49,7 @@ class Results:
             kpis=self.kpis.drop(columns=later),
             min_cell=self.min_cell,
             language=self.language,
+            weighted=self.weighted,
         )
 
 
@@ -56,12 +60,14 @@ def analyze(
     language: str = "en",
     kpis: list[Kpi] | None = None,
     top: int = 10,
+    weighted: bool = False,
 ) -> Results:
     """All the result tables of `data`, small cells suppressed with threshold `min_cell`, names
-    in `language`."""
+    in `language`; `weighted`: the figures of the response sets that have weights weighted
+    (`analysis.weights`)."""
     check_min_cell(min_cell)
-    items = items_table(data, min_cell=min_cell)
-    factors = factors_table(data, min_cell=min_cell, language=language)
+    items = items_table(data, min_cell=min_cell, weighted=weighted)
+    factors = factors_table(data, min_cell=min_cell, language=language, weighted=weighted)
     return Results(
         items=items,
         factors=factors,
@@ -71,4 +77,5 @@ def analyze(
         kpis=kpis_table(data, factors, items, kpis, language),
         min_cell=min_cell,
         language=language,
+        weighted=weighted,
     )

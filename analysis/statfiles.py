@@ -68,9 +68,9 @@ def write_stat_file(
     weights: pd.Series | None = None,
 ) -> list[Variable]:
     """Write the interchange `frame` (codes) of `questionnaire` as .sav or .dta (by `path`'s
-    suffix), labelled in `language`. `weights` (one per row) adds the `weight` variable: none
-    exist yet (raking weights will be set per release, issue 20 item 4); pass them here when
-    they do. Returns the variables written."""
+    suffix), labelled in `language`. `weights` (one per row) adds the `weight` variable: the
+    raking weights of the campaign's margins (`analysis.margins.campaign_weights`). Returns the
+    variables written."""
     import pyreadstat
 
     path = Path(path)

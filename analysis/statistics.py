@@ -74,6 +74,12 @@ class Statistics:
     item_ids: tuple[str, ...]
     units: tuple[Unit, ...]
     margins: tuple[Margin, ...]  # the overall margin first, then one per breakdown question
+    # The counts per cell before they are summed into margins, for weighted figures
+    # (`analysis.weighted`): each respondent's cell, each margin's group of every cell.
+    cells: np.ndarray | None = None  # (respondents,)
+    cell_groups: tuple[np.ndarray, ...] = ()  # per margin: (cells,)
+    cell_item_counts: np.ndarray | None = None  # (cells, k, 8)
+    cell_unit_respondents: np.ndarray | None = None  # (cells, U)
 
     @property
     def overall(self) -> Margin:
@@ -160,9 +166,10 @@ def compute_statistics(response_set: ResponseSet) -> Statistics:
         if unit.kind != "index" and len(unit.items) >= 2:
             alpha_cells[unit.id] = _alpha_cells(codes, unit, unit_valid.all(axis=1), cells, n_cells)
 
-    margins = []
+    margins, cell_groups = [], []
     for d, grouping in enumerate(groupings):
         groups = np.zeros(n_cells, dtype=np.int64) if d == 0 else cell_categories[:, d - 1]
+        cell_groups.append(groups)
         size = grouping.size
 
         def total(values: np.ndarray, groups=groups, size=size) -> np.ndarray:
@@ -176,7 +183,8 @@ def compute_statistics(response_set: ResponseSet) -> Statistics:
                 alpha={uid: AlphaSums(*map(total, sums)) for uid, sums in alpha_cells.items()},
             )
         )
-    return Statistics(tuple(answers.columns), units, tuple(margins))
+    return Statistics(tuple(answers.columns), units, tuple(margins), cells, tuple(cell_groups),
+                      item_counts, unit_respondents)  # fmt: skip
 
 
 def _alpha_cells(codes: np.ndarray, unit: Unit, complete: np.ndarray, cells, n_cells: int):

@@ -13,7 +13,7 @@ One description serves the file writer (`analysis.statfiles`) and the codebook
 - a multiple-choice question: one 0/1 variable per choice, `<id>_<n>` (n its position);
 - a number question: the number;
 - a free-text question: none (free text leaves only detached: `cips export --free-text`);
-- `weight`, when the campaign has weights (none yet: the writer takes them when they exist).
+- `weight`, when the campaign has population margins (`cips weights set`): its raking weight.
 A blank cell (not asked, not reached, skipped) is system-missing in SPSS and `.` in Stata; Don't
 know and Prefer not to answer are user-missing in SPSS and `.a` and `.b` in Stata, labelled.
 """

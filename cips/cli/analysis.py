@@ -148,6 +148,7 @@ def export(
     if output.suffix.lower() != f".{fmt}":
         output = output.with_name(output.name + f".{fmt}")
     db = context.database()
+    weights = None
     try:
         with db.transaction() as session:
             campaign = get_campaign(session, campaign_code)
@@ -156,7 +157,15 @@ def export(
             if free_text:
                 frame = free_texts(session, campaign, questionnaire)
             elif fmt in STAT_FORMATS:
+                import pandas as pd
+
+                from analysis.margins import campaign_weights
+
                 frame = export_campaign(session, campaign, questionnaire)  # codes
+                found = campaign_weights(session, campaign, context.questionnaires())
+                if found is not None:  # one per row of `frame`
+                    aligned = found.reindex(frame["respondent_id"]).to_numpy()
+                    weights = pd.Series(aligned, index=frame.index)
             else:
                 frame = export_campaign(session, campaign, questionnaire, labels=labels_language)
             what = "free-text answers" if free_text else "respondent-level data"
@@ -179,9 +188,9 @@ def export(
 
         language = labels_language or questionnaire.source_language
         title = render(title_text(questionnaire), language)
-        # No weights yet: when a release has raking weights (issue 20, item 4), pass them as
-        # `weights=` (one per row of `frame`) and the files gain the `weight` variable.
-        write_stat_file(frame, questionnaire, output, language, file_label=title)
+        # The `weight` variable when the campaign's wave has margins (cips weights set).
+        write_stat_file(frame, questionnaire, output, language, file_label=title,
+                        weights=weights)  # fmt: skip
         click.echo(f"wrote {len(frame)} respondents of {release} to {output}")
     else:
         write(frame, output)

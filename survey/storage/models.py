@@ -325,6 +325,23 @@ class ReleaseTables(Base):
     tables: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class WeightMargins(Base):
+    """A campaign's population margins for raking weights (analysis.weights), one row each time
+    they are set or cleared: the latest row is current (`margins` None: cleared). Earlier rows
+    stay, as the release versions they made do. `margins` is canonical JSON,
+    {question: {value: population}}."""
+
+    __tablename__ = "weight_margins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    set_by: Mapped[str] = mapped_column(String(64))
+    margins: Mapped[str | None] = mapped_column(Text)
+
+
 class ParticipationCount(Base):
     """Responses of a campaign per (sealed, status, language, channel): a counter that the
     triggers of migration 0008 keep in the transaction that inserts, changes or deletes a
