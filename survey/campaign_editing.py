@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, object_session
 
 from survey import sealing
 from survey.campaigns import CampaignError, ReminderPolicy, deep_link
-from survey.engine.engine import SOURCE_SEPARATOR, SOURCE_TAG
+from survey.engine.starting import SOURCE_SEPARATOR, SOURCE_TAG
 from survey.reminders import reschedule_campaign
 from survey.storage.models import (
     Campaign,

@@ -28,7 +28,7 @@ from survey.campaigns import (
     parse_duration,
     parse_quiet_hours,
 )
-from survey.engine.engine import SOURCE_TAG
+from survey.engine.starting import SOURCE_TAG
 
 REQUIRED = lazy_gettext("Please fill this in.")
 NOT_A_NUMBER = lazy_gettext("Please enter a whole number.")
