@@ -23,6 +23,7 @@ from survey.campaigns import (
     CampaignError,
     ReminderPolicy,
     campaign_figures,
+    campaigns_figures,
     create_campaign,
     format_duration,
     parse_duration,
@@ -110,7 +111,8 @@ def index():
         query = query.where(Campaign.archived_at.is_(None))
     campaigns = data.scalars(query.order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()
     now = _now()
-    rows = [(c, c.status(now), campaign_figures(data, c)) for c in campaigns]
+    figures = campaigns_figures(data, campaigns)
+    rows = [(c, c.status(now), figures[c.id]) for c in campaigns]
     return render_template(
         "campaigns/list.html",
         rows=rows,

@@ -6,12 +6,14 @@ import datetime as dt
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from cips.cli import context
 from survey.campaigns import (
     CampaignError,
     ReminderPolicy,
     campaign_figures,
+    campaigns_figures,
     create_administration,
     create_campaign,
     deep_link,
@@ -203,10 +205,11 @@ def campaign_list(archived: bool) -> None:
     """Every campaign with its status and figures (the archived ones with --archived)."""
     now = dt.datetime.now(dt.UTC)
     with context.database().transaction() as session:
-        query = select(Campaign).order_by(Campaign.id)
+        query = select(Campaign).options(joinedload(Campaign.administration)).order_by(Campaign.id)
         if not archived:
             query = query.where(Campaign.archived_at.is_(None))
         campaigns = session.scalars(query).all()
+        figures_of = campaigns_figures(session, campaigns)
         if not campaigns:
             hidden = session.scalar(select(Campaign.id).limit(1)) is not None
             click.echo(
@@ -215,7 +218,7 @@ def campaign_list(archived: bool) -> None:
                 else "no campaigns yet: create one with `cips campaign create`"
             )
         for c in campaigns:
-            figures = campaign_figures(session, c)
+            figures = figures_of[c.id]
             click.echo(
                 f"{c.code:<28} {c.administration.code:<8} {c.questionnaire_id:<22} {c.wave:<8} "
                 f"{c.status(now):<9} started {figures.started:>5}  completed {figures.completed:>5}"
