@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from survey import audit, sealing
+from survey import access_codes, audit, sealing
 from survey.campaign_editing import (
     CampaignReleased,
     add_source,
@@ -47,8 +47,9 @@ from web.charts import daily_chart
 from web.forms import CampaignForm, CampaignSettingsForm, ConfirmForm, SourceForm
 from web.i18n import current_language
 from web.links import bot_username, campaign_link, link_unusable_text
-from web.poster import poster_blocks
+from web.poster import CHAT, LINK_CHOICES, WEB, PosterLink, poster_blocks, poster_links
 from web.qr import qr_png, qr_svg
+from web.respond.links import public_base, web_link
 from web.state import app_state, db_session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -374,16 +375,34 @@ def image_download(body: bytes, mimetype: str, filename: str, campaign: Campaign
 @bp.get("/<code>/poster")
 @login_required
 def poster(code: str):
+    """The A4 poster with the link the coordinator chose (`?link=chat|web|both`, chat if none)."""
     campaign = campaign_or_404(code)
     tag = source_tag(campaign)
+    choice = request.args.get("link") or CHAT
+    if choice not in LINK_CHOICES:
+        abort(404)
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
+    chat = PosterLink(
+        CHAT,
+        campaign_link(campaign.code, tag),
+        url_for("campaigns.qr_svg_view", code=campaign.code, source=tag),
+        None if bot_username() else link_unusable_text(),
+    )
+    web = PosterLink(
+        WEB,
+        web_link(public_base(app_state().settings), campaign.code, tag),
+        url_for("access_codes.web_qr", code=campaign.code, fmt="svg", source=tag),
+    )
     return render_template(
         "campaigns/poster.html",
         campaign=campaign,
-        tag=tag,
-        link=campaign_link(campaign.code, tag),
-        link_unusable=None if bot_username() else link_unusable_text(),
-        blocks=poster_blocks(questionnaire, campaign.administration.language_list),
+        links=poster_links(choice, chat, web),
+        blocks=poster_blocks(
+            questionnaire,
+            campaign.administration.language_list,
+            choice,
+            needs_code=campaign.web_access == access_codes.CODES,
+        ),
     )
 
 
