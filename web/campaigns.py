@@ -440,6 +440,7 @@ def dashboard(code: str):
                 "completed": _("Completed"),
                 "suppressed": _("fewer than {k}").format(k=figures.min_cell),
                 "empty": _("No responses yet."),
+                "axis": _("People"),
             },
             rtl=is_right_to_left(current_language()),
         ),

@@ -14,6 +14,8 @@ them while the release stays the same.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import tempfile
 from pathlib import Path
 
@@ -36,20 +38,27 @@ from sqlalchemy import select
 from analysis import labels
 from analysis.labels import label
 from survey import audit
-from survey.i18n import available_languages, render
+from survey.daily import wave_per_day
+from survey.engine.questions import question_text
+from survey.i18n import available_languages, is_right_to_left, render
 from survey.storage.models import Administration, Campaign, Role, utcnow
-from web import wave_results
+from web import result_tables, wave_results
 from web.audit import note_download
 from web.auth import administration_or_404, login_required, scoped_administrations
+from web.charts import daily_chart
 from web.i18n import current_language
 from web.state import app_state, db_session
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Flask adds "; charset=utf-8" to a text/* mimetype itself (given here it came out twice).
+FREE_TEXT_PAGE = 100  # texts per page: a page of a few tens of kilobytes, even on a slow phone
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv",
              "xlsx": XLSX}  # fmt: skip
 DATA_ROLES = (Role.ADMIN, Role.ANALYST)
+# Free text may name or describe its writer: the analysts' work, and theirs only (an admin
+# who needs it gives an account the analyst role, which the audit log records).
+FREE_TEXT_ROLES = (Role.ANALYST,)
 
 
 def _formatter(pattern: str, percent: bool = False):
@@ -79,8 +88,17 @@ def _texts(language: str, k: int) -> dict[str, str]:
     return {
         **column,
         "interval": _("95% interval"),
+        **{name: label(labels.COLUMNS[name], language)
+           for name in ("item_id", "dk_rate", "pna_rate", "group_value")},
         "suppressed": label(labels.CHART_SUPPRESSED, language, k=k),
         "side": _("{name}: favourable (%)"),
+        "breakdowns": _("Favourable (%) of each key factor in each group of respondents, with "
+                        "the number of respondents in brackets. One breakdown per demographic "
+                        "question, closed to keep the page short: open one to read it; each has "
+                        "a page of its own with every statement by the same groups."),
+        "item_breakdown": _("Favourable (%) of each statement in each group of respondents, "
+                            "with the number of valid answers in brackets. A figure based on "
+                            "fewer than {k} respondents is never shown.").format(k=k),
         "method": _("Favourable: agree or strongly agree, among those who answered on the scale "
                     "(Don't know and Prefer not to answer left out), with its 95% interval. "
                     "Differences are in percentage points, with their 95% interval; significant "
@@ -146,8 +164,11 @@ def _compute(administration: Administration, wave: str, language: str,
 
     state = app_state()
     try:
+        # ?figures=unweighted: a weighted release's unweighted tables (README, "Weights").
+        unweighted = request.args.get("figures") == "unweighted"
         return wave_results.compute(current_app, db_session(), administration, wave, language,
-                                    state.settings.min_cell, state.questionnaires, campaigns)  # fmt: skip
+                                    state.settings.min_cell, state.questionnaires, campaigns,
+                                    unweighted)  # fmt: skip
     except AnalysisError as exc:  # e.g. two questionnaires of one survey in the same wave
         message = _("The responses of this wave cannot be scored together: {reason}").format(
             reason=render(exc.text, language)
@@ -178,8 +199,89 @@ def wave(administration: str, wave: str):
         **results.rows,
         exports=exports,
         may_download_data=g.user.role in DATA_ROLES,
+        may_read_free_text=g.user.role in FREE_TEXT_ROLES,
         text=_texts(language, results.min_cell),
+        **_daily(campaigns, results.min_cell, language),
     )
+
+
+def _daily(campaigns: list[Campaign], k: int, language: str) -> dict:
+    """The wave's per-day chart: its released campaigns' counters, grouped at low counts as
+    the dashboard's (read from counters, not recomputed from responses)."""
+    per_day = wave_per_day(db_session(), [c for c in campaigns if c.closed_at is not None], k)
+    texts = {"title": _("Responses per day"), "started": _("Started"),
+             "completed": _("Completed"), "suppressed": _("fewer than {k}").format(k=k),
+             "empty": _("No per-day figures: imported responses carry no date."),
+             "axis": _("People")}  # fmt: skip
+    return {
+        "daily": daily_chart(per_day, texts, rtl=is_right_to_left(language)),
+        "daily_too_few": bool(per_day) and not any(d.started for d in per_day),
+        "days_grouped": per_day[-1].days if per_day else 1,
+    }
+
+
+@bp.get("/<administration>/<wave>/breakdowns/<survey>/<question>")
+@login_required
+def breakdown(administration: str, wave: str, survey: str, question: str):
+    """Every statement of one survey by the groups of one demographic question."""
+    found = administration_or_404(administration)
+    every = _campaigns_or_404(found, wave)
+    language = current_language()
+    results = _compute(found, wave, language, every)
+    table = result_tables.item_breakdown(results, survey, question)
+    if table is None or not results.published(survey):
+        abort(404)
+    return render_template("results/breakdown.html", administration=found, wave=wave,
+                           wr=results, b=table, names=results.rows["names"],
+                           text=_texts(language, results.min_cell))  # fmt: skip
+
+
+@bp.get("/<administration>/<wave>/free-text")
+@login_required
+def free_text(administration: str, wave: str):
+    """The free-text answers of the wave's closed campaigns, one question and one page at a
+    time: texts only, shuffled, for analysts only."""
+    from analysis.free_text import keyed_free_texts
+
+    found = administration_or_404(administration)
+    every = _campaigns_or_404(found, wave)
+    if g.user.role not in FREE_TEXT_ROLES:
+        abort(403)
+    language = current_language()
+    results = _compute(found, wave, language, every)
+    closed = [c for c in _of_wave(every, wave) if c.closed_at is not None]
+    k = results.min_cell
+    key = hmac.digest(app_state().settings.secret_key.encode(),
+                      f"free-text order {results.version}".encode(), hashlib.sha256)  # fmt: skip
+    questions = []  # (survey, question id, question text, texts or None when fewer than k)
+    for survey, questionnaire in results.questionnaires.items():
+        own = [c for c in closed if c.questionnaire_id == questionnaire.id]
+        texts = keyed_free_texts(db_session(), own, questionnaire, key)
+        enough = results.respondents.get(survey, 0) >= k
+        for question in questionnaire.questions:
+            if question.id in texts:
+                shown = texts[question.id] if enough and len(texts[question.id]) >= k else None
+                questions.append((survey, question.id,
+                                  render(question_text(questionnaire, question), language), shown))  # fmt: skip
+    chosen = request.args.get("question") or (questions[0][1] if questions else None)
+    current = next((q for q in questions if q[1] == chosen), None)
+    if questions and current is None:
+        abort(404)
+    page = request.args.get("page", 1, type=int) or 1
+    texts = current[3] if current else None
+    pages = max(1, -(-len(texts) // FREE_TEXT_PAGE)) if texts else 1
+    if page < 1 or page > pages:
+        abort(404)
+    shown = texts[(page - 1) * FREE_TEXT_PAGE : page * FREE_TEXT_PAGE] if texts else []
+    if shown:  # free text leaving the product is recorded, as a download is
+        note_download(audit.DOWNLOAD, administration=found.code, format="html",
+                      detail=f"free text: {wave} {chosen} page {page}")  # fmt: skip
+    return render_template("results/free_text.html", administration=found, wave=wave,
+                           wr=results, names=results.rows["names"], questions=questions,
+                           current=current, texts=shown, page=page, pages=pages,
+                           first=(page - 1) * FREE_TEXT_PAGE + 1,
+                           open_campaigns=[c.code for c in _of_wave(every, wave)
+                                           if c.closed_at is None])  # fmt: skip
 
 
 def _download(body: bytes, fmt: str, filename: str, attachment: bool, administration: str,
