@@ -48,8 +48,9 @@ class DatabaseUnavailable(RuntimeError):
 class DatabaseWork:
     """The bot's database operations, each one transaction."""
 
-    def __init__(self, engine: ConversationEngine):
+    def __init__(self, engine: ConversationEngine, form: str | None = None):
         self.db = engine.db
+        self.form = form  # the Mini App's address (bot.render.form_url), or None: no form offered
         self.engine = engine
         self.cipher = engine.cipher  # encrypts with the current key, reads with any kept one
         insert_or_ignore = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
@@ -65,7 +66,7 @@ class DatabaseWork:
         update_id = event.sender.event_id
 
         def deliver(connection: Connection, replies) -> None:
-            enqueue(connection, self.cipher, chat_id, payloads_for(replies, pressed))
+            enqueue(connection, self.cipher, chat_id, payloads_for(replies, pressed, self.form))
 
         def claim(connection: Connection) -> bool:
             return update_id is None or self._claim_update(connection, update_id)
@@ -169,8 +170,8 @@ class DatabaseWork:
 class BotDatabase:
     """`DatabaseWork` for the event loop: each operation awaited, run in the thread pool."""
 
-    def __init__(self, engine: ConversationEngine):
-        self.work = DatabaseWork(engine)
+    def __init__(self, engine: ConversationEngine, form: str | None = None):
+        self.work = DatabaseWork(engine, form)
         threads = THREADS.get(engine.db.dialect, DEFAULT_THREADS)
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="cips-db")
 

@@ -7,6 +7,9 @@ PRIVATE_ONLY = N_(
     "Please open it directly, not in a group."
 )
 
+# The button under a question that opens the same survey as a form (a Telegram Mini App).
+ANSWER_AS_FORM = N_("Answer as a form")
+
 # The command menu (setMyCommands), in each language.
 COMMAND_DESCRIPTIONS = {
     "start": N_("Start the survey (or continue it)"),

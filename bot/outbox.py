@@ -54,7 +54,9 @@ def payload(message: Message, *, edit: int | str | None = None, track: bool = Fa
     }
 
 
-def payloads_for(replies: list[Reply], pressed: Pressed | None) -> list[dict]:
+def payloads_for(
+    replies: list[Reply], pressed: Pressed | None, form: str | None = None
+) -> list[dict]:
     """How a turn's replies reach the chat: one question card, edited in place where possible.
 
     - A button pressed (on a question card, the consent, a reminder's Continue): that message is
@@ -64,14 +66,16 @@ def payloads_for(replies: list[Reply], pressed: Pressed | None) -> list[dict]:
     - Otherwise (a typed answer, a command): the answered question is edited to show the choice
       without buttons (the last card sent), and every other reply is a new message; the sender
       collapses the chat's previous card before a new one.
+
+    `form`: the Mini App's address, offered under questions and the consent (`bot.render`).
     """
     if pressed is not None and replies:
-        merged, rest = _merged_card(replies, pressed.question_id)
+        merged, rest = _merged_card(replies, pressed.question_id, form)
         edit = payload(merged, edit=pressed.message_id, track=True)
-        return [edit, *(payload(message_of(r), track=_is_card(r)) for r in rest)]
+        return [edit, *(payload(message_of(r, form), track=_is_card(r)) for r in rest)]
     out = []
     for reply in replies:
-        message = message_of(reply)
+        message = message_of(reply, form)
         if reply.kind is ReplyKind.ANSWER_RECORDED:
             out.append(payload(message, edit=LAST_QUESTION))
         else:
@@ -83,7 +87,9 @@ def _is_card(reply: Reply) -> bool:
     return reply.kind is ReplyKind.QUESTION
 
 
-def _merged_card(replies: list[Reply], pressed_question: str | None) -> tuple[Message, list[Reply]]:
+def _merged_card(
+    replies: list[Reply], pressed_question: str | None, form: str | None = None
+) -> tuple[Message, list[Reply]]:
     """The pressed message's new content: the turn's replies up to the first with buttons (an
     answer given on it as its one confirmation line), and the replies left over."""
     parts: list[Text] = []
@@ -95,7 +101,7 @@ def _merged_card(replies: list[Reply], pressed_question: str | None) -> tuple[Me
             parts.extend(reply.parts[-1:])  # "Your answer: …"
             continue
         parts.extend(paragraphs(reply))
-        keyboard = keyboard_of(reply)
+        keyboard = keyboard_of(reply, form)
         if keyboard:
             break
     return Message(localized(parts, replies[0].language), keyboard), replies[taken:]

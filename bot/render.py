@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import groupby
 
+from bot import messages as bot_messages
 from survey.engine import messages
 from survey.engine.inputs import button_data
-from survey.engine.replies import Button, Reply
+from survey.engine.replies import Button, Reply, ReplyKind
 from survey.i18n import Text, is_right_to_left, render
 
 MAX_TEXT = 4096  # the Bot API's limit for a message
@@ -25,6 +26,11 @@ RIGHT_TO_LEFT_MARK = "\u200f"
 SELECTED = "✅ "
 
 Keyboard = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+# A key whose data starts with this opens the URL after it as a Mini App (`web_app` button)
+# instead of sending callback data; engine data never starts with it (`survey.engine.inputs`).
+WEB_APP = "web_app:"
+MINI_APP_PATH = "/tg/app"  # the Mini App's entry on the web back end (web.respond.miniapp)
+OFFERS_FORM = frozenset({ReplyKind.QUESTION, ReplyKind.CONSENT})  # cards of a survey under way
 
 
 @dataclass(frozen=True)
@@ -59,18 +65,31 @@ def localized(parts: list[Text], language: str) -> str:
     return text
 
 
-def keyboard_of(reply: Reply) -> Keyboard:
+def form_url(public_url: str | None) -> str | None:
+    """The Mini App's address at CIPS_PUBLIC_URL, or None when that is not HTTPS: Telegram opens
+    only HTTPS addresses as Mini Apps (and refuses the message with a `web_app` button that has
+    another), so without it the bot offers no form."""
+    if public_url and public_url.lower().startswith("https://"):
+        return public_url.rstrip("/") + MINI_APP_PATH
+    return None
+
+
+def keyboard_of(reply: Reply, form: str | None = None) -> Keyboard:
+    """The reply's buttons; with `form` (the Mini App's address), a last row "Answer as a form"
+    under a question or the consent."""
     rtl = is_right_to_left(reply.language)
     rows: list[tuple[tuple[str, str], ...]] = []
     for row_name, buttons in groupby(reply.buttons, key=lambda b: b.row):
         keys = [(_label(button, reply.language), button_data(button)) for button in buttons]
         for row in _fit(keys, one_per_row=row_name in ONE_PER_ROW):
             rows.append(tuple(reversed(row)) if rtl else tuple(row))
+    if form and reply.kind in OFFERS_FORM:
+        rows.append(((render(Text(bot_messages.ANSWER_AS_FORM), reply.language), WEB_APP + form),))
     return tuple(rows)
 
 
-def message_of(reply: Reply) -> Message:
-    return Message(text_of(reply), keyboard_of(reply))
+def message_of(reply: Reply, form: str | None = None) -> Message:
+    return Message(text_of(reply), keyboard_of(reply, form))
 
 
 def _label(button: Button, language: str) -> str:

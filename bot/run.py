@@ -23,6 +23,7 @@ from bot.database import BotDatabase, DatabaseUnavailable
 from bot.handlers import install
 from bot.messages import COMMAND_DESCRIPTIONS
 from bot.pacing import Limits, Pacer
+from bot.render import form_url
 from bot.request import AiohttpRequest
 from bot.sender import OutboxSender
 from bot.service import HTTP_CONNECTIONS, BotService
@@ -107,7 +108,7 @@ async def serve(
         min_cell=settings.min_cell,
         old_secret_keys=settings.old_secret_keys,
     )
-    database = BotDatabase(engine)
+    database = BotDatabase(engine, form_url(settings.public_url))
     try:
         await _serve(settings, database, webhook, stop, heartbeat, remember_username)
     finally:

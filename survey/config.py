@@ -49,6 +49,9 @@ class Settings:
     # CIPS_PUBLIC_URL: the address respondents reach the web back end at (web survey links,
     # their QR codes), without a trailing slash; None: the address of the request at hand.
     public_url: str | None = None
+    # CIPS_MINIAPP_MAX_AGE: how old (seconds) a Telegram Mini App's initData may be when it is
+    # exchanged for a form token (its auth_date); a day by default, as the issue asks.
+    miniapp_max_age: int = 86_400
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES  # a web request body (survey.limits)
     import_limits: ImportLimits = field(default_factory=ImportLimits)  # CIPS_IMPORT_MAX_*
     old_secret_keys: tuple[str, ...] = ()  # CIPS_OLD_SECRET_KEYS: read, never written
@@ -113,6 +116,7 @@ def load_settings() -> Settings:
         chat_burst=float(os.environ.get("CIPS_CHAT_BURST", "3")),
         replies_unlimited=os.environ.get("CIPS_REPLIES_UNLIMITED", "") in ("1", "true", "yes"),
         public_url=os.environ.get("CIPS_PUBLIC_URL", "").strip().rstrip("/") or None,
+        miniapp_max_age=int(os.environ.get("CIPS_MINIAPP_MAX_AGE", "86400")),
         max_request_bytes=max_request_bytes(),
         import_limits=import_limits(),
     )

@@ -178,12 +178,14 @@ class ClockProcess(BotProcess):
 
 def answerable(message: ChatMessage) -> list[dict]:
     """The answer buttons of a question message (not Skip, Done, or a language)."""
-    return [b for b in message.buttons if b["callback_data"].split("|")[0] in ("a", "t")]
+    return [b for b in message.buttons if b.get("callback_data", "").split("|")[0] in ("a", "t")]
 
 
 def question_of(message: ChatMessage) -> str | None:
     """The question a message asks (from its buttons' data), if any."""
     for button in message.buttons:
+        if "callback_data" not in button:
+            continue  # "Answer as a form" (a Mini App)
         action, question_id, _ = button["callback_data"].split("|")
         if action in ("a", "t", "d", "s") and question_id:
             return question_id
@@ -259,7 +261,7 @@ class Participant:
                 self.user.press(choice, message)
                 self.user.wait_for(lambda ms: message.edits > edits, self.timeout)
                 done = next(b["callback_data"] for b in message.buttons
-                            if b["callback_data"].startswith("d|"))  # fmt: skip
+                            if b.get("callback_data", "").startswith("d|"))  # fmt: skip
                 self.pressed = (message, message.text)
                 self.user.press(done, message)
             else:
@@ -279,7 +281,7 @@ class Participant:
 
 
 def _is_consent(message: ChatMessage) -> bool:
-    return any(b["callback_data"] == "c||yes" for b in message.buttons)
+    return any(b.get("callback_data") == "c||yes" for b in message.buttons)
 
 
 def assert_no_identifiers(

@@ -51,6 +51,9 @@ AUDIT_PAGES = ["/audit", "/audit.csv"]
 # The web survey is public on purpose: respondents sign in to nothing (tests/test_web_survey.py,
 # tests/test_web_access_codes.py).
 RESPONDENT_ROUTES = ["/s/<code>", "/s/<code>/start", "/s/<code>/forget"]
+# The Mini App: public too, its respondent proven by Telegram's signed initData and the form
+# token (tests/test_miniapp.py).
+RESPONDENT_ROUTES += ["/tg/app", "/tg/app/enter"]
 # /healthz is public on purpose (probes; it tells only "ok", "database" or "migrations"):
 # tests/test_health.py.
 OTHER_ROUTES = {"/healthz", "/", "/login", "/logout", "/language/<code>", "/static/<path:filename>",

@@ -1,12 +1,12 @@
 """The security headers of every response the web app sends, error pages included.
 
 - `Content-Security-Policy`: everything from this site only, no inline script or style at all
-  (the templates have no `<script>`, `style=` or `on...=` handlers: tests/test_web_headers.py
-  reads every page), no plugins, no `<base>`, forms posting only here, and no framing:
+  (the templates have no inline `<script>`, `style=` or `on...=` handlers: tests/test_web_headers.py
+  reads every page; the Mini App's entry loads /static/miniapp.js), no plugins, no `<base>`, forms posting only here, and no framing:
   `frame-ancestors 'none'`, with `X-Frame-Options: DENY` for browsers older than CSP 2.
 - Framing by Telegram: a view that Telegram's web clients must show in a frame (the Mini App
-  routes of the web channel, to come) is decorated with `@framed_by_telegram`; its responses
-  allow exactly TELEGRAM_WEB_ORIGINS as frame ancestors and carry no `X-Frame-Options`.
+  routes, `web.respond.miniapp`) is decorated with `@framed_by_telegram`; its responses allow
+  exactly TELEGRAM_WEB_ORIGINS as frame ancestors and carry no `X-Frame-Options`.
 - `Strict-Transport-Security` (one year) only on a response to a request that came over HTTPS:
   `request.is_secure`, which behind the reverse proxy is the scheme gunicorn takes from
   `X-Forwarded-Proto` (trusted from 127.0.0.1 only, its default). Over plain HTTP (`cips run`)
@@ -23,7 +23,9 @@ from typing import TypeVar
 
 from flask import Flask, Response, current_app, request
 
-TELEGRAM_WEB_ORIGINS = ("https://web.telegram.org",)
+# Telegram's web clients: web.telegram.org (/k, /a) and its subdomains (a wildcard host-source
+# matches subdomains only, so both are listed).
+TELEGRAM_WEB_ORIGINS = ("https://web.telegram.org", "https://*.web.telegram.org")
 HSTS = "max-age=31536000"
 _POLICY = (
     "default-src 'self'",

@@ -32,6 +32,12 @@ def message_content(params: dict) -> tuple[str, list[list[dict]]]:
             if not isinstance(button, dict) or not button.get("text"):
                 raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
             data = button.get("callback_data")
+            if "web_app" in button:  # a Mini App: Telegram opens HTTPS addresses only
+                url = (button["web_app"] or {}).get("url", "")
+                if not str(url).startswith("https://"):
+                    raise ApiError(400, f"Bad Request: inline keyboard button Web App URL "
+                                        f"'{url}' is invalid: Only HTTPS links are allowed")  # fmt: skip
+                continue
             if data is None and "url" not in button:
                 raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text "
                                     "buttons are unallowed in the inline keyboard")  # fmt: skip

@@ -87,7 +87,7 @@ class SimulatedRespondent:
         seen = len(self._bot_messages())
         self.telegram.send_text(self.user, f"/start {campaign_code}")
         reply = self._wait(lambda messages: messages[seen] if len(messages) > seen else None)
-        consent = reply and any(b["callback_data"] == "c||yes" for b in reply.buttons)
+        consent = reply and any(b.get("callback_data") == "c||yes" for b in reply.buttons)
         if not consent:  # e.g. this person already answered this campaign
             return self.outcome
         seen = len(self._bot_messages())
@@ -120,6 +120,8 @@ class SimulatedRespondent:
 def _question_of(message: ChatMessage) -> str | None:
     """The question a message asks, from its buttons' data (ids only, never text)."""
     for button in message.buttons:
+        if "callback_data" not in button:
+            continue  # "Answer as a form" (a Mini App): the simulated people answer in the chat
         action, question_id, _ = button["callback_data"].split(SEPARATOR)
         if action in (Action.ANSWER, Action.TOGGLE, Action.DONE, Action.SKIP) and question_id:
             return question_id

@@ -57,7 +57,7 @@ class ChatMessage:
 
     def button(self, label: str) -> dict:
         for button in self.buttons:
-            if label in (button["text"], button["callback_data"]):
+            if label in (button["text"], button.get("callback_data")):
                 return button
         raise LookupError(f"no button {label!r} in {self.text!r}: {self.buttons}")
 

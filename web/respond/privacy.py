@@ -1,7 +1,7 @@
 """What respondent routes keep of the people who use them: nothing about their connection.
 
-- Every response of `/s/` says `Cache-Control: no-store` (Back on a shared computer shows no
-  earlier answer from the cache) and `Referrer-Policy: no-referrer`.
+- Every response of `/s/` and of the Mini App's `/tg/` says `Cache-Control: no-store` (Back on a
+  shared computer shows no earlier answer from the cache) and `Referrer-Policy: no-referrer`.
 - The development server (werkzeug, under `cips run` and `cips web`) writes each request with
   the client's address first: `install_log_filter` replaces it with `-` on every line, so no
   address reaches a log. gunicorn's access log is off, and its format has no address, user
@@ -17,6 +17,7 @@ import re
 
 from flask import Response, request
 
+RESPONDENT_BLUEPRINTS = frozenset({"respond", "miniapp"})  # the web survey, the Mini App
 _ADDRESS = re.compile(r"^\S+ - - \[")
 
 
@@ -29,7 +30,7 @@ def no_store(response: Response) -> Response:
 
 def respondent_headers(response: Response) -> Response:
     """`no_store` on every response of the respondent routes (error pages included)."""
-    if request.blueprint == "respond":
+    if request.blueprint in RESPONDENT_BLUEPRINTS:
         no_store(response)
     return response
 

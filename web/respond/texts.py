@@ -40,3 +40,27 @@ FORGOTTEN = N_(
     "You can close this page."
 )
 YOUR_ANSWER = N_("Your answer")
+
+# The Telegram Mini App (web.respond.miniapp).
+MINIAPP_OPENING = N_(
+    "Opening the survey form… If nothing happens, this page was not opened from Telegram: "
+    "press “Answer as a form” under a question in your chat with the survey bot."
+)
+MINIAPP_FORGED = N_(
+    "This form could not be opened: Telegram's signature on it is missing or wrong, so it may "
+    "not come from your Telegram account. Close it and press “Answer as a form” again in your "
+    "chat with the survey bot."
+)
+MINIAPP_STALE = N_(
+    "This form was opened from an old message and has expired. Close it and press “Answer as a "
+    "form” under the latest question in your chat with the survey bot."
+)
+MINIAPP_EXPIRED = N_(
+    "This form was left open for too long and has expired: your last answer was not saved, the "
+    "ones before are kept. Close it and press “Answer as a form” again in your chat with the "
+    "survey bot."
+)
+MINIAPP_UNAVAILABLE = N_(
+    "The survey form is not available on this server. Please answer in the chat with the "
+    "survey bot."
+)
