@@ -29,6 +29,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bot": ("bot", "bot",
             "Run the Telegram bot (TELEGRAM_BOT_TOKEN; TELEGRAM_API_URL for another Bot API "
             "server)."),
+    "benchmark": ("benchmark", "benchmark",
+                  "Benchmarks across administrations: trust keys, import signed releases, show "
+                  "and publish the distributions."),
     "campaign": ("campaigns", "campaign",
                  "Campaigns: one questionnaire, one wave, one administration."),
     "chat": ("chat", "chat", "Answer a survey in the terminal, as a respondent would on Telegram."),
@@ -51,10 +54,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "(URL), and finished responses get sealed (--sealing)."),
     "import": ("analysis", "import_",
                "Import an earlier wave from FILE (.csv or .xlsx, the interchange format)."),
-    "keys": ("keys", "keys", "CIPS_SECRET_KEY and its old keys (CIPS_OLD_SECRET_KEYS)."),
+    "keys": ("keys", "keys",
+             "CIPS_SECRET_KEY and its old keys (CIPS_OLD_SECRET_KEYS); the Ed25519 keys that sign "
+             "release and benchmark files (create, list, revoke)."),
     "questionnaire": ("data", "questionnaire", "Questionnaire files: check them, show them."),
     "report": ("report", "report",
                "Write the country report of a closed campaign's wave as a PDF, from its release."),
+    "release": ("release", "release",
+                "A wave's aggregate results as a signed file, for benchmarks across "
+                "administrations."),
     "reminders": ("clock", "reminders", "Reminders to people who left a survey half-way."),
     "run": ("run", "run",
             "Bot, web back end and clock in one process (a local chat page if no bot token is "
@@ -62,8 +70,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "translations": ("translations", "translations",
                      "Gettext catalogs (locales/<lang>/LC_MESSAGES/messages.po)."),
     "user": ("web", "user", "Accounts of the web back end: admins, coordinators and analysts."),
-    "weights": ("weights", "weights",
-                "Population margins for raking weights (post-stratification), per campaign."),
     "web": ("web", "web",
             "Run the web back end on the development server (production: gunicorn, see the "
             "Procfile)."),

@@ -652,3 +652,69 @@ class AuditChain(Base):
     head_seq: Mapped[int] = mapped_column(Integer)
     head_hash: Mapped[str] = mapped_column(String(64))
     anchor_hash: Mapped[str] = mapped_column(String(64))
+
+
+class BenchmarkKey(Base):
+    """A public Ed25519 key a benchmark installation trusts (analysis.benchmark): an
+    administration's, whose signed releases it takes part with (in `region`), or a benchmark
+    host's, whose published benchmark file it imports. `key_id` is the key's digest; a revoked
+    key signs nothing from then on, and what it signed leaves the benchmark."""
+
+    __tablename__ = "benchmark_keys"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(16))  # "administration" or "host"
+    administration: Mapped[str | None] = mapped_column(String(32))  # its code, for "administration"
+    region: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))  # a host's name
+    trusted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class BenchmarkRelease(Base):
+    """An administration's signed aggregate release, imported by a benchmark host: the envelope
+    as received (`envelope`, JSON bytes), one per administration and wave (a newer release
+    supersedes it). Aggregates only: no respondent-level figure exists in it."""
+
+    __tablename__ = "benchmark_releases"
+    __table_args__ = (UniqueConstraint("administration", "wave"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration: Mapped[str] = mapped_column(String(32))
+    wave: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(ForeignKey("benchmark_keys.key_id"))
+    version: Mapped[str] = mapped_column(String(16))
+    released_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    digest: Mapped[str] = mapped_column(String(64))
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BenchmarkMember(Base):
+    """An administration of this installation that takes part in its benchmark with its own
+    releases, because its admin opted in (`cips benchmark join`)."""
+
+    __tablename__ = "benchmark_members"
+
+    administration_id: Mapped[int] = mapped_column(
+        ForeignKey("administrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(String(64))
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BenchmarkFile(Base):
+    """A benchmark file published by a host (distributions only) and imported here, for the
+    country report's comparison; `region` is the one of the file that this installation's
+    administrations belong to (empty: compared with every administration)."""
+
+    __tablename__ = "benchmark_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("benchmark_keys.key_id"))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    region: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
