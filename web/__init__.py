@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         campaigns,
         health,
         results,
+        weights,
     )
 
     auth.init_app(app)
@@ -59,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account_two_factor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(results.bp)
+    app.register_blueprint(weights.bp)
     app.register_blueprint(audit.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(health.bp)

@@ -54,21 +54,37 @@ class WaveResults:
     questionnaires: dict[str, Questionnaire]  # survey -> the wave's questionnaire
     respondents: dict[str, int]  # survey -> respondents of the wave (everyone who started)
     completed: dict[str, int]
+    # "weighted" (margins set: the default), "unweighted" (margins set, asked unweighted) or ""
+    # (no margins: unweighted, the only figures).
+    weighting: str = ""
 
     @classmethod
-    def of(cls, published: Release, questionnaires: dict[str, Questionnaire]) -> WaveResults:
-        """`published`, with its questionnaires taken from `questionnaires` (id -> loaded)."""
+    def of(
+        cls, published: Release, questionnaires: dict[str, Questionnaire], unweighted: bool = False
+    ) -> WaveResults:
+        """`published`, with its questionnaires taken from `questionnaires` (id -> loaded); its
+        unweighted tables if asked and it has weighted ones."""
+        weighting = "weighted" if published.unweighted is not None else ""
+        results = published.results
+        if unweighted and published.unweighted is not None:
+            weighting, results = "unweighted", published.unweighted
         return cls(
             administration=published.administration,
             wave=published.wave,
             language=published.language,
             min_cell=published.min_cell,
             version=published.version,
-            results=published.results,
+            results=results,
             questionnaires={s: questionnaires[q] for s, q in published.questionnaire_ids.items()},
             respondents=published.respondents,
             completed=published.completed,
+            weighting=weighting,
         )
+
+    @property
+    def figures(self) -> str | None:
+        """The `figures` argument of this page's links: "unweighted", or None (the default)."""
+        return "unweighted" if self.weighting == "unweighted" else None
 
     @property
     def surveys(self) -> list[str]:
@@ -140,18 +156,21 @@ def compute(
     k: int,
     questionnaires: dict[str, Questionnaire],
     campaigns: list[Campaign],
+    unweighted: bool = False,
 ) -> WaveResults:
     """The wave's results at its current release version, from `campaigns`, the
     administration's (`campaigns_of`): decoded from the stored tables once per process, computed
-    and stored only if no process has yet."""
-    key = (administration.code, wave, language, k, version_of(session, campaigns, wave))
+    and stored only if no process has yet; the unweighted tables of a weighted release if
+    asked."""
+    key = (administration.code, wave, language, k, version_of(session, campaigns, wave),
+           unweighted)  # fmt: skip
     caches = _caches(app)
     with caches.lock:
         found = caches.releases.get(key)
     if found is not None:
         return found
     published = release(session, administration, wave, language, k, questionnaires, campaigns)
-    found = WaveResults.of(published, questionnaires)
+    found = WaveResults.of(published, questionnaires, unweighted)
     with caches.lock:
         caches.releases[key] = found
     return found
@@ -327,7 +346,8 @@ def gap_published(wr: WaveResults) -> bool:
 def chart(app, wr: WaveResults, name: str, fmt: str) -> bytes:
     """A chart of `available_charts` as PNG or SVG bytes, drawn once per release and format."""
     caches = _caches(app)
-    key = (wr.administration, wr.wave, wr.language, wr.min_cell, wr.version, name, fmt)
+    key = (wr.administration, wr.wave, wr.language, wr.min_cell, wr.version, wr.weighting, name,
+           fmt)  # fmt: skip
     with caches.lock:
         drawn = caches.charts.get(key)
     if drawn is not None:
