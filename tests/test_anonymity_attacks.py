@@ -1,12 +1,14 @@
 """The anonymity promise against an insider (DESIGN.md, Anonymity), end to end.
 
-Sixty people answer a short survey through the real bot process over HTTP (the fake Telegram),
-starting and finishing at interleaved times, while the real clock process seals finished
-responses in batches of k = 5; some withdraw, some are still answering when the campaign is
-closed with `cips campaign close`. Then the attacker gets what an insider of the administration
-would: every table (SQLite rowids, PostgreSQL ctid and xmin), the raw SQLite file and its
-write-ahead log, the bot's and the clock's logs at DEBUG, and CIPS_SECRET_KEY, with which the
-participation mark of any Telegram id can be computed. Each attack tries to tie sealed
+Sixty people answer a short survey, starting and finishing at interleaved times: forty through
+the real bot process over HTTP (the fake Telegram), twenty in a browser through the web survey
+(`cips web`, the development server, over HTTP with their own cookies), while the real clock
+process seals finished responses in batches of k = 5; some withdraw, some are still answering
+when the campaign is closed with `cips campaign close`. Then the attacker gets what an insider
+of the administration would: every table (SQLite rowids, PostgreSQL ctid and xmin), the raw
+SQLite file and its write-ahead log, the bot's, the clock's and the web server's logs at DEBUG,
+and CIPS_SECRET_KEY, with which the participation mark of any Telegram id can be computed (and of
+any browser whose cookie the attacker obtained: the test gives them every browser's). Each attack tries to tie sealed
 responses to Telegram ids or to the order in which people finished, and must do no better than
 chance within a sealed batch.
 
@@ -16,11 +18,16 @@ as their free-text answer, and the test records the order in which people finish
 
 from __future__ import annotations
 
+import html
 import random
+import re
+import socket
+import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select, text
 
@@ -45,6 +52,7 @@ from tests.fake_telegram import FakeTelegram, Pace
 
 K = 5
 PEOPLE = 60
+WEB_PEOPLE = 20  # of the sixty: answer in a browser
 WITHDRAW, LEAVE = 8, 8  # of the sixty: stop with /stop, and are still answering at the close
 CODE = "atk"
 FAST = {"CIPS_CHAT_RATE": "100", "CIPS_CHAT_BURST": "10", "CIPS_SEND_RATE": "0"}
@@ -105,6 +113,79 @@ class Signed(Participant):
         return self.current is not ENDED
 
 
+class WebProcess(BotProcess):
+    """`cips web` (the development server) in a child process, same environment as the bot."""
+
+    def __init__(self, fake: FakeTelegram, database_url: str, folder: Path):
+        super().__init__(fake, database_url, folder)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = folder / "web.log"
+        self.command = [sys.executable, "-m", "cips", "web", "--port", str(self.port)]
+
+    def ready(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
+
+class Browser:
+    """A respondent in a browser on /s/<code>: cookies kept, redirects followed, forms posted
+    with their CSRF token, the free text their signature."""
+
+    CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+    QUESTION = re.compile(r'name="q" value="([^"]+)"')
+    OPTION = re.compile(r'name="value" id="option-\d+" value="([^"]+)"')
+    BUTTON = re.compile(r'name="b" value="([^"]+)"[^>]*>([^<]+)<')
+
+    def __init__(self, port: int, signature: str, seed: int):
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True,
+                                   timeout=60)  # fmt: skip
+        self.signature = signature
+        self.rng = random.Random(seed)
+        self.page = self.client.get(f"/s/{CODE}").text
+
+    def post(self, path: str, form: dict) -> None:
+        token = html.unescape(self.CSRF.search(self.page).group(1))
+        response = self.client.post(path, data={**form, "csrf_token": token})
+        assert response.status_code == 200, response.text
+        self.page = response.text
+
+    def join(self) -> None:
+        self.post(f"/s/{CODE}/start", {"language": "en"})
+        self.post(f"/s/{CODE}", {"b": "c||yes"})
+
+    def step(self) -> bool:
+        """Answer the question shown; False once the survey has ended."""
+        question = self.QUESTION.search(self.page)
+        if question is None:
+            return False
+        qid = question.group(1)
+        options = self.OPTION.findall(self.page)
+        if options:
+            self.post(f"/s/{CODE}", {"q": qid, "value": self.rng.choice(options)})
+        else:
+            self.post(f"/s/{CODE}", {"q": qid, "text": self.signature})
+        return self.QUESTION.search(self.page) is not None
+
+    def finish(self) -> None:
+        while self.step():
+            pass
+        assert "Thank you" in self.page, self.page
+
+    def withdraw(self) -> None:
+        self.post(f"/s/{CODE}", {"nav": "stop"})
+        yes = next(d for d, label in self.BUTTON.findall(self.page) if "Yes, stop" in label)
+        self.post(f"/s/{CODE}", {"b": html.unescape(yes)})
+
+    @property
+    def token(self) -> str:
+        return self.client.cookies["cips_respondent"]
+
+
 @pytest.fixture
 def survey_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "questionnaires"
@@ -144,8 +225,11 @@ def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
     bot.command[3:3] = ["-v"]  # the logs at DEBUG
     clock = ClockProcess(fake, database_url, tmp_path, every=0.5)
     clock.command[3:3] = ["-v"]
+    web = WebProcess(fake, database_url, tmp_path)
+    web.command[3:3] = ["-v"]
     bot.start()
     clock.start()
+    web.start()
     database = Database(database_url)
     seen_ids: set[str] = set()  # respondent ids before their seal, as an insider could note
     finished: list[str] = []  # signatures, in the order people finished
@@ -157,10 +241,29 @@ def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
                      + ["complete"] * (PEOPLE - WITHDRAW - LEAVE), strict=True))  # fmt: skip
     shuffle.shuffle(users)
     signatures = {u: f"sig {shuffle.getrandbits(48):012x}" for u in users}  # names nobody
+    in_browser = set(users[:WEB_PEOPLE])  # every role among them (the users are shuffled)
+    tokens: dict[int, str] = {}  # each browser's cookie: the attacker is given them all
+
+    def browser(user_id: int) -> None:
+        person = Browser(web.port, signatures[user_id], seed=user_id)
+        person.join()
+        tokens[user_id] = person.token
+        if roles[user_id] == "complete":
+            person.finish()
+            with lock:
+                finished.append(person.signature)
+            return
+        person.step()
+        person.step()
+        if roles[user_id] == "withdraw":
+            person.withdraw()
 
     def person(user_id: int, delay: float) -> None:
         try:
             time.sleep(delay)  # people arrive at different times (not a wait for the bot)
+            if user_id in in_browser:
+                browser(user_id)
+                return
             participant = Signed(fake.user(user_id, "en"), seed=user_id,
                                  signature=signatures[user_id])  # fmt: skip
             participant.join(CODE)
@@ -201,8 +304,10 @@ def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
     # during the first can still need the deleted rows).
     eventually(lambda: clock.log_text().count("pre-seal tables wiped") >= wipes + 2, 30)
     assert bot.stop() == 0 and clock.stop() == 0
+    web.stop()
     fake.stop()
-    logs = bot.log_text() + clock.log_text()
+    logs = bot.log_text() + clock.log_text() + web.log_text()
+    assert f"/s/{CODE}" in web.log_text()  # the web server's log is read too
     assert "DEBUG" in logs  # the attacker reads everything the processes said
 
     with database.transaction() as session:
@@ -256,8 +361,11 @@ def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
     assert by_id <= chance_bound(), (by_id, len(finished))
     # 3. The participation marks: with the key, each is a known person; their storage order
     #    against the order people finished (sealing shuffles them apart from the responses).
-    who = {participation_mark(bot.env["CIPS_SECRET_KEY"], CODE, "telegram", u): signatures[u]
-           for u in users}  # fmt: skip
+    key = bot.env["CIPS_SECRET_KEY"]
+    who = {participation_mark(key, CODE, "telegram", u): signatures[u]
+           for u in users if u not in in_browser}  # fmt: skip
+    who |= {participation_mark(key, CODE, "web", tokens[u]): signatures[u] for u in in_browser}
+    assert len(tokens) == WEB_PEOPLE
     assert set(marks) == set(who)  # one mark per person who consented, and nothing else
     mark_order = [who[m] for m in marks if who[m] in rank]
     position = 0
@@ -286,6 +394,10 @@ def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
     # 6. The logs at DEBUG and every table: no Telegram id, no mark, no pre-seal id.
     everything = logs + "\n".join(cells)
     assert not [u for u in users if str(u) in everything]
+    assert not [t for t in tokens.values() if t in everything]  # a browser's cookie
+    # The web server logs no respondent's address (its development server logged each one).
+    assert not [line for line in web.log_text().splitlines()
+                if "/s/" in line and "127.0.0.1" in line]  # fmt: skip
     assert not [m for m in who if m in logs]
     assert seen_ids and not [i for i in seen_ids if i in everything]
     # 7. What deletion leaves behind: the SQLite file and its WAL (free pages), PostgreSQL's
@@ -294,6 +406,7 @@ def test_an_insider_with_the_database_the_logs_and_the_key_links_nothing(
         path = Path(database_url.removeprefix("sqlite:///"))
         raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert not [i for i in seen_ids if i.encode() in raw], "a pre-seal id survives"
+        assert not [t for t in tokens.values() if t.encode() in raw], "a cookie survives"
         assert b"gAAAAA" not in raw, "an encrypted chat id survives"
     else:
         assert pre_seal_sizes == {t: 0 for t in pre_seal_sizes}, pre_seal_sizes
