@@ -255,3 +255,24 @@ def test_the_host_takes_trusted_releases_once_and_refuses_the_rest(cips, host, d
     key_id = signing.key_id_of(signing.load_public(public.read_bytes()))
     cips("benchmark", "revoke", key_id)
     assert "was revoked" in cips("benchmark", "import", str(second), ok=False).output
+
+
+def test_own_administrations_take_part_only_once_their_admin_opted_in(cips, tmp_path):
+    from analysis.benchmark.store import participants
+
+    import_wave(cips, tmp_path)
+
+    def taking_part() -> list[tuple[str, str, bool]]:
+        db = context.database()
+        try:
+            with db.reads() as session:
+                found = participants(session, QUESTIONNAIRES, 10)
+                return [(p.administration, p.region, p.own) for p in found]
+        finally:
+            db.dispose()
+
+    assert taking_part() == []
+    cips("benchmark", "join", "--administration", "CI", "--region", "West Africa")
+    assert taking_part() == [("CI", "West Africa", True)]
+    cips("benchmark", "leave", "--administration", "CI")
+    assert taking_part() == []
