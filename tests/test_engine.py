@@ -235,6 +235,20 @@ def test_stickers_and_the_like_get_an_explanation_and_the_question_again(setup):
     assert person.replies[-1].question_id == "role"
 
 
+def test_input_during_a_confirmation_is_explained_with_the_confirmation_again(setup):
+    person = Person(setup, "113")
+    person.join("small")
+    person.command("stop")
+    person.send(Unsupported(person.sender, "sticker"))
+    assert "can only read text and button presses" in person.text()
+    assert "Do you want to stop the survey?" in person.text()
+    person.type("yes")
+    assert "Please answer with one of the buttons below." in person.text()
+    assert [r.kind for r in person.replies] == [ReplyKind.CONFIRM]
+    person.press("Yes, stop")
+    assert "The survey is stopped" in person.text()
+
+
 def test_duplicates_and_stale_buttons(setup, db):
     person = Person(setup, "106")
     person.join("small")

@@ -48,7 +48,7 @@ def consent_request(conv: Conversation, note: Text | None = None) -> Reply:
     return Reply(ReplyKind.CONSENT, parts, buttons, language=conv.language)
 
 
-def confirmation(conv: Conversation, action: str) -> Reply:
+def confirmation(conv: Conversation, action: str, note: Text | None = None) -> Reply:
     text, yes = {
         "stop": (messages.CONFIRM_STOP, messages.YES_STOP),
         "delete": (messages.CONFIRM_DELETE, messages.YES_DELETE),
@@ -57,7 +57,8 @@ def confirmation(conv: Conversation, action: str) -> Reply:
         Button(Text(yes), Action.CONFIRM, f"{action}:yes"),
         Button(Text(messages.NO_CONTINUE), Action.CONFIRM, f"{action}:no"),
     )
-    return Reply(ReplyKind.CONFIRM, (Text(text),), buttons, language=conv.language)
+    parts = ((note,) if note else ()) + (Text(text),)
+    return Reply(ReplyKind.CONFIRM, parts, buttons, language=conv.language)
 
 
 def ask_current(conv: Conversation, note: Text | None = None) -> Reply:
@@ -77,7 +78,7 @@ def prompt(conv: Conversation, note: Text | None = None) -> Reply:
     if stage == Stage.CONSENT:
         return consent_request(conv, note)
     if stage == Stage.CONFIRM_STOP:
-        return confirmation(conv, "stop")
+        return confirmation(conv, "stop", note)
     if stage == Stage.CONFIRM_DELETE:
-        return confirmation(conv, "delete")
+        return confirmation(conv, "delete", note)
     return ask_current(conv, note)
