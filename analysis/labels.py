@@ -63,6 +63,7 @@ COLUMNS = {
     "private_sector_n": N_("Private sector: n"),
     "pct_favourable_earlier": N_("Earlier wave: favourable (%)"),
     "n": N_("n"),
+    "n_effective": N_("Effective sample size (Kish)"),
     "n_earlier": N_("Earlier wave: n"),
     "difference": N_("Difference (points)"),
     "significant": N_("Significant"),
@@ -86,6 +87,11 @@ TABLES = {
 }
 
 README_TITLE = N_("About these tables")
+WEIGHTED_NOTE = N_(
+    "Weighted figures: raked to the population margins set for the wave (cips weights); counts "
+    "and small-cell suppression are unweighted; n_effective is Kish's effective sample size, "
+    "which the intervals use."
+)
 README_LINES = (
     N_("Scores follow the CIPS scoring rules: 0-100 scores, % favourable (agree or strongly "
        "agree) with 95% Wilson intervals, Don't know and Prefer not to answer excluded."),

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis.frames import AnalysisError, Dataset
+from analysis.frames import Dataset
 from analysis.weights import Margins, MarginsError, check, response_weights
 from survey import audit
 from survey.factors import N_
@@ -131,26 +131,22 @@ def _store(session, campaign, margins, action, actor, address, detail) -> None:
 
 
 def apply(session: Session, data: Dataset, campaigns: list[Campaign]) -> bool:
-    """Give each response set of `data` the weights of its campaigns' margins (`campaigns`: the
-    administration's); whether any set was weighted. Raises `AnalysisError` when two campaigns
-    of one set hold different margins or the raking does not converge."""
+    """Give each response set of `data` the weights of its campaigns' margins (`campaigns`: any
+    campaigns, those of `data` among them); whether any set was weighted. Raises
+    `AnalysisError` when the raking does not converge."""
     held = current(session, [c.id for c in campaigns if c.closed_at is not None])
-    by_set: dict[tuple[str, str], set[str]] = {}
-    for campaign in campaigns:
-        if campaign.id in held:
-            by_set.setdefault((campaign.wave, campaign.questionnaire_id), set()).add(
-                held[campaign.id]
-            )
+    by_set: dict[tuple[str, str, str], str] = {}
+    for campaign in sorted(campaigns, key=lambda c: c.id):
+        if campaign.id in held:  # `set_margins` keeps one set's margins alike; first one wins
+            key = (campaign.administration.code, campaign.wave, campaign.questionnaire_id)
+            by_set.setdefault(key, held[campaign.id])
     weighted = False
     for response_set in data:
-        found = by_set.get((response_set.wave, response_set.questionnaire.id))
-        if not found:
-            continue
-        if len(found) > 1:
-            args = {"other": "?", "campaign": response_set.wave}
-            raise AnalysisError(Text(OTHER_MARGINS, args))
-        response_set.weights = response_weights(response_set, Margins.from_json(next(iter(found))))
-        weighted = True
+        found = by_set.get((response_set.administration, response_set.wave,
+                            response_set.questionnaire.id))  # fmt: skip
+        if found:
+            response_set.weights = response_weights(response_set, Margins.from_json(found))
+            weighted = True
     return weighted
 
 

@@ -111,6 +111,8 @@ def write_workbook(results: Results, path: Path, releases: Sequence[tuple[str, s
     about.append([xlsx_cell(about, label(labels.README_TITLE, language), font=bold)])
     for line in labels.README_LINES:
         about.append([xlsx_cell(about, label(line, language, k=results.min_cell))])
+    if results.weighted:
+        about.append([xlsx_cell(about, label(labels.WEIGHTED_NOTE, language))])
     if releases:
         about.append([])
         about.append([xlsx_cell(about, label(labels.RELEASES, language), font=bold)])

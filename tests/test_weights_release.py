@@ -94,6 +94,17 @@ def test_margins_make_a_new_weighted_version_and_keep_the_old(cips, tmp_path):
         (entry,) = list(entries)
         assert entry.campaign == "bf-2025" and "gender, leadership" in entry.detail
 
+    # cips analyze reads the margins too (weighted by default), --unweighted leaves them out.
+    run("analyze", "--administration", "BF", "--format", "csv", "--out", str(tmp_path / "w"))
+    run("analyze", "--administration", "BF", "--format", "csv", "--out", str(tmp_path / "u"),
+        "--unweighted")  # fmt: skip
+    weighted = pd.read_csv(tmp_path / "w" / "factors.csv", keep_default_na=False)
+    plain = pd.read_csv(tmp_path / "u" / "factors.csv", keep_default_na=False)
+    assert "n_effective" in weighted.columns and "n_effective" not in plain.columns
+    assert weighted["suppressed"].tolist() == plain["suppressed"].tolist()
+    index = (weighted["factor"] == "integrity_index") & (weighted["group_var"] == "")
+    assert float(weighted.loc[index, "score"].item()) == pytest.approx(row["score"], abs=1e-9)
+
     shown = run("weights", "show", "--campaign", "bf-2025").output
     assert "gender,female,400" in shown and "leadership,no,770" in shown
 

@@ -240,6 +240,9 @@ def _min_cell(value: int | None) -> int:
 @click.option("--top", default=10, show_default=True, help="Rows per level in 'problems'.")
 @click.option("--completed-only", is_flag=True, help="Leave out respondents who did not finish.")
 @click.option("--charts", is_flag=True, help="Also draw the charts (PNG and SVG) into OUT/charts.")
+@click.option("--unweighted", is_flag=True,
+              help="Unweighted figures even where margins are set (cips weights set); files are "
+                   "always read unweighted.")  # fmt: skip
 @_language_option
 def analyze(
     administration: str | None,
@@ -253,6 +256,7 @@ def analyze(
     completed_only: bool,
     charts: bool,
     language: str,
+    unweighted: bool = False,
 ) -> None:
     """Write the result tables of SCORING.md (items, factors, gaps, trends, problems, kpis),
     small cells suppressed, into OUT as csv, xlsx or json."""
@@ -265,6 +269,7 @@ def analyze(
     from analysis.validation import InvalidFile
 
     k = _min_cell(min_cell)
+    weighted = False
     try:
         indicators = [Kpi.parse(text) for text in kpis] or None
     except ValueError as exc:
@@ -278,6 +283,13 @@ def analyze(
                 with db.transaction() as session:
                     data = load_database(session, administration=administration,
                                          questionnaires=context.questionnaires())  # fmt: skip
+                    if not unweighted:  # raking weights where margins are set (README, Weights)
+                        from sqlalchemy import select
+
+                        from analysis.margins import apply
+                        from survey.storage.models import Campaign
+
+                        weighted = apply(session, data, list(session.scalars(select(Campaign))))
                     scope = f"wave {wave}" if wave else "every wave"
                     context.audit_record(session, "export", administration=administration,
                                          format=fmt, detail=f"result tables ({scope}) into "
@@ -285,7 +297,8 @@ def analyze(
             finally:
                 db.dispose()
         data = data.select(administration, completed_only)
-        results = analyze_data(data, min_cell=k, language=language, kpis=indicators, top=top)
+        results = analyze_data(data, min_cell=k, language=language, kpis=indicators, top=top,
+                               weighted=weighted)  # fmt: skip
     except InvalidFile as exc:
         raise _report(exc, language, labels.INPUT_FAILED) from exc
     except (AnalysisError, ValueError) as exc:
