@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 from types import SimpleNamespace
 
@@ -197,3 +198,65 @@ def test_each_administration_has_its_rank_and_difference_from_the_median(world):
         assert entry.difference == pytest.approx(entry.value - row["median"])
         assert entry.difference_low < entry.difference < entry.difference_high
     assert sorted(group["rank"]) == list(range(1, 8))
+
+
+def published_numbers(value) -> list[float]:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    items = value.values() if isinstance(value, dict) else value
+    return [n for v in items for n in published_numbers(v)]
+
+
+def test_the_published_file_holds_distributions_only(world, tmp_path):
+    """Every number of the host's published file is a count, k, or a published quartile or
+    median: no group's minimum or maximum, no administration's value or rank."""
+    from analysis.benchmark.files import schema_problems
+    from analysis.benchmark.published import published_payload
+
+    answers, _participants, bench = world
+    payload = published_payload(bench, "Regional office", "2026")
+    assert schema_problems(payload) == []
+    table = bench.distributions
+    shown = table[~table.suppressed]
+    allowed = np.array(sorted({*pd.concat([shown.q1, shown["median"], shown.q3]).astype(float),
+                               *map(float, range(0, 8)), float(K)}))  # fmt: skip
+    found = set(published_numbers(payload))
+    assert all(np.abs(allowed - n).min() < 1e-8 for n in found)
+    # A group says how many administrations, its quartiles and median: no extreme, no value.
+    from analysis.benchmark.published import GROUP_FIELDS
+
+    assert all(set(group) == set(GROUP_FIELDS) for group in payload["groups"])
+    # No administration's code or name either, nor any respondent id.
+    text = json.dumps(payload)
+    for code in ADMINISTRATIONS:
+        assert f'"{code}"' not in text and f"Customs {code}" not in text
+    for frames in answers.values():
+        for frame in frames.values():
+            assert not any(r in text for r in frame["respondent_id"])
+
+
+def test_the_role_view_downloads_hold_no_respondent_level_value(world):
+    """CSV, XLSX and JSON of the benchmark role: aggregates and administrations' figures,
+    never a respondent id or a row per respondent."""
+    import io
+
+    import openpyxl
+
+    from analysis.benchmark.output import render
+
+    answers, _participants, bench = world
+    ids = [r for frames in answers.values() for f in frames.values() for r in f["respondent_id"]]
+    csv_text = render(bench, "csv").decode()
+    json_text = render(bench, "json").decode()
+    workbook = openpyxl.load_workbook(io.BytesIO(render(bench, "xlsx")), read_only=True)
+    xlsx_text = "\n".join(str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                          for c in row)  # fmt: skip
+    for text in (csv_text, json_text, xlsx_text):
+        assert "respondent_id" not in text
+        assert not any(r in text for r in ids)
+    frame = pd.read_csv(io.StringIO(csv_text))
+    assert {"median", "q1", "q3", "administration", "value", "rank", "difference"} <= set(frame)
+    assert set(frame.administration.dropna()) == set(ADMINISTRATIONS)
+    assert "tr1" in set(frame.unit) and frame[frame.unit == "tr1"].suppressed.all()
