@@ -5,7 +5,10 @@ same cells; SPSS and Stata files gain the weight column; bad margins change noth
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
+import pypdf
 import pyreadstat
 import pytest
 from sqlalchemy import select
@@ -57,6 +60,13 @@ def stored(db: Database) -> list[tuple[str, str, bytes]]:
         return [tuple(row) for row in rows]
 
 
+def report_text(run, tmp_path, name: str) -> str:
+    path = tmp_path / f"{name}.pdf"
+    run("report", "--campaign", "bf-2025", "--language", "en", "-o", str(path))
+    reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
 def overall(results, survey: str = "officials") -> pd.DataFrame:
     factors = results.factors
     return factors[(factors["group_var"] == "") & (factors["survey"] == survey)].set_index("factor")
@@ -67,6 +77,7 @@ def test_margins_make_a_new_weighted_version_and_keep_the_old(cips, tmp_path):
     before = current(db)
     assert not before.weighted and before.unweighted is None
     kept = stored(db)
+    assert "The figures are weighted" not in report_text(run, tmp_path, "before")
     (tmp_path / "margins.csv").write_text(MARGINS)
 
     out = run("weights", "set", "--campaign", "bf-2025", "--margins", str(tmp_path / "margins.csv"))
@@ -94,6 +105,10 @@ def test_margins_make_a_new_weighted_version_and_keep_the_old(cips, tmp_path):
         (entry,) = list(entries)
         assert entry.campaign == "bf-2025" and "gender, leadership" in entry.detail
 
+    # The country report says so in its method.
+    assert "The figures are weighted: the completed responses were raked" in report_text(
+        run, tmp_path, "after"
+    )
     # cips analyze reads the margins too (weighted by default), --unweighted leaves them out.
     run("analyze", "--administration", "BF", "--format", "csv", "--out", str(tmp_path / "w"))
     run("analyze", "--administration", "BF", "--format", "csv", "--out", str(tmp_path / "u"),

@@ -245,3 +245,5 @@ class Writer:
         self.doc.heading(self.t(texts.METHOD_HEADING))
         for text in texts.METHOD:
             self.doc.paragraph(self.t(text, k=self.k))
+        if self.release.weighted:  # raking weights (analysis.weights)
+            self.doc.paragraph(self.t(texts.WEIGHTED))

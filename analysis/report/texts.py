@@ -63,6 +63,11 @@ CONSTRUCTS_INTRO = N_(
 )
 
 METHOD_HEADING = N_("Method and suppression")
+WEIGHTED = N_(
+    "The figures are weighted: the completed responses were raked to the population margins set "
+    "for this wave, so that each group counts as much as it does in the population. Intervals use "
+    "the effective sample size; counts and suppression use the actual number of respondents."
+)
 METHOD = (
     N_("Respondents rated statements on a five-point scale from strongly disagree to strongly "
        "agree. Don't know and Prefer not to answer count in no score; statements worded the "
