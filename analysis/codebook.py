@@ -9,6 +9,7 @@ questions are listed too, marked as in none of the files.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, fields
 from functools import reduce
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 from analysis import labels
 from analysis.label_limits import spss_value_label, spss_variable_label, stata_variable_label
 from analysis.labels import label
+from analysis.quality import COLUMN as STRAIGHTLINER
+from analysis.quality import MIN_ANSWERS
 from analysis.variables import STATA_MISSING, Kind, Variable, file_variables
 from survey.engine.questions import question_text, title_text
 from survey.factors import FACTOR_BY_NUMBER
@@ -143,6 +146,8 @@ def build_codebook(questionnaire: Questionnaire, language: str) -> Codebook:
             notes.append(label(labels.CODEBOOK_DEMOGRAPHIC, language))
         if variable is None:
             notes.append(label(labels.CODEBOOK_FREE_TEXT, language))
+        elif variable.column == STRAIGHTLINER:
+            notes.append(label(labels.CODEBOOK_STRAIGHTLINER, language, min=MIN_ANSWERS))
         link = ""
         if question is not None and question.link:
             link = f"{question.link} ({questionnaire.counterpart})"
@@ -169,11 +174,14 @@ def build_codebook(questionnaire: Questionnaire, language: str) -> Codebook:
 
     # The variables in the files' order (a question's variables follow the fixed columns in
     # the order asked), with each free-text question, which has none, in its place.
-    entries = [entry(v) for v in variables if v.question is None]
+    leading = list(itertools.takewhile(lambda v: v.question is None, variables))
+    entries = [entry(v) for v in leading]
     for question in questionnaire.questions:
         if question.type is QuestionType.TEXT:
             entries.append(entry(None, question))
         entries += [entry(v) for v in variables if v.question is question]
+    # What follows the questions in the files: the straight-lining flag, the weight.
+    entries += [entry(v) for v in variables[len(leading) :] if v.question is None]
     title = render(title_text(questionnaire), language)
     about = label(labels.CODEBOOK_ABOUT, language, questionnaire=questionnaire.id,
                   version=questionnaire.version, language_name=language_name(language))  # fmt: skip

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from analysis import labels
 from analysis.frames import AnalysisError, Dataset, ResponseSet, build_response_set
 from analysis.interchange import columns
+from analysis.quality import COLUMN as STRAIGHTLINER
+from analysis.quality import frame_flags
 from survey.engine.messages import SCALE_LABELS
 from survey.i18n import Text, render
 from survey.loader import load_questionnaires
@@ -48,7 +50,7 @@ def campaign_frame(
     questionnaire: Questionnaire,
 ) -> pd.DataFrame:
     """The interchange frame (codes, text cells) of the respondents of `campaigns` (no free
-    text: see `analysis.free_text`)."""
+    text: see `analysis.free_text`), with the `straightliner` flag last (`analysis.quality`)."""
     ids = [c.id for c in campaigns]
     query = select(SealedResponse.id, SealedResponse.language, SealedResponse.status).where(
         SealedResponse.campaign_id.in_(ids)
@@ -84,7 +86,10 @@ def campaign_frame(
             "completed": np.where(people["status"] == SealedStatus.COMPLETED, "true", "false"),
         }
     )
-    return pd.concat([fixed, pd.DataFrame(grid, columns=wanted)], axis=1)
+    frame = pd.concat([fixed, pd.DataFrame(grid, columns=wanted)], axis=1)
+    # Derived from the answers on the row, so it tells nothing the row does not (issue 20).
+    frame[STRAIGHTLINER] = frame_flags(frame, questionnaire)
+    return frame
 
 
 def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language: str) -> pd.DataFrame:

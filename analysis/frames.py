@@ -83,7 +83,10 @@ class ResponseSet:
 
     def completed(self) -> ResponseSet:
         """Only the respondents who finished."""
-        keep = self.respondents["completed"].to_numpy(dtype=bool)
+        return self.subset(self.respondents["completed"].to_numpy(dtype=bool))
+
+    def subset(self, keep: np.ndarray) -> ResponseSet:
+        """Only the respondents where `keep` (a boolean array, one per row) is true."""
         return ResponseSet(
             questionnaire=self.questionnaire,
             administration=self.administration,

@@ -75,6 +75,30 @@ COLUMNS = {
     "metric": N_("Measure"),
 }
 
+# Workbook headers of the code columns, each with a readable column beside it
+# (`analysis.readable`), and of those readable columns and the `quality` table.
+WORKBOOK_COLUMNS = {
+    "survey": N_("Survey (code)"),
+    "survey_name": N_("Survey"),
+    "item_id": N_("Item (code)"),
+    "statement": N_("Statement"),
+    "linked_item_id": N_("Linked item (code)"),
+    "linked_statement": N_("Linked statement"),
+    "factor": N_("Key factor (code)"),
+    "group_var": N_("Breakdown (code)"),
+    "group_question": N_("Breakdown"),
+    "group_value": N_("Group (code)"),
+    "group_label": N_("Group"),
+    "level": N_("Level (code)"),
+    "level_name": N_("Level"),
+    "judged": N_("Respondents with enough answers to judge"),
+    "straightliners": N_("Straight-liners"),
+    "excluded": N_("Left out of the other tables"),
+}
+LEVEL_FACTOR = N_("Key factor")
+LEVEL_ITEM = N_("Statement")
+LEVEL_GROUP = N_("Group")
+
 SURVEYS = {"officials": N_("Customs officials"), "private_sector": N_("Private sector")}
 
 TABLES = {
@@ -84,6 +108,7 @@ TABLES = {
     "trends": N_("Trends"),
     "problems": N_("Where the problems are"),
     "kpis": N_("KPIs"),
+    "quality": N_("Data quality: straight-lining"),
 }
 
 README_TITLE = N_("About these tables")
@@ -100,6 +125,24 @@ README_LINES = (
     N_("Differences are in percentage points of % favourable, with 95% Newcombe intervals; "
        "significant when the interval excludes 0."),
 )  # fmt: skip
+
+# Straight-lining (`analysis.quality`), in the workbook's notes.
+STRAIGHTLINING = N_(
+    "Straight-lining, {survey}, {administration} {wave}: {count} of the {judged} respondents who "
+    "answered at least {min} statements of two or more key factors gave one answer to every "
+    "statement of each of those factors ({respondents} respondents in all)."
+)
+STRAIGHTLINING_SUPPRESSED = N_(
+    "Straight-lining, {survey}, {administration} {wave}: fewer than {k} respondents, not shown."
+)
+STRAIGHTLINERS_EXCLUDED = N_(
+    "The straight-liners are left out of every other table of this workbook (cips analyze "
+    "--exclude-straightliners)."
+)
+STRAIGHTLINERS_INCLUDED = N_(
+    "The straight-liners are counted in every table; the respondent-level files flag them "
+    "(column straightliner)."
+)
 
 # Charts.
 CHART_FACTORS_TITLE = N_("{survey}: key factors, {administration} {wave}")
@@ -185,6 +228,7 @@ FIXED_VARIABLES = {
     "language": N_("Language of the answers"),
     "completed": N_("Completed the survey"),
     "weight": N_("Weight"),
+    "straightliner": N_("Straight-lining: one answer to every statement of each key factor"),
 }
 YES = N_("Yes")
 NO = N_("No")
@@ -243,6 +287,12 @@ CODEBOOK_NUMBER = N_("a number from {min} to {max}")
 CODEBOOK_WHOLE_NUMBER = N_("a whole number from {min} to {max}")
 CODEBOOK_FREE_TEXT = N_("Not in the respondent-level files (free text leaves only detached).")
 CODEBOOK_DEMOGRAPHIC = N_("Demographic question")
+CODEBOOK_STRAIGHTLINER = N_(
+    "Derived from the answers: Yes when the respondent answered at least {min} statements of two "
+    "or more key factors and gave one answer to every statement of each of those factors (Don't "
+    "know or Prefer not to answer breaks the line); blank when fewer than two key factors have "
+    "{min} answers from them."
+)
 SKIP_IN = N_("{question} is {answers}")
 SKIP_NOT_IN = N_("{question} is not {answers}")
 SKIP_AT_LEAST = N_("{question} is at least {min}")

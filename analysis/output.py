@@ -1,11 +1,13 @@
 """Writing the result tables: one CSV or JSON file per table, or one XLSX workbook.
 
 CSV and JSON keep the column names of SCORING.md and full precision (a suppressed or missing
-value is an empty cell, or null); booleans are `true`/`false`. The workbook has an "about" sheet,
-then one sheet per table named like the table, with readable headers in the chosen language,
-numbers formatted for reading, and suppressed cells greyed out. In CSV and XLSX, text a
-spreadsheet would run is neutralized (`analysis.spreadsheets`). `metadata.json` records the
-threshold k and the language.
+value is an empty cell, or null); booleans are `true`/`false`. The workbook is for reading, in
+the chosen language: an "about" sheet (the notes, the straight-lining counts), then one sheet per
+table named like the table, with translated headers, the names of what the codes stand for
+beside them (survey, statement, key factor, breakdown question and answer: `analysis.readable`),
+numbers formatted for reading, suppressed cells greyed out, and right to left in a right-to-left
+language. In CSV and XLSX, text a spreadsheet would run is neutralized
+(`analysis.spreadsheets`). `metadata.json` records the threshold k and the language.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +23,12 @@ import pandas as pd
 
 from analysis import labels
 from analysis.labels import label
+from analysis.quality import MIN_ANSWERS
+from analysis.readable import Key, Vocabulary, readable_table
 from analysis.results import Results
 from analysis.spreadsheets import write_csv, xlsx_cell
 from survey.i18n import is_right_to_left
+from survey.questionnaire import Questionnaire
 
 FORMATS = ("csv", "xlsx", "json")
 WORKBOOK = "results.xlsx"
@@ -55,8 +60,15 @@ def _text_cells(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_results(results: Results, folder: Path | str, fmt: str) -> list[Path]:
-    """Write every table of `results` into `folder` as csv, xlsx or json; the paths written."""
+def write_results(
+    results: Results,
+    folder: Path | str,
+    fmt: str,
+    questionnaires: Mapping[Key, Questionnaire] | None = None,
+) -> list[Path]:
+    """Write every table of `results` into `folder` as csv, xlsx or json; the paths written.
+    `questionnaires` (by administration, wave and survey: the analysed ones) give the workbook
+    its statements and answer labels."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
     folder = Path(folder)
@@ -74,7 +86,7 @@ def write_results(results: Results, folder: Path | str, fmt: str) -> list[Path]:
             )
             written.append(path)
     else:
-        written.append(write_workbook(results, folder / WORKBOOK))
+        written.append(write_workbook(results, folder / WORKBOOK, questionnaires=questionnaires))
     metadata = folder / "metadata.json"
     metadata.write_text(
         json.dumps(
@@ -91,9 +103,37 @@ def write_results(results: Results, folder: Path | str, fmt: str) -> list[Path]:
     return [*written, metadata]
 
 
-def write_workbook(results: Results, path: Path, releases: Sequence[tuple[str, str]] = ()) -> Path:
+def quality_notes(results: Results, vocabulary: Vocabulary) -> list[str]:
+    """The straight-lining counts of `results`, one line per survey and wave, then whether the
+    tables leave the straight-liners out."""
+    language = vocabulary.language
+    lines = []
+    for row in results.quality.to_dict("records"):
+        args = {"survey": vocabulary.survey(row["survey"]),
+                "administration": row["administration"], "wave": row["wave"]}  # fmt: skip
+        if row["suppressed"]:
+            lines.append(label(labels.STRAIGHTLINING_SUPPRESSED, language, k=results.min_cell,
+                               **args))  # fmt: skip
+        else:
+            lines.append(label(labels.STRAIGHTLINING, language, count=int(row["straightliners"]),
+                               judged=int(row["judged"]), min=MIN_ANSWERS,
+                               respondents=int(row["respondents"]), **args))  # fmt: skip
+    if lines:
+        excluded = bool(results.quality["excluded"].any())
+        note = labels.STRAIGHTLINERS_EXCLUDED if excluded else labels.STRAIGHTLINERS_INCLUDED
+        lines.append(label(note, language))
+    return lines
+
+
+def write_workbook(
+    results: Results,
+    path: Path,
+    releases: Sequence[tuple[str, str]] = (),
+    questionnaires: Mapping[Key, Questionnaire] | None = None,
+) -> Path:
     """The workbook: an "about" sheet (with the releases it shows: campaign code, release
-    date), then one sheet per table (write-only, so it stays quick for large tables)."""
+    date), then one sheet per table (write-only, so it stays quick for large tables).
+    `questionnaires` (by administration, wave and survey) name the statements and answers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -103,6 +143,8 @@ def write_workbook(results: Results, path: Path, releases: Sequence[tuple[str, s
     grey = PatternFill("solid", start_color=GREY, end_color=GREY)
     bold = Font(bold=True)
     workbook = Workbook(write_only=True)
+    vocabulary = Vocabulary(questionnaires or {}, language)
+    headers_of = {**labels.COLUMNS, **labels.WORKBOOK_COLUMNS}
 
     about = workbook.create_sheet("about")
     about.sheet_view.rightToLeft = right_to_left
@@ -113,6 +155,8 @@ def write_workbook(results: Results, path: Path, releases: Sequence[tuple[str, s
         about.append([xlsx_cell(about, label(line, language, k=results.min_cell))])
     if results.weighted:
         about.append([xlsx_cell(about, label(labels.WEIGHTED_NOTE, language))])
+    for line in quality_notes(results, vocabulary):
+        about.append([xlsx_cell(about, line)])
     if releases:
         about.append([])
         about.append([xlsx_cell(about, label(labels.RELEASES, language), font=bold)])
@@ -125,13 +169,15 @@ def write_workbook(results: Results, path: Path, releases: Sequence[tuple[str, s
         )
 
     for name, table in results.tables.items():
+        table = readable_table(table, vocabulary)
         sheet = workbook.create_sheet(name)
         sheet.sheet_view.rightToLeft = right_to_left
         sheet.freeze_panes = "A2"
-        headers = [label(labels.COLUMNS[c], language) if c in labels.COLUMNS else c
+        headers = [label(headers_of[c], language) if c in headers_of else c
                    for c in table.columns]  # fmt: skip
         for column, header in enumerate(headers, start=1):
-            width = max(10, min(40, len(header) + 2))
+            long_text = table.columns[column - 1] in ("statement", "linked_statement")
+            width = 60 if long_text else max(10, min(40, len(header) + 2))
             sheet.column_dimensions[get_column_letter(column)].width = width
         if len(table.columns):
             sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"

@@ -35,7 +35,7 @@ from analysis.results import TABLE_NAMES, Results
 from survey.questionnaire import Questionnaire
 from survey.storage.models import Administration, Campaign, ReleaseTables, SealedResponse
 
-FORMAT = 1  # of the stored tables; a change makes older stored tables unreadable, so recomputed
+FORMAT = 2  # of the stored tables (2 added `quality`); older ones are recomputed, not read
 
 
 @dataclass(frozen=True)

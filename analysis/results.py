@@ -10,11 +10,12 @@ import pandas as pd
 
 from analysis.comparisons import gaps_table, trends_table
 from analysis.frames import Dataset, wave_order
+from analysis.quality import quality_table, without_straightliners
 from analysis.reports import Kpi, kpis_table, problems_table
 from analysis.suppression import DEFAULT_MIN_CELL, check_min_cell
 from analysis.tables import factors_table, items_table
 
-TABLE_NAMES = ("items", "factors", "gaps", "trends", "problems", "kpis")
+TABLE_NAMES = ("items", "factors", "gaps", "trends", "problems", "kpis", "quality")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Results:
     trends: pd.DataFrame
     problems: pd.DataFrame
     kpis: pd.DataFrame
+    quality: pd.DataFrame  # straight-lining counts (`analysis.quality`)
     min_cell: int
     language: str
     # Weighted figures (raking weights, `analysis.weights`) where a survey has them, with
@@ -60,12 +62,17 @@ def analyze(
     language: str = "en",
     kpis: list[Kpi] | None = None,
     top: int = 10,
+    exclude_straightliners: bool = False,
     weighted: bool = False,
 ) -> Results:
     """All the result tables of `data`, small cells suppressed with threshold `min_cell`, names
-    in `language`; `weighted`: the figures of the response sets that have weights weighted
-    (`analysis.weights`)."""
+    in `language`; without the respondents flagged as straight-liners if asked (the `quality`
+    table counts them either way); `weighted`: the figures of the response sets that have
+    weights weighted (`analysis.weights`)."""
     check_min_cell(min_cell)
+    quality = quality_table(data, excluded=exclude_straightliners, min_cell=min_cell)
+    if exclude_straightliners:
+        data = without_straightliners(data)
     items = items_table(data, min_cell=min_cell, weighted=weighted)
     factors = factors_table(data, min_cell=min_cell, language=language, weighted=weighted)
     return Results(
@@ -75,6 +82,7 @@ def analyze(
         trends=trends_table(data, factors, items),
         problems=problems_table(factors, items, top=top),
         kpis=kpis_table(data, factors, items, kpis, language),
+        quality=quality,
         min_cell=min_cell,
         language=language,
         weighted=weighted,

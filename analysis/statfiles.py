@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.label_limits import spss_value_label, spss_variable_label, stata_variable_label
+from analysis.quality import COLUMN as STRAIGHTLINER
+from analysis.quality import frame_flags
 from analysis.variables import WEIGHT, Kind, Variable, file_variables, stata_code
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Questionnaire
 
@@ -78,6 +80,8 @@ def write_stat_file(
     if fmt not in FORMATS:
         raise ValueError(f"{path}: use a .sav or .dta file name")
     variables = file_variables(questionnaire, language, weighted=weights is not None)
+    if STRAIGHTLINER not in frame.columns:  # a frame not read by `campaign_frame`
+        frame = frame.assign(**{STRAIGHTLINER: frame_flags(frame, questionnaire)})
     data = stat_frame(frame, variables, fmt, weights).reset_index(drop=True)
     if fmt == "sav":
         pyreadstat.write_sav(

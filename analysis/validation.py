@@ -28,6 +28,7 @@ import pandas as pd
 from analysis import labels
 from analysis.frames import FIXED_COLUMNS
 from analysis.interchange import RawFile, column_letter
+from analysis.quality import COLUMN as STRAIGHTLINER
 from survey.campaigns import WAVE_LABEL
 from survey.engine.messages import SCALE_LABELS
 from survey.i18n import Text, render, verbatim
@@ -92,7 +93,8 @@ class _Checker:
             )
 
     def header(self) -> None:
-        known = set(FIXED_COLUMNS) | {q.id for q in self.questionnaire.questions}
+        # The derived flag of an exported file is taken and ignored: recomputed from answers.
+        known = set(FIXED_COLUMNS) | {q.id for q in self.questionnaire.questions} | {STRAIGHTLINER}
         for index, name in enumerate(self.raw.header):
             where = f"{name or '?'} ({column_letter(index)})"
             if name in self.position:

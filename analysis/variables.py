@@ -13,6 +13,8 @@ One description serves the file writer (`analysis.statfiles`) and the codebook
 - a multiple-choice question: one 0/1 variable per choice, `<id>_<n>` (n its position);
 - a number question: the number;
 - a free-text question: none (free text leaves only detached: `cips export --free-text`);
+- `straightliner`: 1 when the respondent gave one answer to every statement of each key factor
+  (judged on two or more), 0 when not, blank when too few answers to tell (`analysis.quality`);
 - `weight`, when the campaign has population margins (`cips weights set`): its raking weight.
 A blank cell (not asked, not reached, skipped) is system-missing in SPSS and `.` in Stata; Don't
 know and Prefer not to answer are user-missing in SPSS and `.a` and `.b` in Stata, labelled.
@@ -26,6 +28,7 @@ from enum import StrEnum
 
 from analysis import labels
 from analysis.frames import FIXED_COLUMNS
+from analysis.quality import COLUMN as STRAIGHTLINER
 from survey.engine.answers import option_label
 from survey.engine.questions import question_text
 from survey.i18n import render
@@ -176,15 +179,25 @@ def fixed_variables(language: str, taken: set[str]) -> list[Variable]:
     return out
 
 
+def straightliner_variable(language: str, taken: set[str]) -> Variable:
+    """The straight-lining flag (`analysis.quality`): 0 No, 1 Yes, blank when not judged."""
+    no_yes = {0: labels.label(labels.NO, language), 1: labels.label(labels.YES, language)}
+    label = labels.label(labels.FIXED_VARIABLES[STRAIGHTLINER], language)
+    return Variable(_name(STRAIGHTLINER, taken), STRAIGHTLINER, label, Kind.CODED, "nominal",
+                    codes={"false": 0, "true": 1}, value_labels=no_yes)  # fmt: skip
+
+
 def file_variables(
     questionnaire: Questionnaire, language: str, *, weighted: bool = False
 ) -> list[Variable]:
     """Every variable of a respondent-level file of `questionnaire`, in order, labelled in
-    `language`; `weight` last when the file has weights."""
+    `language`: the fixed ones, the questions', `straightliner`, then `weight` when the file
+    has weights."""
     taken: set[str] = set()
     out = fixed_variables(language, taken)
     for question in questionnaire.questions:
         out += question_variables(questionnaire, question, language, taken)
+    out.append(straightliner_variable(language, taken))
     if weighted:
         label = labels.label(labels.FIXED_VARIABLES[WEIGHT], language)
         out.append(Variable(_name(WEIGHT, taken), WEIGHT, label, Kind.NUMBER, "scale"))

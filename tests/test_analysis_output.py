@@ -48,10 +48,11 @@ def test_the_workbook_has_readable_headers_and_grey_suppressed_cells(results_by_
     [path, metadata] = write_results(results, tmp_path, "xlsx")
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["about", "items", "factors", "gaps", "trends", "problems",
-                                   "kpis"]  # fmt: skip
+                                   "kpis", "quality"]  # fmt: skip
     factors = workbook["factors"]
     headers = [cell.value for cell in factors[1]]
-    assert headers[:4] == ["Administration", "Vague", "Enquête", "Facteur clé"]
+    assert headers[:5] == ["Administration", "Vague", "Enquête", "Enquête (code)",
+                           "Facteur clé (code)"]  # fmt: skip
     assert "Score (0-100)" in headers and "Masqué (moins de k)" in headers
     score = headers.index("Score (0-100)") + 1
     hidden = [row for row in factors.iter_rows(min_row=2) if row[-1].value is True]

@@ -85,7 +85,7 @@ def test_a_released_campaign_round_trips_with_labels_and_missing_codes(
     assert sorted(data.index) == sorted(released.index)
     assert "comments" not in data.columns, "free text never goes into a respondent-level file"
     questions = [q for q in OFFICIALS.questions if q.type is not QuestionType.TEXT]
-    assert list(data.columns[6:]) == [q.id for q in questions]
+    assert list(data.columns[6:]) == [*(q.id for q in questions), "straightliner"]
     assert list(data["completed"].loc[released.index]) == [
         1 if c == "true" else 0 for c in released["completed"]
     ]
@@ -209,7 +209,7 @@ def test_names_are_valid_for_spss_and_stata():
         assert len({n.lower() for n in names}) == len(names)
         assert all(valid_name(n) and len(n) <= 32 for n in names), names
     names = [v.name for v in file_variables(tiny_questionnaire(), "en")]
-    assert names[7:] == ["in_", "age", "fruit_1", "fruit_2", "fruit_3", "with_"]
+    assert names[7:] == ["in_", "age", "fruit_1", "fruit_2", "fruit_3", "with_", "straightliner"]
     assert not valid_name("in") and not valid_name("with") and not valid_name("str12")
 
 

@@ -19,6 +19,8 @@ from analysis.results import analyze
 from analysis.synthetic import generate_wave
 from survey import sealing
 from survey.engine import ConversationEngine
+from survey.engine.questions import question_text
+from survey.i18n import render
 from survey.loader import load_questionnaires
 from survey.storage.models import utcnow
 from tests.conftest import TEST_SECRET
@@ -264,10 +266,24 @@ def test_charts_and_downloads_open(two_waves, signed_in):
     )
     rows = list(book["factors"].iter_rows(values_only=True))
     assert len(rows) == len(truth.factors) + 1
-    officials_1 = next(r for r in rows[1:] if r[2] == "officials" and r[3] == "1" and not r[5])
+    # Headers in the page's language (Arabic), codes in columns of their own.
+    at = {header: position for position, header in enumerate(rows[0])}
+    survey, factor = at["المسح (الرمز)"], at["العامل الرئيسي (الرمز)"]
+    breakdown = at["التصنيف (الرمز)"]
+    officials_1 = next(r for r in rows[1:]
+                       if r[survey] == "officials" and r[factor] == "1" and not r[breakdown])  # fmt: skip
     expected_row = truth.factors[(truth.factors.survey == "officials") & (truth.factors.factor == "1")
                                  & (truth.factors.group_var == "")].iloc[0]  # fmt: skip
-    assert officials_1[9] == pytest.approx(expected_row.pct_favourable)
+    assert officials_1[at["المسح"]] == "موظفو الجمارك"
+    assert officials_1[at["الإجابات الإيجابية (%)"]] == pytest.approx(expected_row.pct_favourable)
+    # The statements as the Arabic catalog has them, the same code path as `cips analyze`.
+    items = list(book["items"].iter_rows(values_only=True))
+    at = {header: position for position, header in enumerate(items[0])}
+    lc1 = {r[at["العبارة"]] for r in items[1:] if r[at["البند (الرمز)"]] == "lc1"}
+    officials = QUESTIONNAIRES["cips-officials"]
+    assert lc1 == {render(question_text(officials, officials.question("lc1")), "ar")}
+    assert not lc1 & {officials.question("lc1").text}
+    assert load_workbook(io.BytesIO(workbook.data))["items"].sheet_view.rightToLeft
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -288,7 +304,8 @@ def test_respondent_level_data_for_analysts_once_closed(two_waves, signed_in):
     with open(path, "wb") as handle:
         handle.write(download.data)
     raw = read_raw(path)
-    assert raw.header == columns(QUESTIONNAIRES["cips-officials"])
+    # The interchange columns, then the straight-lining flag derived from them (issue 20).
+    assert raw.header == [*columns(QUESTIONNAIRES["cips-officials"]), "straightliner"]
     assert len(raw.rows) == 50 and {r[4] for r in raw.rows} == {"2025"}
     labelled = client.get(link.replace(".csv", ".xlsx") + "?labels=fr")
     sheet = load_workbook(io.BytesIO(labelled.data), read_only=True).worksheets[0]

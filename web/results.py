@@ -325,8 +325,11 @@ def workbook(administration: str, wave: str):
     results = _compute(found, wave, language, campaigns)
     releases = [(c.code, c.closed_at.date().isoformat()) for c in _of_wave(campaigns, wave)
                 if c.closed_at is not None]  # fmt: skip
+    # The wave's questionnaires name its statements and answers, in the page's language.
+    questionnaires = {(found.code, wave, s): q for s, q in results.questionnaires.items()}
     with tempfile.TemporaryDirectory() as folder:
-        path = write_workbook(results.results, Path(folder) / "results.xlsx", releases)
+        path = write_workbook(results.results, Path(folder) / "results.xlsx", releases,
+                              questionnaires)  # fmt: skip
         body = path.read_bytes()
     return _download(body, "xlsx", f"cips-results_{found.code}_{wave}_{language}.xlsx", True,
                      found.code, "results")  # fmt: skip

@@ -240,6 +240,10 @@ def _min_cell(value: int | None) -> int:
 @click.option("--top", default=10, show_default=True, help="Rows per level in 'problems'.")
 @click.option("--completed-only", is_flag=True, help="Leave out respondents who did not finish.")
 @click.option("--charts", is_flag=True, help="Also draw the charts (PNG and SVG) into OUT/charts.")
+@click.option("--exclude-straightliners", is_flag=True,
+              help="Leave out respondents who gave one answer to every statement of each key "
+                   "factor (judged on two or more factors with at least 4 answers); the notes "
+                   "count them either way.")  # fmt: skip
 @click.option("--unweighted", is_flag=True,
               help="Unweighted figures even where margins are set (cips weights set); files are "
                    "always read unweighted.")  # fmt: skip
@@ -255,11 +259,13 @@ def analyze(
     top: int,
     completed_only: bool,
     charts: bool,
+    exclude_straightliners: bool,
     language: str,
     unweighted: bool = False,
 ) -> None:
-    """Write the result tables of SCORING.md (items, factors, gaps, trends, problems, kpis),
-    small cells suppressed, into OUT as csv, xlsx or json."""
+    """Write the result tables of SCORING.md (items, factors, gaps, trends, problems, kpis) and
+    the straight-lining counts (quality), small cells suppressed, into OUT as csv, xlsx or json.
+    The workbook is in --language: headers, names, statements, answers and notes."""
     from analysis.database import load_database
     from analysis.frames import AnalysisError
     from analysis.loading import load_files
@@ -298,6 +304,7 @@ def analyze(
                 db.dispose()
         data = data.select(administration, completed_only)
         results = analyze_data(data, min_cell=k, language=language, kpis=indicators, top=top,
+                               exclude_straightliners=exclude_straightliners,
                                weighted=weighted)  # fmt: skip
     except InvalidFile as exc:
         raise _report(exc, language, labels.INPUT_FAILED) from exc
@@ -309,7 +316,7 @@ def analyze(
         results = results.for_wave(wave)
     if results.factors.empty:
         raise click.ClickException("no responses to analyse")
-    for path in write_results(results, out, fmt):
+    for path in write_results(results, out, fmt, {s.key: s.questionnaire for s in data}):
         click.echo(f"wrote {path}")
     if charts:
         from analysis.charts import write_charts
