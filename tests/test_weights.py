@@ -272,3 +272,40 @@ def test_a_bad_margins_file_is_refused_row_by_row():
     # Column order, a byte-order mark, spaces and thousands separators are taken.
     margins = parse_csv('\ufeffvalue, question ,population\nfemale,gender,"3,500"\n')
     assert margins.populations == {"gender": {"female": 3500.0}}
+
+
+def test_the_k_rule_stops_the_attack_it_is_there_for():
+    """The attack: three senior officials, suppressed in the breakdown by grade; margins that
+    give seniors half the weight. The overall score, published weighted and unweighted, is two
+    equations in the juniors' and the seniors' totals: whoever knows the margins and that three
+    seniors answered solves them for the seniors' own score. So such margins are refused."""
+    questionnaire = Questionnaire(
+        id="attack", version="1", survey=Survey.OFFICIALS, title="Attack", source_language="en",
+        demographics=(choice("grade", ["junior", "senior"]),), items=(agreement("s1", 1),),
+    )  # fmt: skip
+    rng = random.Random(3)
+    answers = [str(rng.randint(2, 5)) for _ in range(40)] + ["1", "1", "2"]
+    frame = pd.DataFrame({
+        "respondent_id": [f"r{i}" for i in range(43)], "language": "en", "completed": True,
+        "grade": ["junior"] * 40 + ["senior"] * 3, "s1": answers,
+    })  # fmt: skip
+    response_set = build_response_set(questionnaire, "XX", "1", frame)
+    margins = parse_csv("question,value,population\ngrade,junior,500\ngrade,senior,500\n")
+    response_set.weights = response_weights(response_set, margins)
+    weighted = items_table(Dataset([response_set]), min_cell=10, weighted=True)
+    plain = items_table(Dataset([response_set]), min_cell=10)
+    senior = (weighted["group_var"] == "grade") & (weighted["group_value"] == "senior")
+    assert weighted.loc[senior, "suppressed"].item() and plain.loc[senior, "suppressed"].item()
+
+    # The attacker's arithmetic, from published figures and what it knows.
+    u = plain.loc[plain["group_var"] == "", "score"].item()
+    w = weighted.loc[weighted["group_var"] == "", "score"].item()
+    w_junior, w_senior = 0.5 / (40 / 43), 0.5 / (3 / 43)
+    seniors_total = 43 * (w - w_junior * u) / (w_senior - w_junior)
+    assert seniors_total / 3 == pytest.approx((0 + 0 + 25) / 3, abs=1e-9)  # revealed
+
+    with pytest.raises(MarginsError) as raised:
+        check(margins, response_set, k=10)
+    assert [render(p, "en")[:50] for p in raised.value.problems] == [
+        "grade = senior holds fewer than 10 completed respo"
+    ]
