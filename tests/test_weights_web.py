@@ -84,6 +84,8 @@ def test_a_coordinator_sets_margins_and_the_results_are_weighted(world, signed_i
     unweighted = client.get(f"{results_url}?figures=unweighted").text
     assert 'id="show-weighted"' in unweighted
     assert scores(unweighted) == scores(before)
+    workbook = re.search(r'<a href="([^"]+)" id="download-xlsx"', unweighted).group(1)
+    assert "figures=unweighted" in html.unescape(workbook)  # the download matches the page
 
     response = post_form(client, page_url, f"{page_url}/clear", {})
     assert response.status_code == 302
