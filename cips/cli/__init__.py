@@ -70,6 +70,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "translations": ("translations", "translations",
                      "Gettext catalogs (locales/<lang>/LC_MESSAGES/messages.po)."),
     "user": ("web", "user", "Accounts of the web back end: admins, coordinators and analysts."),
+    "weights": ("weights", "weights",
+                "Population margins for raking weights (post-stratification), per campaign."),
     "web": ("web", "web",
             "Run the web back end on the development server (production: gunicorn, see the "
             "Procfile)."),
