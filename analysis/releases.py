@@ -260,16 +260,34 @@ def _encode(computed: Release) -> bytes:
     return gzip.compress(json.dumps(document, ensure_ascii=False).encode(), mtime=0)
 
 
+# Columns of pandas' "table" orient rebuilt directly, by their JSON Schema type and pandas
+# dtype: `pd.read_json(orient="table")` parses the JSON text again and infers as it goes, which
+# took most of a page's first view (0.3 s of 0.5 for a wave's tables).
+_DTYPES = {"string": "object", "integer": "int64", "number": "float64", "boolean": "bool"}
+
+
+def _frame(table: dict) -> pd.DataFrame:
+    """A table encoded by `to_json(orient="table", index=False)`, as `read_json` reads it."""
+    fields = table["schema"]["fields"]
+    if any(f.get("extDtype", _DTYPES.get(f["type"])) is None for f in fields):
+        return pd.read_json(io.StringIO(json.dumps(table)), orient="table")  # another type
+    rows = table["data"]
+    columns = {}
+    for field in fields:
+        values = [row[field["name"]] for row in rows]
+        columns[field["name"]] = pd.array(
+            values, dtype=field.get("extDtype", _DTYPES[field["type"]])
+        )
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+
+
 def _decode(
     blob: bytes, administration: str, wave: str, version: str, computed_at: dt.datetime
 ) -> Release:
     document = json.loads(gzip.decompress(blob))  # of this FORMAT: it is part of the version
 
     def decoded(encoded: dict, weighted: bool) -> Results:
-        tables = {
-            name: pd.read_json(io.StringIO(json.dumps(encoded[name])), orient="table")
-            for name in TABLE_NAMES
-        }
+        tables = {name: _frame(encoded[name]) for name in TABLE_NAMES}
         return Results(**tables, min_cell=document["min_cell"], language=document["language"],
                        weighted=weighted)  # fmt: skip
 
