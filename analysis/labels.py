@@ -91,6 +91,7 @@ WORKBOOK_COLUMNS = {
     "group_label": N_("Group"),
     "level": N_("Level (code)"),
     "level_name": N_("Level"),
+    "respondents": N_("Respondents"),
     "judged": N_("Respondents with enough answers to judge"),
     "straightliners": N_("Straight-liners"),
     "excluded": N_("Left out of the other tables"),

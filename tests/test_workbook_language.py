@@ -5,6 +5,8 @@ catalogs themselves; Arabic sheets run right to left; the codes stay, in columns
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.messages.pofile import read_po
 from openpyxl import load_workbook
@@ -101,6 +103,15 @@ def test_statements_groups_and_names_are_the_catalogs(workbooks, language):
                "statements of two or more key factors gave one answer to every statement of "
                "each of those factors ({respondents} respondents in all).").split("{")[0])
                for line in about)  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_no_header_is_left_as_a_column_id(workbooks, language):
+    for sheet in workbooks[language].worksheets[1:]:
+        headers = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+        # ("n" is the header of a count in French too)
+        raw = [h for h in headers if h and re.fullmatch(r"[a-z_]+", h) and h != "n"]
+        assert not raw, (sheet.title, raw)
 
 
 def test_arabic_sheets_run_right_to_left_and_others_do_not(workbooks):
