@@ -15,7 +15,8 @@ from tests.web_support import csrf_token
 # (method, path; {campaign} is filled in): the routes of a campaign.
 CAMPAIGN_READS = ["/campaigns/{c}", "/campaigns/{c}/dashboard", "/campaigns/{c}/qr.png",
                   "/campaigns/{c}/qr.svg", "/campaigns/{c}/poster", "/campaigns/{c}/dashboard.csv",
-                  "/campaigns/{c}/dashboard.xlsx", "/campaigns/{c}/web-qr.png"]  # fmt: skip
+                  "/campaigns/{c}/dashboard.xlsx", "/campaigns/{c}/web-qr.png",
+                  "/campaigns/{c}/weights"]  # fmt: skip
 CAMPAIGN_WRITES = [
     ("GET", "/campaigns/{c}/edit"),
     ("POST", "/campaigns/{c}/edit"),
@@ -32,6 +33,8 @@ CAMPAIGN_WRITES = [
     ("POST", "/campaigns/{c}/codes"),
     ("POST", "/campaigns/{c}/codes.csv"),
     ("POST", "/campaigns/{c}/codes.pdf"),
+    ("POST", "/campaigns/{c}/weights"),  # population margins (tests/test_weights_web.py)
+    ("POST", "/campaigns/{c}/weights/clear"),
 ]
 API_CAMPAIGN = ["/api/v1/campaigns/{c}", "/api/v1/campaigns/{c}/dashboard"]
 # The results of an administration's wave ({a}); the respondent-level file, which has role and
