@@ -70,10 +70,13 @@ def test_a_coordinator_sets_margins_and_the_results_are_weighted(world, signed_i
         assert session.scalars(select(WeightMargins)).all() == []
 
     client.get("/language/en")
-    response = post_form(client, page_url, page_url, MARGINS)
+    typed = {**MARGINS, "population-gender-female": "4,000", "population-gender-male": "6000"}
+    typed["population-leadership-no"] = "7\u00a0700"  # a no-break space between thousands
+    typed["population-leadership-yes"] = "2,300"
+    response = post_form(client, page_url, page_url, typed)
     assert response.status_code == 302
     page = client.get(page_url).text
-    assert "Margins saved" in page and 'value="600"' in page
+    assert "Margins saved" in page and 'value="6000"' in page and 'value="7700"' in page
     with world.db.transaction() as session:
         (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "weights.set"))
         assert entry.actor == "ci-coordinator" and entry.campaign == code

@@ -47,6 +47,13 @@ def _tables(campaign, values: dict[str, dict[str, str]]) -> list[dict]:
     ]
 
 
+def _number(text: str) -> float:
+    """A typed population: thousands separators (comma, space, no-break spaces) allowed."""
+    for separator in (",", " ", "\u00a0", "\u202f"):
+        text = text.replace(separator, "")
+    return float(text)
+
+
 def _entered(tables: list[dict]) -> tuple[dict[str, dict[str, str]], list[str]]:
     """The typed values ({question: {code: text}}) and the cells that are not numbers >= 0."""
     typed: dict[str, dict[str, str]] = {}
@@ -58,7 +65,7 @@ def _entered(tables: list[dict]) -> tuple[dict[str, dict[str, str]], list[str]]:
                 continue
             typed.setdefault(table["id"], {})[row["code"]] = text
             try:
-                number = float(text.replace(",", "").replace(" ", "").replace("\u202f", ""))
+                number = _number(text)
             except ValueError:
                 number = -1
             if not math.isfinite(number) or number < 0:
@@ -93,11 +100,7 @@ def margins(code: str):
         if not typed and not bad:
             problems.append(_("Enter the population of each category of at least one question."))
         if not problems:
-            populations = {
-                q: {v: float(t.replace(",", "").replace(" ", "").replace("\u202f", ""))
-                    for v, t in values.items()}
-                for q, values in typed.items()
-            }  # fmt: skip
+            populations = {q: {v: _number(t) for v, t in row.items()} for q, row in typed.items()}
             try:
                 set_margins(db_session(), campaign, Margins(populations), app_state().questionnaires,
                             app_state().settings.min_cell, actor=g.user.username,
