@@ -180,8 +180,13 @@ def test_free_text_for_analysts_only_alone_and_shuffled(world, signed_in, tmp_pa
         assert client.get("/results/CI/2026/free-text").status_code == 403, username
         results = client.get("/results/CI/2026").text
         assert 'id="free-text-link"' not in results and "For analysts only" in results
-    # Another administration's analyst: as if the wave did not exist.
-    assert signed_in("bf-analyst").get("/results/CI/2026/free-text").status_code == 404
+    # Another administration's analyst: as if the wave did not exist; signed out: sign in.
+    other = signed_in("bf-analyst")
+    assert other.get("/results/CI/2026/free-text").status_code == 404
+    assert other.get("/results/CI/2026/breakdowns/officials/gender").status_code == 404
+    for path in ("/results/CI/2026/free-text", "/results/CI/2026/breakdowns/officials/gender"):
+        response = world.app.test_client().get(path)
+        assert response.status_code == 302 and "/login" in response.location, path
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -43,7 +43,10 @@ RESULT_READS = ["/results/{a}/2026", "/results/{a}/2026/results.xlsx"]
 RESULT_ROUTES = {"/results", "/results/<administration>/<wave>",
                  "/results/<administration>/<wave>/results.xlsx",
                  "/results/<administration>/<wave>/charts/<name>.<any(png, svg):fmt>",
-                 "/results/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>"}  # fmt: skip
+                 "/results/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>",
+                 # Roles, scope and sign-in of these two: tests/test_results_complete.py.
+                 "/results/<administration>/<wave>/breakdowns/<survey>/<question>",
+                 "/results/<administration>/<wave>/free-text"}  # fmt: skip
 EDIT_DATA = {"remind_after": "24h", "remind_every": "48h", "max_reminders": "3",
              "quiet_hours": "20-08", "last_call": "24h", "target_population": "300"}  # fmt: skip
 # The user's own two-factor sign-in (tests/test_web_two_factor.py: enrolment, codes).
