@@ -62,12 +62,16 @@ RESPONDENT_ROUTES = ["/s/<code>", "/s/<code>/start", "/s/<code>/forget"]
 RESPONDENT_ROUTES += ["/tg/app", "/tg/app/enter"]
 # /healthz is public on purpose (probes; it tells only "ok", "database" or "migrations"):
 # tests/test_health.py.
+# The benchmark page and downloads: tests/test_benchmark_web.py tries them for every role, and
+# every other GET route as the benchmark role (403).
+BENCHMARK_ROUTES = ["/benchmark", "/benchmark/benchmark.<any(csv, xlsx, json):fmt>",
+                    "/benchmark/chart-<any(officials, private_sector):survey>.png"]  # fmt: skip
 OTHER_ROUTES = {"/healthz", "/", "/login", "/logout", "/language/<code>", "/static/<path:filename>",
                 "/campaigns", "/campaigns/new", "/administrations", "/administrations/new",
                 "/administrations/<code>/edit", "/account/tokens",
                 "/account/tokens/<int:token_id>/revoke", "/api/v1/campaigns",
                 "/login/code", *TWO_FACTOR_PAGES, *TWO_FACTOR_POSTS, *AUDIT_PAGES,
-                *RESPONDENT_ROUTES}  # fmt: skip
+                *RESPONDENT_ROUTES, *BENCHMARK_ROUTES}  # fmt: skip
 
 pytest_plugins = ["tests.web_fixtures"]
 

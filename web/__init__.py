@@ -8,6 +8,7 @@
 - `results`: a wave's scored results, charts and downloads;
 - `api`: the JSON API (token authenticated);
 - `audit`: the audit log's page and download (admins only), and how views record in it;
+- `benchmark`: the benchmark across administrations (its own role sees nothing else);
 - `health`: `/healthz` for probes and load balancers.
 
 Run `cips web` in development and `gunicorn "web:create_app()"` in production.
@@ -75,6 +76,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(health.bp)
+    from web import benchmark
+
+    benchmark.init_app(app)  # the benchmark page; its role sees nothing else
     from web import respond
 
     respond.init_app(app)  # the respondents' web survey, /s/<code>

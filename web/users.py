@@ -59,10 +59,13 @@ def create_user(
 def _check_role(role: str, administration: Administration | None) -> None:
     if role not in {r.value for r in Role}:
         raise AccountError(f"role must be one of {', '.join(r.value for r in Role)}")
-    if role != Role.ADMIN and administration is None:
+    if role not in (Role.ADMIN, Role.BENCHMARK) and administration is None:
         raise AccountError(f"a {role} belongs to an administration: give --administration")
     if role == Role.ADMIN and administration is not None:
         raise AccountError("an admin sees every administration: leave --administration out")
+    if role == Role.BENCHMARK and administration is not None:
+        raise AccountError("a benchmark analyst sees the benchmark across administrations, no "
+                           "administration's campaigns: leave --administration out")
 
 
 def set_password(session: Session, user: User, password: str) -> None:
@@ -115,6 +118,8 @@ def create_token(
     label = label.strip()[:100]
     if not label:
         raise AccountError("give the token a label (what script uses it)")
+    if user.role == Role.BENCHMARK:
+        raise AccountError("a benchmark analyst has no API token: the API serves campaigns")
     if user.role != Role.ADMIN:
         if administration is not None and administration.id != user.administration_id:
             raise AccountError(f"{user.username} cannot read that administration")
@@ -133,8 +138,8 @@ def create_token(
 def token_for(session: Session, token: str, now: dt.datetime) -> ApiToken | None:
     """The live token row of `token` (its user active, not expired, not revoked), or None."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-    if row is None or not row.user.active:
-        return None
+    if row is None or not row.user.active or row.user.role == Role.BENCHMARK:
+        return None  # a benchmark analyst reads no campaign, even with a token made before
     if row.expires_at is not None and row.expires_at <= now:
         return None
     if row.last_used_on != now.date():

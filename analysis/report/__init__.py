@@ -4,9 +4,10 @@
 Sections (`analysis.report.sections`): who answered, with the margin of error; the ten key factors
 ranked with their 95% intervals; officials against traders (when the wave has both surveys); the
 change since the previous wave and what changed significantly; the weakest statements; the
-constructs; the method and the suppression rule. Pages (`analysis.report.layout`) are mirrored
-for right-to-left languages. The same release gives the same bytes on every run: the PDF's dates
-are left out and nothing in it depends on the clock.
+constructs; compared with the administrations of the region, when a host's benchmark was
+imported (`analysis.benchmark.report_section`); the method and the suppression rule. Pages
+(`analysis.report.layout`) are mirrored for right-to-left languages. The same release gives the
+same bytes on every run: the PDF's dates are left out and nothing in it depends on the clock.
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ def build_report(
     questionnaires: dict[str, Questionnaire],
     administration_name: str,
     released: dt.date,
+    benchmark: tuple[dict, str | None] | None = None,
 ) -> bytes:
     """The report of `release` (in its language) as PDF bytes. `questionnaires` (id -> loaded)
-    give the statements' text; `released` is the day the wave's last campaign closed."""
+    give the statements' text; `released` is the day the wave's last campaign closed;
+    `benchmark`, a host's published benchmark and this installation's region in it (the
+    section "compared with N administrations")."""
     import matplotlib
 
     language = release.language
@@ -54,6 +58,10 @@ def build_report(
         writer.trend()
         writer.weakest()
         writer.constructs()
+        if benchmark is not None:
+            from analysis.benchmark.report_section import write_section
+
+            write_section(writer, *benchmark)
         writer.method()
     return document.pdf(lambda page, pages: labels.label(texts.PAGE, language, page=page,
                                                          pages=pages))  # fmt: skip
@@ -65,8 +73,9 @@ def write_report(
     administration_name: str,
     released: dt.date,
     output: Path | str,
+    benchmark: tuple[dict, str | None] | None = None,
 ) -> int:
     """Write the report to `output`; its number of bytes."""
-    pdf = build_report(release, questionnaires, administration_name, released)
+    pdf = build_report(release, questionnaires, administration_name, released, benchmark)
     Path(output).write_bytes(pdf)
     return len(pdf)

@@ -25,8 +25,9 @@ def report(campaign_code: str, language: str, output: Path) -> None:
 
     A few A4 pages to publish: response figures with their margin of error, the key factors
     ranked with 95% intervals, officials against traders, the change since the previous wave,
-    the weakest statements, the constructs, and the method; small cells suppressed (k =
-    CIPS_MIN_CELL). The same release gives the same file on every run."""
+    the weakest statements, the constructs, the comparison with the region's administrations
+    (when a host's benchmark was imported: cips benchmark import), and the method; small cells
+    suppressed (k = CIPS_MIN_CELL). The same release gives the same file on every run."""
     from analysis.frames import AnalysisError
     from analysis.releases import campaigns_of, release
     from analysis.report import write_report
@@ -47,8 +48,10 @@ def report(campaign_code: str, language: str, output: Path) -> None:
             questionnaires = context.questionnaires()
             published = release(session, administration, campaign.wave, language,
                                 context.settings().min_cell, questionnaires, campaigns)  # fmt: skip
+            from analysis.benchmark.store import latest_benchmark
+
             size = write_report(published, questionnaires, administration.name,
-                                max(closed).date(), output)  # fmt: skip
+                                max(closed).date(), output, latest_benchmark(session))  # fmt: skip
     except (CampaignError, AnalysisError) as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

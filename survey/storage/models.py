@@ -504,6 +504,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     ANALYST = "analyst"
+    # A benchmark host's analyst: the benchmark across administrations (aggregates), nothing of
+    # any campaign (web.benchmark).
+    BENCHMARK = "benchmark"
 
 
 class User(Base):
