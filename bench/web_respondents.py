@@ -6,9 +6,11 @@ time in a `Server-Timing` header. Each respondent is a client thread with its ow
 opens `/s/<code>`, starts, consents, then answers `--answers` questions (or all), each answer a
 form post (the engine's transaction) followed by the page of the next question (post/redirect/
 get), after `--think` seconds on average to read and choose (0: as fast as the server allows,
-which measures its capacity; people take several seconds per question). Printed per backend: the server time per answer (the post) and per answer with its next
-page (post + get), median, p95 and maximum, the answers per second overall, with the machine and
-its load average (other work on the machine shows in the figures).
+which measures its capacity; people take several seconds per question). Printed per backend:
+the server time per answer (the post) and per answer with its next page (post + get), median,
+p95 and maximum, the processor time of the post's thread (what the app itself spends, whatever
+the load: the rest is waiting for the database and for a core), the answers per second overall,
+with the machine and its load average (other work on the machine shows in the figures).
 
 Run: `python -m bench.web_respondents [--respondents 50] [--answers 30]`.
 """
@@ -45,18 +47,21 @@ CHECKBOX = re.compile(r'type="checkbox" name="value"')
 
 
 class Timed:
-    """WSGI wrapper: the app's time for the request, in a Server-Timing header (ms)."""
+    """WSGI wrapper: the app's time for the request and the processor time its thread used (the
+    part that does not wait for the database, the other threads or other processes), in a
+    Server-Timing header (ms)."""
 
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
 
         def timed_start(status, headers, exc_info=None):
             elapsed = (time.perf_counter() - started) * 1000
-            return start_response(status, [*headers, ("Server-Timing", f"app;dur={elapsed:.2f}")],
-                                  exc_info)  # fmt: skip
+            used = (time.thread_time() - cpu) * 1000
+            timing = f"app;dur={elapsed:.2f}, cpu;dur={used:.2f}"
+            return start_response(status, [*headers, ("Server-Timing", timing)], exc_info)
 
         body = self.app(environ, timed_start)
         try:
@@ -102,9 +107,11 @@ class Browser:
         self.port = port
         self.cookies: dict[str, str] = {}
         self.page = ""
+        self.cpu: list[float] = []
 
     def request(self, method: str, path: str, form: dict | None = None) -> list[float]:
-        """The request and the redirect it leads to: the server's time of each, in ms."""
+        """The request and the redirect it leads to: the server's time of each, in ms (the
+        processor time of each is added to `self.cpu`)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
@@ -123,7 +130,12 @@ class Browser:
                     self.cookies[key] = cookie
                 else:
                     self.cookies.pop(key, None)
-        server = float(response.getheader("Server-Timing", "app;dur=0").split("=")[1])
+        timing = dict(
+            part.strip().split(";dur=")
+            for part in response.getheader("Server-Timing", "app;dur=0").split(",")
+        )
+        server = float(timing["app"])
+        self.cpu.append(float(timing.get("cpu", 0)))
         if response.status in (302, 303):
             location = urllib.parse.urlsplit(response.getheader("Location")).path
             return [server, *self.request("GET", location)]
@@ -158,8 +170,9 @@ def respondent(
             form["text"] = str(rng.randint(1, 9))
         before = browser.page
         started = time.perf_counter()
+        browser.cpu.clear()
         times = browser.request("POST", path, form)
-        rounds.append((sum(times), (time.perf_counter() - started) * 1000))
+        rounds.append((sum(times), (time.perf_counter() - started) * 1000, browser.cpu[0]))
         posts.append(times[0])
         if browser.page == before:
             raise RuntimeError("an answer was not taken")
@@ -209,6 +222,7 @@ def run(name: str, url: str, respondents: int, answers: int, think: float) -> No
     print(f"  server time per answer (post)         {figures(posts)}")
     print(f"  server time, answer + next page        {figures([r[0] for r in rounds])}")
     print(f"  as the client saw it (with the queue)  {figures([r[1] for r in rounds])}")
+    print(f"  processor time of the post's thread    {figures([r[2] for r in rounds])}")
 
 
 def main() -> None:

@@ -46,6 +46,13 @@ def db_session() -> Session:
     return g.db_session
 
 
+def lookups_only() -> None:
+    """Make the request's session one of independent look-ups (`Database.lookups`), for a view
+    that only reads before handing the work to a transaction of its own: call it first."""
+    if "db_session" not in g:
+        g.db_session = app_state().db.lookups()
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

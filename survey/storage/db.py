@@ -76,6 +76,17 @@ class Database:
         self.reads = sessionmaker(
             self.engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False
         )
+        # Independent look-ups before a transaction of their own does the work (the web
+        # survey's engine turns): on PostgreSQL each statement commits by itself, which saves
+        # the BEGIN and COMMIT round trips; on SQLite a deferred read, which takes no write lock.
+        self.lookups = (
+            self.reads
+            if self.dialect == "sqlite"
+            else sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+        )
 
     @property
     def dialect(self) -> str:

@@ -28,7 +28,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 
 from survey import access_codes, channels
 from survey.access_codes import Redeemed
@@ -57,7 +57,7 @@ from survey.storage.models import (
 )
 from web.respond import identity, texts
 from web.respond.pages import Page, page_for, split_notes
-from web.state import app_state, db_session
+from web.state import app_state, db_session, lookups_only
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 NOTE_KEY = "respond_note"
@@ -129,6 +129,35 @@ def _contact(token: str, campaign: Campaign) -> Contact | None:
             Contact.campaign_id == campaign.id,
         )
     )
+
+
+# Built once (the hot path of every answer and page): a campaign by its code (the code as typed
+# first, else in lower case) with the browser's contact there, if any.
+_WITH_CONTACT = (
+    select(Campaign, Contact)
+    .outerjoin(
+        Contact,
+        and_(
+            Contact.campaign_id == Campaign.id,
+            Contact.channel == identity.CHANNEL,
+            Contact.user_hash == bindparam("hashed"),
+        ),
+    )
+    .where(Campaign.code.in_(bindparam("codes", expanding=True)))
+    .order_by((Campaign.code == bindparam("code")).desc())
+    .limit(1)
+)
+
+
+def _with_contact(code: str, token: str | None) -> tuple[Campaign | None, Contact | None]:
+    """`_campaign(code)` and, when the browser has a token, its `_contact` there, in one
+    statement (a round trip less on every answer and page)."""
+    if not token:
+        return _campaign(code), None
+    hashed = user_hash(app_state().settings.secret_key, identity.CHANNEL, token)
+    params = {"hashed": hashed, "codes": sorted({code, code.lower()}), "code": code}
+    row = db_session().execute(_WITH_CONTACT, params).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _took_part(token: str, campaign: Campaign) -> bool:
@@ -217,7 +246,9 @@ def _closed_page(campaign: Campaign) -> Response | None:
 
 @bp.get("/<code>")
 def survey(code: str):
-    campaign = _campaign(code)
+    lookups_only()  # the engine's turn is the transaction; what comes before only looks up
+    token = identity.token()
+    campaign, contact = _with_contact(code, token)
     if campaign is None:
         language = request.accept_languages.best_match(available_languages()) or "en"
         page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
@@ -230,10 +261,8 @@ def survey(code: str):
     if campaign.code != code:
         return redirect(url_for("respond.survey", code=campaign.code, **request.args), 303)
     note_reply, notes = _take_note(campaign)
-    token = identity.token()
     if note_reply is not None and note_reply.kind is ReplyKind.INFO:
         return _info_page(campaign, note_reply.language, *notes, *note_reply.parts)
-    contact = _contact(token, campaign) if token else None
     if contact is not None:
         replies = _handle(ev.Resume(_sender(token)))
         reply = replies[-1]
@@ -299,12 +328,14 @@ def _redeem(campaign: Campaign, typed: str) -> Redeemed:
 
 @bp.post("/<code>")
 def act(code: str):
-    campaign = _campaign(code) or abort(404)
+    lookups_only()  # the engine's turn is the transaction; what comes before only looks up
+    token = identity.token()
+    campaign, contact = _with_contact(code, token)
+    if campaign is None:
+        abort(404)
     if not _csrf_ok():
         _leave_note(campaign, None, [Text(texts.EXPIRED_FORM)])
         return _back(campaign)
-    token = identity.token()
-    contact = _contact(token, campaign) if token else None
     if contact is None:
         # Left, forgotten, expired, or finished: nothing to answer here any more.
         if token is None:
