@@ -64,8 +64,10 @@ def _check_role(role: str, administration: Administration | None) -> None:
     if role == Role.ADMIN and administration is not None:
         raise AccountError("an admin sees every administration: leave --administration out")
     if role == Role.BENCHMARK and administration is not None:
-        raise AccountError("a benchmark analyst sees the benchmark across administrations, no "
-                           "administration's campaigns: leave --administration out")
+        raise AccountError(
+            "a benchmark analyst sees the benchmark across administrations, no "
+            "administration's campaigns: leave --administration out"
+        )
 
 
 def set_password(session: Session, user: User, password: str) -> None:
