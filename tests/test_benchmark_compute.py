@@ -38,33 +38,37 @@ ADMINISTRATIONS = {
 }  # fmt: skip
 
 
-def frames_of(code: str, index: int, officials_q=OFFICIALS) -> dict[str, pd.DataFrame]:
+def frames_of(
+    code: str, index: int, officials_q=OFFICIALS, wave: str = "2026", shift: float = 0.3
+) -> dict[str, pd.DataFrame]:
     _region, n_officials, n_traders = ADMINISTRATIONS[code]
     return {
-        "officials": generate_wave(officials_q, n_officials, administration=code, wave="2026",
-                                   seed=index, shift=0.3 * (index - 3)),
-        "private_sector": generate_wave(TRADERS, n_traders, administration=code, wave="2026",
+        "officials": generate_wave(officials_q, n_officials, administration=code, wave=wave,
+                                   seed=index, shift=shift * (index - 3)),
+        "private_sector": generate_wave(TRADERS, n_traders, administration=code, wave=wave,
                                         seed=100 + index, shift=-0.2 * index),
     }  # fmt: skip
 
 
-def participant(code: str, frames: dict[str, pd.DataFrame], questionnaires) -> Participant:
+def participant(
+    code: str, frames: dict[str, pd.DataFrame], questionnaires, wave: str = "2026"
+) -> Participant:
     data = Dataset()
     for survey, frame in frames.items():
         frame = frame.assign(completed=frame["completed"] == "true")
-        data.add(build_response_set(questionnaires[survey], code, "2026", frame))
-    results = analyze(data, min_cell=K).for_wave("2026")
+        data.add(build_response_set(questionnaires[survey], code, wave, frame))
+    results = analyze(data, min_cell=K).for_wave(wave)
     published = Release(
-        administration=code, wave="2026", version="v1", computed_at=dt.datetime.now(dt.UTC),
+        administration=code, wave=wave, version="v1", computed_at=dt.datetime.now(dt.UTC),
         results=results,
         questionnaire_ids={s: q.id for s, q in questionnaires.items()},
         respondents={s: len(f) for s, f in frames.items()},
         completed={s: int((f["completed"] == "true").sum()) for s, f in frames.items()},
     )  # fmt: skip
-    campaign = SimpleNamespace(code=f"{code}-1", wave="2026", closed_at=dt.datetime.now(dt.UTC))
+    campaign = SimpleNamespace(code=f"{code}-1", wave=wave, closed_at=dt.datetime.now(dt.UTC))
     catalogue = {q.id: q for q in questionnaires.values()}
     payload = build_payload(published, f"Customs {code}", [campaign], catalogue)
-    return Participant(code, f"Customs {code}", ADMINISTRATIONS[code][0], "2026", payload, False)
+    return Participant(code, f"Customs {code}", ADMINISTRATIONS[code][0], wave, payload, False)
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +264,33 @@ def test_the_role_view_downloads_hold_no_respondent_level_value(world):
     assert {"median", "q1", "q3", "administration", "value", "rank", "difference"} <= set(frame)
     assert set(frame.administration.dropna()) == set(ADMINISTRATIONS)
     assert "tr1" in set(frame.unit) and frame[frame.unit == "tr1"].suppressed.all()
+
+
+def test_across_waves_each_administration_s_change_of_position(world):
+    """Item 5: an earlier wave in which the order of the administrations was reversed; each one's
+    rank then, and its change, per published group."""
+    from analysis.benchmark.waves import of_wave, with_changes
+
+    _answers, _participants, bench = world
+    questionnaires = {"officials": OFFICIALS, "private_sector": TRADERS}
+    earlier = compute([participant(code, frames_of(code, i, wave="2025-2", shift=-0.3),
+                                   questionnaires, wave="2025-2")
+                       for i, code in enumerate(ADMINISTRATIONS)], K)  # fmt: skip
+    changed = with_changes(bench, earlier).values
+    rows = changed[(changed.region == "") & (changed.survey == "officials")
+                   & (changed.level == "factor") & (changed.unit == "1")
+                   & (changed.measure == "pct_favourable")]  # fmt: skip
+    before = earlier.values
+    before = before[(before.region == "") & (before.survey == "officials")
+                    & (before.level == "factor") & (before.unit == "1")
+                    & (before.measure == "pct_favourable")].set_index("administration")  # fmt: skip
+    assert len(rows) == 7 and set(rows.previous_wave) == {"2025-2"}
+    for row in rows.itertuples():
+        then = before.loc[row.administration]
+        assert row.previous_rank == then["rank"]
+        assert row.rank_change == then["rank"] - row.rank
+        assert row.difference_change == pytest.approx(row.difference - then["difference"])
+    assert rows.rank_change.abs().sum() > 0  # the order did change
+    # A wave is asked for by its label or its year.
+    assert of_wave("2026-1", "2026") and of_wave("2026", "2026") and of_wave("2026-1", None)
+    assert not of_wave("20261", "2026") and not of_wave("2026", "2026-1")

@@ -179,10 +179,12 @@ def participants(
     session: Session, questionnaires: dict[str, Questionnaire], min_cell: int,
     wave: str | None = None,
 ) -> list[Participant]:  # fmt: skip
-    """Every administration's release in the benchmark: of `wave`, or each one's latest. The
+    """Every administration's release in the benchmark: of `wave` (a label, or a year: the
+    latest wave of that year), or each one's latest. The
     imported ones (keys not revoked) and the opted-in own ones (their release computed or read
     as the results pages do; an imported file of the same administration gives way to them)."""
     from analysis.benchmark.payload import build_payload
+    from analysis.benchmark.waves import of_wave
     from analysis.releases import campaigns_of, release, released_waves
 
     found: dict[tuple[str, str], Participant] = {}
@@ -197,7 +199,7 @@ def participants(
     for member, administration in list(members):
         campaigns = campaigns_of(session, administration)
         for label in released_waves(campaigns):
-            if wave is not None and label != wave:
+            if not of_wave(label, wave):
                 continue
             published = release(session, administration, label, "en", min_cell, questionnaires,
                                 campaigns)  # fmt: skip
@@ -207,7 +209,7 @@ def participants(
             )
     chosen: dict[str, Participant] = {}
     for (code, label), participant in found.items():
-        if wave is not None and label != wave:
+        if not of_wave(label, wave):
             continue
         if code not in chosen or wave_order(label) > wave_order(chosen[code].wave):
             chosen[code] = participant

@@ -190,17 +190,25 @@ def list_() -> None:
 @benchmark.command("show")
 @click.option("--region", help="Only this region's groups (default: all administrations and "
               "every region).")  # fmt: skip
-@click.option("--wave", help="The releases of this wave label (default: each one's latest).")
+@click.option("--wave", help="The releases of this wave label, or of this year (each "
+              "administration's latest wave of it); default: each one's latest.")  # fmt: skip
+@click.option("--since", help="An earlier wave label or year: each administration's rank and "
+              "difference then, and their change.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def show(region: str | None, wave: str | None, fmt: str, output: Path) -> None:
+def show(region: str | None, wave: str | None, since: str | None, fmt: str, output: Path) -> None:
     """Write the benchmark as the host's benchmark role sees it: per item, key factor,
     construct and the index, per survey, the median and quartiles across administrations,
     every administration's value, rank and difference from the median, the suppressed groups
-    and why, and the items left out."""
+    and why, and the items left out; with --since, each one's position in that earlier
+    benchmark and its change."""
     from analysis.benchmark.output import write_view
 
     found = _compute(wave)
+    if since is not None:
+        from analysis.benchmark.waves import with_changes
+
+        found = with_changes(found, _compute(since))
     count = write_view(found, fmt, output, region=region)
     click.echo(f"wrote the benchmark of {len(found.participants)} administration(s), {count} "
                f"group(s) published, to {output}")  # fmt: skip
@@ -214,9 +222,8 @@ def export(wave: str | None, host: str, output: Path) -> None:
     """Write the published benchmark, signed with this installation's key: the distributions
     only (administrations, quartiles and median of each published group), never an
     administration's value, minimum or maximum."""
-    from analysis.benchmark.published import published_payload
-
     from analysis.benchmark import signing
+    from analysis.benchmark.published import published_payload
 
     try:
         signing.active_key()
