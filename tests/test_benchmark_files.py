@@ -276,3 +276,16 @@ def test_own_administrations_take_part_only_once_their_admin_opted_in(cips, tmp_
     assert taking_part() == [("CI", "West Africa", True)]
     cips("benchmark", "leave", "--administration", "CI")
     assert taking_part() == []
+
+
+def test_a_revoked_signing_key_signs_nothing_more(cips, tmp_path):
+    import_wave(cips, tmp_path)
+    cips("keys", "create")
+    assert "already signs" in cips("keys", "create", ok=False).output  # no silent replacement
+    key_id = next((tmp_path / "keys").glob("*.pub")).stem
+    cips("keys", "revoke", key_id)
+    assert not (tmp_path / "keys" / f"{key_id}.key").exists()
+    assert "revoked" in cips("keys", "list").output
+    refused = cips("release", "export", "--campaign", "ci-2026-off", "-o",
+                   str(tmp_path / "x.json"), ok=False)  # fmt: skip
+    assert "no signing key" in refused.output and not (tmp_path / "x.json").exists()
