@@ -107,8 +107,9 @@ def chart(survey: str):
         values["measure"] == "pct_favourable") & (values["level"] == "factor")  # fmt: skip
     title = label(texts.CHART_TITLE, language, survey=label(SURVEYS[survey], language),
                   measure=label(texts.MEASURE_FAVOURABLE, language))  # fmt: skip
-    figure = dot_plot(table[chosen], values[shown], request.args.get("highlight"), title,
-                      language)  # fmt: skip
+    rows = table[chosen].assign(name=lambda t: [  # key factor names in the page's language
+        unit_name(u, None, language) for u in t["unit"]])  # fmt: skip
+    figure = dot_plot(rows, values[shown], request.args.get("highlight"), title, language)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     return Response(buffer.getvalue(), mimetype=MIMETYPES["png"])
