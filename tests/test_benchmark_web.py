@@ -121,3 +121,38 @@ def test_the_benchmark_role_has_no_api_access(bench_world):
                                               ("ci-coordinator", 403)])  # fmt: skip
 def test_who_else_sees_the_benchmark(bench_world, username, status):
     assert client_of(bench_world, username).get("/benchmark").status_code == status
+
+
+def test_an_admin_opts_an_administration_in_and_out(world):
+    """Own administrations take part only when an admin opts them in (here on the page);
+    nobody else may."""
+    from analysis.benchmark.store import participants
+    from tests.web_support import post_form
+
+    def taking_part() -> list[tuple[str, str]]:
+        with world.db.reads() as session:
+            return [(p.administration, p.region)
+                    for p in participants(session, QUESTIONNAIRES, 10)]  # fmt: skip
+
+    with world.db.transaction() as session:
+        frame = generate_wave(QUESTIONNAIRES["cips-officials"], 30, administration="CI",
+                              wave="2026", seed=3)  # fmt: skip
+        import_file(session, write(frame, "ci.csv"), QUESTIONNAIRES["cips-officials"])
+        add_user(session, "bench", Role.BENCHMARK, None)
+    for username, page in (("bench", "/benchmark"), ("ci-coordinator", "/campaigns"),
+                           ("ci-analyst", "/campaigns")):  # fmt: skip
+        response = post_form(client_of(world, username), page, "/benchmark/members",
+                             {"administration": "CI", "region": "West", "action": "join"})  # fmt: skip
+        assert response.status_code == 403, username
+    assert taking_part() == []
+    admin = client_of(world, "admin")
+    page = admin.get("/benchmark")
+    assert 'id="member-CI"' in page.text
+    join = post_form(admin, "/benchmark", "/benchmark/members",
+                     {"administration": "CI", "region": "West Africa", "action": "join"})  # fmt: skip
+    assert join.status_code == 302
+    assert taking_part() == [("CI", "West Africa")]
+    post_form(
+        admin, "/benchmark", "/benchmark/members", {"administration": "CI", "action": "leave"}
+    )
+    assert taking_part() == []

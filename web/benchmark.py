@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 
 from analysis.benchmark import texts
 from analysis.labels import SURVEYS, label, unit_name
 from survey import audit
 from survey.storage.models import Role
-from web.audit import note_download
+from web.audit import note, note_download
 from web.auth import roles_required
 from web.i18n import current_language
 from web.state import app_state, db_session
@@ -84,7 +95,9 @@ def page():
     def unit_label(unit: str, name: str) -> str:
         return unit_name(unit, None, language) if unit.isdigit() or unit == INDEX else name
 
+    members = _members() if g.user.role == Role.ADMIN else None
     return render_template("benchmark/page.html", bench=bench, region=region, rows=rows,
+                           members=members,
                            minimum=MIN_ADMINISTRATIONS, k=app_state().settings.min_cell,
                            wave=request.args.get("wave") or "", unit_label=unit_label,
                            survey_name=lambda s: label(SURVEYS[s], language),
@@ -131,3 +144,42 @@ def download(fmt: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _members() -> list[tuple[str, str, str | None]]:
+    """This installation's administrations: code, name, and their region if they take part."""
+    from sqlalchemy import select
+
+    from survey.storage.models import Administration, BenchmarkMember
+
+    statement = (select(Administration.code, Administration.name, BenchmarkMember.region)
+                 .outerjoin(BenchmarkMember).order_by(Administration.code))  # fmt: skip
+    return [tuple(row) for row in db_session().execute(statement)]
+
+
+@bp.post("/members")
+@roles_required(Role.ADMIN)
+def members():
+    """An admin opts an administration of this installation in (with its region) or out."""
+    from analysis.benchmark.store import BenchmarkError, join, leave
+
+    code = request.form.get("administration", "").strip()
+    region = request.form.get("region", "").strip()[:64]
+    data = db_session()
+    try:
+        if request.form.get("action") == "join":
+            if not region:
+                flash(_("Give the administration's region."), "error")
+                return redirect(url_for("benchmark.page"))
+            join(data, code, region)
+            note("benchmark.join", administration=code, detail=region)
+            flash(_("{code} takes part in the benchmark.").format(code=code), "success")
+        else:
+            leave(data, code)
+            note("benchmark.leave", administration=code)
+            flash(_("{code} no longer takes part in the benchmark.").format(code=code), "success")
+        data.commit()
+    except BenchmarkError:
+        data.rollback()
+        abort(404)
+    return redirect(url_for("benchmark.page"))
