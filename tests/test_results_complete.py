@@ -153,7 +153,6 @@ def listed(page: str) -> list[str]:
     return [html.unescape(t) for t in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_free_text_for_analysts_only_alone_and_shuffled(world, signed_in, tmp_path):
     import_officials(world, tmp_path)
     stored = add_texts(world, [f"comment number {i:03d}" for i in range(150)])
@@ -197,7 +196,6 @@ def test_fewer_than_k_texts_are_not_shown(world, signed_in, tmp_path):
     assert 'id="free-text-too-few"' in page and "only one" not in page
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_per_day_chart_is_drawn_at_low_counts(world, signed_in, tmp_path):
     """6 people a day for four days: every day alone would be hidden; the days go by two."""
     import_officials(world, tmp_path)
