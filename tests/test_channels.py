@@ -16,9 +16,11 @@ from sqlalchemy import select, text
 
 from survey.campaign_editing import close_now
 from survey.engine import ConversationEngine, Sender
+from survey.engine import events as ev
 from survey.sealing import seal_ready
 from survey.storage.models import Administration, Campaign, Role, SealedResponse, User
 from tests.engine_driver import Respondent as Person
+from tests.miniapp_support import InsideTelegram, init_data
 from tests.test_web_access_codes import CODE as SHOWN_CODE
 from tests.web_support import add_user, post_form, sign_in
 from tests.web_survey_support import WebRespondent, make_campaigns
@@ -26,6 +28,7 @@ from web import create_app
 from web.users import create_token
 
 K = 5
+BOT_TOKEN = "123456:AAE-this-bot-s-token"
 ROW = re.compile(r'<tr data-channel="(\w*)">(.*?)</tr>', re.S)
 CELL = re.compile(r'<td class="num">(.*?)</td>', re.S)
 
@@ -33,6 +36,7 @@ CELL = re.compile(r'<td class="num">(.*?)</td>', re.S)
 @pytest.fixture
 def app(db, database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CIPS_MIN_CELL", str(K))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", BOT_TOKEN)  # the Mini App checks initData with it
     make_campaigns(db, tmp_path, monkeypatch)
     with db.transaction() as session:
         admin = session.scalars(select(Administration)).one()
@@ -175,3 +179,24 @@ def test_a_channel_of_fewer_than_k_people_is_hidden_with_its_complement(app, db,
     assert csv_rows(client) == rows
     assert api_rows(app, db)["miniapp"] == [None] * 4
     assert 'id="kpi-started">12<' in client.get("/campaigns/small/dashboard").text  # totals exact
+
+
+def test_the_mini_app_routes_count_under_the_mini_app(app, db, engine):
+    """Through the real Mini App routes (initData, no cookie): five start in the form, one of
+    them finishes in the chat, and all five count under the Mini App, where they started."""
+    for user in range(5):
+        form = InsideTelegram(app.test_client(use_cookies=False))
+        form.open().enter(init_data(BOT_TOKEN, 4300 + user, start_param="small"))
+        form.press("c||yes").answer("role", "broker").answer("a1", "4")
+        if user == 4:  # back in the chat for the rest
+            person = Person(engine, str(4300 + user))
+            person.sender = Sender("telegram", str(4300 + user), chat_id=str(4300 + user))
+            person.send(ev.Resume(person.sender))
+            person.answer_everything()
+            continue
+        form.answer("asked", "no").answer("modes", "online").type("visits", "3")
+        form.type("note", "fine")
+    for user in range(5):
+        telegram(engine, 4400 + user).answer_everything()
+    rows = page_rows(coordinator(app))
+    assert rows["miniapp"] == ["5", "0", "0", "5"] and rows["chat"] == ["5", "0", "0", "5"]
