@@ -63,9 +63,11 @@ RESPONDENT_ROUTES += ["/tg/app", "/tg/app/enter"]
 # /healthz is public on purpose (probes; it tells only "ok", "database" or "migrations"):
 # tests/test_health.py.
 # The benchmark page and downloads: tests/test_benchmark_web.py tries them for every role, and
-# every other GET route as the benchmark role (403).
+# every other GET route as the benchmark role (403); the opt-in form (/benchmark/members) is for
+# admins only, 403 for every other role.
 BENCHMARK_ROUTES = ["/benchmark", "/benchmark/benchmark.<any(csv, xlsx, json):fmt>",
-                    "/benchmark/chart-<any(officials, private_sector):survey>.png"]  # fmt: skip
+                    "/benchmark/chart-<any(officials, private_sector):survey>.png",
+                    "/benchmark/members"]  # fmt: skip
 OTHER_ROUTES = {"/healthz", "/", "/login", "/logout", "/language/<code>", "/static/<path:filename>",
                 "/campaigns", "/campaigns/new", "/administrations", "/administrations/new",
                 "/administrations/<code>/edit", "/account/tokens",
