@@ -32,6 +32,7 @@ from survey.storage.models import (
     Role,
     SealedAnswer,
     SealedResponse,
+    WeightMargins,
 )
 from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
@@ -105,6 +106,8 @@ def _populate(db, engine, code: str, *, completed: int) -> None:
         add_source(session, campaign, "port", "Port poster")
         access_codes.generate(session, "test secret", campaign, 2)  # the web channel's codes
         access_codes.redeem(session, "test secret", campaign, "WRONG", NOW)  # and a wrong try
+        session.add(WeightMargins(campaign_id=campaign.id, set_by="test",  # population margins
+                                  margins='{"gender": {"man": 50, "woman": 50}}'))  # fmt: skip
 
 
 def _rows(db) -> dict[str, int]:
