@@ -72,18 +72,20 @@ class Breakdown:
     rows: tuple[BreakdownRow, ...]
 
 
-def _number(value) -> float | None:
+def figure(value) -> float | None:
+    """A figure as the pages show it (one decimal), None when missing."""
     if value is None or value is pd.NA or pd.isna(value):
         return None
     value = float(value)
     return None if np.isnan(value) else round(value, 1)
 
 
-def _count(value) -> int | None:
+def count(value) -> int | None:
+    """A count as the pages show it, None when missing (suppressed)."""
     return None if value is None or value is pd.NA or pd.isna(value) else int(value)
 
 
-def _unit_order(unit: str) -> tuple:
+def unit_order(unit: str) -> tuple:
     """Key factors by number, then constructs, then the overall index."""
     if unit.isdigit():
         return (0, int(unit), "")
@@ -112,17 +114,17 @@ def item_rows(wr: WaveResults) -> dict[str, list[ItemRow]]:
             factor = unit_name(str(question.factor), questionnaire, wr.language)
             hidden = bool(record.suppressed)
             cell = None if hidden else Cell(
-                pct=_number(record.pct_favourable), low=_number(record.ci_low),
-                high=_number(record.ci_high), score=_number(record.score),
-                n=_count(record.n_valid),
+                pct=figure(record.pct_favourable), low=figure(record.ci_low),
+                high=figure(record.ci_high), score=figure(record.score),
+                n=count(record.n_valid),
             )  # fmt: skip
             rows.append(ItemRow(
                 item_id=question.id, text=_text(questionnaire, question, wr.language),
                 factor=factor, cell=cell,
-                n_dk=None if hidden else _count(record.n_dk),
-                n_pna=None if hidden else _count(record.n_pna),
-                dk_rate=None if hidden else _number(record.dk_rate),
-                pna_rate=None if hidden else _number(record.pna_rate),
+                n_dk=None if hidden else count(record.n_dk),
+                n_pna=None if hidden else count(record.n_pna),
+                dk_rate=None if hidden else figure(record.dk_rate),
+                pna_rate=None if hidden else figure(record.pna_rate),
             ))  # fmt: skip
         out[survey] = rows
     return out
@@ -140,9 +142,9 @@ def _cell(record, n: str) -> Cell | None:
     """The figures of a factor row (`n`: "n_respondents") or of an item row ("n_valid")."""
     if record is None or record.suppressed:
         return None
-    return Cell(pct=_number(record.pct_favourable), low=_number(getattr(record, "ci_low", None)),
-                high=_number(getattr(record, "ci_high", None)), score=_number(record.score),
-                n=_count(getattr(record, n)))  # fmt: skip
+    return Cell(pct=figure(record.pct_favourable), low=figure(getattr(record, "ci_low", None)),
+                high=figure(getattr(record, "ci_high", None)), score=figure(record.score),
+                n=count(getattr(record, n)))  # fmt: skip
 
 
 def factor_breakdowns(wr: WaveResults) -> list[Breakdown]:
@@ -160,7 +162,7 @@ def factor_breakdowns(wr: WaveResults) -> list[Breakdown]:
                 continue
             cells = {(str(r.factor), r.group_value): r for r in rows.itertuples()}
             groups = _groups(questionnaire, question, set(rows["group_value"]), wr.language)
-            units = sorted({str(u) for u in rows["factor"]}, key=_unit_order)
+            units = sorted({str(u) for u in rows["factor"]}, key=unit_order)
             names = dict(zip(rows["factor"].astype(str), rows["factor_name"], strict=True))
             out.append(Breakdown(
                 survey=survey, question_id=question.id,

@@ -14,7 +14,6 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 from cachetools import LRUCache
 from sqlalchemy import select
@@ -187,24 +186,6 @@ def survey_name(survey: str, questionnaire: Questionnaire | None, language: str)
     return survey
 
 
-def _value(value) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    value = float(value)
-    return None if np.isnan(value) else round(value, 1)
-
-
-def _count(value) -> int | None:
-    return None if value is None or value is pd.NA or pd.isna(value) else int(value)
-
-
-def _unit_order(unit: str) -> tuple:
-    """Key factors by number, then constructs, then the overall index."""
-    if unit.isdigit():
-        return (0, int(unit), "")
-    return (2, 0, "") if unit == "integrity_index" else (1, 0, unit)
-
-
 def score_rows(wr: WaveResults) -> list[dict]:
     """One row per key factor, construct and the overall index: per survey its % favourable
     with the 95% Wilson interval (p = % favourable, n = respondents: the charts' entry), score
@@ -218,20 +199,20 @@ def score_rows(wr: WaveResults) -> list[dict]:
         if record.suppressed:
             row["surveys"][record.survey] = {"suppressed": True}
             continue
-        n = _count(record.n_respondents)
+        n = result_tables.count(record.n_respondents)
         pct = None if pd.isna(record.pct_favourable) else float(record.pct_favourable)
         low, high = (None, None)
         if pct is not None and n:
             low, high = (float(v) * 100 for v in wilson(pct / 100, n))
         row["surveys"][record.survey] = {
             "suppressed": False,
-            "pct": _value(pct),
-            "low": _value(low),
-            "high": _value(high),
-            "score": _value(record.score),
+            "pct": result_tables.figure(pct),
+            "low": result_tables.figure(low),
+            "high": result_tables.figure(high),
+            "score": result_tables.figure(record.score),
             "n": n,
         }
-    return sorted(rows.values(), key=lambda r: _unit_order(r["id"]))
+    return sorted(rows.values(), key=lambda r: result_tables.unit_order(r["id"]))
 
 
 def _difference(record, left: str, right: str) -> dict:
@@ -239,11 +220,11 @@ def _difference(record, left: str, right: str) -> dict:
         return {"suppressed": True}
     return {
         "suppressed": False,
-        "left": _value(record[left]),
-        "right": _value(record[right]),
-        "difference": _value(record["difference"]),
-        "low": _value(record["ci_low"]),
-        "high": _value(record["ci_high"]),
+        "left": result_tables.figure(record[left]),
+        "right": result_tables.figure(record[right]),
+        "difference": result_tables.figure(record["difference"]),
+        "low": result_tables.figure(record["ci_low"]),
+        "high": result_tables.figure(record["ci_high"]),
         "significant": bool(record["significant"]),
     }
 
@@ -293,9 +274,9 @@ def problem_rows(wr: WaveResults) -> dict[str, dict[str, list[dict]]]:
             rows = problems[(problems["survey"] == survey) & (problems["level"] == level)]
             levels[level] = []
             for _, r in rows.head(shown).iterrows():
-                row = {"rank": int(r["rank"]), "factor": r["factor_name"], "n": _count(r["n"]),
-                       "score": _value(r["score"]), "pct": _value(r["pct_favourable"]),
-                       "below": _value(r["below_overall"])}  # fmt: skip
+                row = {"rank": int(r["rank"]), "factor": r["factor_name"], "n": result_tables.count(r["n"]),
+                       "score": result_tables.figure(r["score"]), "pct": result_tables.figure(r["pct_favourable"]),
+                       "below": result_tables.figure(r["below_overall"])}  # fmt: skip
                 if level == "item":
                     question = questions.get(r["item_id"])
                     row["item_id"] = r["item_id"]
