@@ -39,21 +39,15 @@ def trust(keyfile: Path, code: str | None, region: str | None, host: str | None)
         raise click.UsageError("give either --administration CODE --region NAME, or --host NAME")
     if code and not region:
         raise click.UsageError("--region is required with --administration")
-    db = context.database()
-    try:
-        with db.transaction() as session:
-            if host:
-                row = trust_key(session, keyfile.read_bytes(), "host", name=host)
-            else:
-                row = trust_key(session, keyfile.read_bytes(), "administration",
-                                administration=code, region=region)  # fmt: skip
-            key_id = row.key_id
-            context.audit_record(session, "benchmark.trust", administration=code,
-                                 detail=f"key {key_id} ({host or region})")  # fmt: skip
-    except BenchmarkError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
+    with context.database_refusing(BenchmarkError) as db, db.transaction() as session:
+        if host:
+            row = trust_key(session, keyfile.read_bytes(), "host", name=host)
+        else:
+            row = trust_key(session, keyfile.read_bytes(), "administration",
+                            administration=code, region=region)  # fmt: skip
+        key_id = row.key_id
+        context.audit_record(session, "benchmark.trust", administration=code,
+                             detail=f"key {key_id} ({host or region})")  # fmt: skip
     click.echo(f"trusted key {key_id} for " + (f"host {host}" if host else f"{code} ({region})"))
 
 
@@ -64,17 +58,11 @@ def revoke(key_id: str) -> None:
     from analysis.benchmark.store import BenchmarkError
     from analysis.benchmark.store import revoke as revoke_key
 
-    db = context.database()
-    try:
-        with db.transaction() as session:
-            row = revoke_key(session, key_id)
-            code = row.administration
-            context.audit_record(session, "benchmark.revoke", administration=code,
-                                 detail=f"key {key_id}")  # fmt: skip
-    except BenchmarkError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
+    with context.database_refusing(BenchmarkError) as db, db.transaction() as session:
+        row = revoke_key(session, key_id)
+        code = row.administration
+        context.audit_record(session, "benchmark.revoke", administration=code,
+                             detail=f"key {key_id}")  # fmt: skip
     click.echo(f"revoked key {key_id} ({code or 'host'}): its releases left the benchmark")
 
 
@@ -129,15 +117,9 @@ def join(code: str, region: str) -> None:
     from analysis.benchmark.store import BenchmarkError
     from analysis.benchmark.store import join as join_benchmark
 
-    db = context.database()
-    try:
-        with db.transaction() as session:
-            join_benchmark(session, code, region)
-            context.audit_record(session, "benchmark.join", administration=code, detail=region)
-    except BenchmarkError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
+    with context.database_refusing(BenchmarkError) as db, db.transaction() as session:
+        join_benchmark(session, code, region)
+        context.audit_record(session, "benchmark.join", administration=code, detail=region)
     click.echo(f"{code} takes part in the benchmark ({region}) with its releases")
 
 
@@ -148,15 +130,9 @@ def leave(code: str) -> None:
     from analysis.benchmark.store import BenchmarkError
     from analysis.benchmark.store import leave as leave_benchmark
 
-    db = context.database()
-    try:
-        with db.transaction() as session:
-            leave_benchmark(session, code)
-            context.audit_record(session, "benchmark.leave", administration=code)
-    except BenchmarkError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
+    with context.database_refusing(BenchmarkError) as db, db.transaction() as session:
+        leave_benchmark(session, code)
+        context.audit_record(session, "benchmark.leave", administration=code)
     click.echo(f"{code} no longer takes part in the benchmark")
 
 

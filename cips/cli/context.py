@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,19 @@ def database(check_schema: bool = True) -> Database:
             "the database schema is not up to date: run `cips db upgrade` first"
         )
     return db
+
+
+@contextmanager
+def database_refusing(*refusals: type[Exception]) -> Iterator[Database]:
+    """`database()` for one command, disposed at its end; the domain's `refusals` raised inside
+    become the command's error message (after the transaction they interrupt rolled back)."""
+    db = database()
+    try:
+        yield db
+    except refusals as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
 
 
 def questionnaires() -> dict[str, Questionnaire]:

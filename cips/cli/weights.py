@@ -70,18 +70,10 @@ def show(campaign_code: str) -> None:
     from analysis.weights import kish
     from survey.campaigns import CampaignError, get_campaign
 
-    db = context.database()
-    try:
-        with db.reads() as session:
-            campaign = get_campaign(session, campaign_code)
-            margins = margins_of(session, campaign)
-            found = (
-                campaign_weights(session, campaign, context.questionnaires()) if margins else None
-            )
-    except CampaignError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
+    with context.database_refusing(CampaignError) as db, db.reads() as session:
+        campaign = get_campaign(session, campaign_code)
+        margins = margins_of(session, campaign)
+        found = campaign_weights(session, campaign, context.questionnaires()) if margins else None
     if margins is None:
         click.echo(f"{campaign_code} has no margins: its results are unweighted")
         return
@@ -102,17 +94,12 @@ def clear(campaign_code: str) -> None:
     from survey import audit
     from survey.campaigns import CampaignError, get_campaign
 
-    db = context.database()
-    try:
+    with context.database_refusing(CampaignError) as db:
         with db.transaction() as session:
             campaign = get_campaign(session, campaign_code)
             cleared = clear_margins(session, campaign, actor=audit.cli_actor())
         if cleared:
             context.store_releases(db)
-    except CampaignError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
     click.echo(
         f"margins of {campaign_code} cleared" if cleared else f"{campaign_code} had no margins"
     )
