@@ -12,7 +12,8 @@ from flask import Blueprint, Flask, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from survey import access_codes, audit
-from survey.i18n import Text, render
+from survey.engine.questions import title_text
+from survey.i18n import render
 from web.audit import note, note_download
 from web.auth import campaign_or_404, login_required, may_manage
 from web.campaigns import image_download, source_tag
@@ -121,8 +122,7 @@ def codes_pdf_view(code: str):
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
     from web.i18n import current_language
 
-    title = render(Text(questionnaire.title, context=f"{questionnaire.id}:title"),
-                   current_language())  # fmt: skip
+    title = render(title_text(questionnaire), current_language())
     text = CardText(
         title=title,
         instruction=_("Open this address and type the code:"),

@@ -113,16 +113,17 @@ def chart(survey: str):
     if bench is None:
         abort(404)
     language, region = current_language(), _region()
-    table, values = bench.distributions, bench.values
-    chosen = (table["region"] == region) & (table["survey"] == survey) & (
-        table["measure"] == "pct_favourable") & (table["level"] == "factor")  # fmt: skip
-    shown = (values["region"] == region) & (values["survey"] == survey) & (
-        values["measure"] == "pct_favourable") & (values["level"] == "factor")  # fmt: skip
+
+    def factors_favourable(frame):  # the chart's rows: key factors' % favourable
+        return frame[(frame["region"] == region) & (frame["survey"] == survey)
+                     & (frame["measure"] == "pct_favourable") & (frame["level"] == "factor")]  # fmt: skip
+
     title = label(texts.CHART_TITLE, language, survey=label(SURVEYS[survey], language),
                   measure=label(texts.MEASURE_FAVOURABLE, language))  # fmt: skip
-    rows = table[chosen].assign(name=lambda t: [  # key factor names in the page's language
+    rows = factors_favourable(bench.distributions).assign(name=lambda t: [  # in the page's language
         unit_name(u, None, language) for u in t["unit"]])  # fmt: skip
-    figure = dot_plot(rows, values[shown], request.args.get("highlight"), title, language)
+    figure = dot_plot(rows, factors_favourable(bench.values), request.args.get("highlight"), title,
+                      language)  # fmt: skip
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     return Response(buffer.getvalue(), mimetype=MIMETYPES["png"])

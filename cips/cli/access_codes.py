@@ -23,7 +23,8 @@ def codes(code: str, count: int, output: Path, cards: Path | None) -> None:
     web survey asks for one). They are shown only now: keep the files."""
     from survey import access_codes
     from survey.campaigns import CampaignError, get_campaign
-    from survey.i18n import Text, render
+    from survey.engine.questions import title_text
+    from survey.i18n import render
     from web.code_cards import CardText, codes_csv, codes_pdf
     from web.respond.links import web_link
 
@@ -37,7 +38,7 @@ def codes(code: str, count: int, output: Path, cards: Path | None) -> None:
             campaign = get_campaign(session, code)
             generated = access_codes.generate(session, settings.secret_key, campaign, count)
             questionnaire = questionnaires[campaign.questionnaire_id]
-            title = render(Text(questionnaire.title, context=f"{questionnaire.id}:title"), "en")
+            title = render(title_text(questionnaire), "en")
             link = web_link(base, campaign.code)
             output.write_bytes(codes_csv(list(generated.codes), link))
             if cards is not None:

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, make_response, render_template, request
-from flask_babel import force_locale
+from flask import Blueprint, Response, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -85,23 +84,10 @@ def _language(hint: str | None = None) -> str:
 
 def _draw(page: Page, campaign: Campaign | None, sender: ev.Sender | None, *,
           template: str = "respond/page.html", status: int = 200, **context) -> Response:  # fmt: skip
-    title = ""
-    if campaign is not None:
-        questionnaire = app_state().questionnaires[campaign.questionnaire_id]
-        title = render(Text(questionnaire.title, context=f"{questionnaire.id}:title"),
-                       page.language)  # fmt: skip
-    with force_locale(page.language):
-        html = render_template(
-            template,
-            page=page,
-            campaign=campaign,
-            title=title,
-            t=lambda msgid, **args: render(Text(msgid, args), page.language),
-            texts=texts,
-            miniapp_token=issue(sender) if sender is not None else None,
-            **context,
-        )
-    return make_response(html, status)
+    """`views.draw`, with the form token of the Mini App's respondent (renewed on every page)."""
+    token = issue(sender) if sender is not None else None
+    return views.draw(page, campaign, template=template, status=status, miniapp_token=token,
+                      **context)  # fmt: skip
 
 
 def _notice(language: str, *parts: Text, status: int = 200, sender=None, campaign=None):

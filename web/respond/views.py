@@ -36,6 +36,7 @@ from survey.anonymity import participation_mark, user_hash
 from survey.engine import ConversationEngine, Reply, ReplyKind, messages
 from survey.engine import events as ev
 from survey.engine.inputs import event_for_button_data
+from survey.engine.questions import title_text
 from survey.engine.replies import reply_from_data, reply_to_data, text_from_data, text_to_data
 from survey.i18n import (
     SOURCE_LANGUAGE,
@@ -195,17 +196,20 @@ def _take_note(campaign: Campaign) -> tuple[Reply | None, list[Text]]:
 # -- drawing -----------------------------------------------------------------------------------
 
 
-def _draw(campaign: Campaign, page: Page, *, template: str = "respond/page.html", status=200,
-          **context) -> Response:  # fmt: skip
-    questionnaire = app_state().questionnaires[campaign.questionnaire_id]
+def draw(page: Page, campaign: Campaign | None, *, template: str = "respond/page.html",
+         status: int = 200, **context) -> Response:  # fmt: skip
+    """A respondent's page in the page's language, under the questionnaire's title (none before
+    a campaign is known); the web survey's and the Mini App's."""
+    title = ""
+    if campaign is not None:
+        questionnaire = app_state().questionnaires[campaign.questionnaire_id]
+        title = render(title_text(questionnaire), page.language)
     with force_locale(page.language):
         html = render_template(
             template,
             page=page,
             campaign=campaign,
-            title=render(
-                Text(questionnaire.title, context=f"{questionnaire.id}:title"), page.language
-            ),
+            title=title,
             t=lambda msgid, **args: render(Text(msgid, args), page.language),
             texts=texts,
             **context,
@@ -216,7 +220,7 @@ def _draw(campaign: Campaign, page: Page, *, template: str = "respond/page.html"
 def _info_page(campaign: Campaign, language: str, *parts: Text, status: int = 200) -> Response:
     page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
     page.paragraphs = [render(p, language) for p in parts]
-    return _draw(campaign, page, status=status)
+    return draw(page, campaign, status=status)
 
 
 def _landing(campaign: Campaign, notes: list[Text] = (), status: int = 200) -> Response:
@@ -224,7 +228,7 @@ def _landing(campaign: Campaign, notes: list[Text] = (), status: int = 200) -> R
     page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
     page.notes = [render(n, language) for n in notes]
     languages = [(code, language_name(code)) for code in _offered(campaign)]
-    return _draw(campaign, page, template="respond/start.html", status=status,
+    return draw(page, campaign, template="respond/start.html", status=status,
                  languages=languages, needs_code=campaign.web_access == access_codes.CODES,
                  source_tag=(request.values.get("s") or "")[:32])  # fmt: skip
 
@@ -270,7 +274,7 @@ def survey(code: str):
             return _info_page(campaign, reply.language, *reply.parts)
         questionnaire = app_state().questionnaires[campaign.questionnaire_id]
         page = page_for(reply, questionnaire, None, notes)
-        response = _draw(campaign, page, languages_form=_language_buttons(campaign))
+        response = draw(page, campaign, languages_form=_language_buttons(campaign))
         identity.keep(response, campaign, token)  # renewed: a closing date moved later counts
         return response
     if (closed := _closed_page(campaign)) is not None:
@@ -347,7 +351,7 @@ def act(code: str):
     if problem is not None:
         replies = _handle(ev.Resume(sender))
         page = page_for(replies[-1], questionnaire, None, [problem], typed)
-        return _draw(campaign, page, status=422, languages_form=_language_buttons(campaign))
+        return draw(page, campaign, status=422, languages_form=_language_buttons(campaign))
     replies = _handle(event) if event is not None else []
     if replies:
         last = replies[-1]
