@@ -36,8 +36,7 @@ def export(campaign_code: str, output: Path) -> None:
         signing.active_key()  # before any work: say at once that a key is missing
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    db = context.database()
-    try:
+    with context.database_refusing(CampaignError, AnalysisError) as db:
         with db.reads() as session:
             campaign = get_campaign(session, campaign_code)
             if campaign.closed_at is None:
@@ -61,9 +60,5 @@ def export(campaign_code: str, output: Path) -> None:
             context.audit_record(session, "export", administration=code, campaign=campaign_code,
                                  format="json", detail=f"signed release of wave {wave} "
                                                        f"({published.version}): {output.name}")  # fmt: skip
-    except (CampaignError, AnalysisError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
     click.echo(f"wrote the signed release of {code} wave {wave} (release {published.version}, "
                f"k = {payload['k']}, key {envelope['key_id']}) to {output}")  # fmt: skip

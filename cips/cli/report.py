@@ -33,28 +33,26 @@ def report(campaign_code: str, language: str, output: Path) -> None:
     from analysis.report import write_report
     from survey.campaigns import CampaignError, get_campaign
 
-    db = context.database()
-    try:
-        with db.reads() as session:  # release() stores what it computes in a session of its own
-            campaign = get_campaign(session, campaign_code)
-            if campaign.closed_at is None:
-                raise click.ClickException(
-                    f"campaign {campaign.code} is open: its wave's report is made from the "
-                    f"release, when it closes (cips campaign close {campaign.code})"
-                )
-            administration = campaign.administration
-            campaigns = campaigns_of(session, administration)
-            closed = [c.closed_at for c in campaigns if c.wave == campaign.wave and c.closed_at]
-            questionnaires = context.questionnaires()
-            published = release(session, administration, campaign.wave, language,
-                                context.settings().min_cell, questionnaires, campaigns)  # fmt: skip
-            from analysis.benchmark.store import latest_benchmark
+    # release() stores what it computes in a session of its own
+    with (
+        context.database_refusing(CampaignError, AnalysisError) as db,
+        db.reads() as session,
+    ):
+        campaign = get_campaign(session, campaign_code)
+        if campaign.closed_at is None:
+            raise click.ClickException(
+                f"campaign {campaign.code} is open: its wave's report is made from the "
+                f"release, when it closes (cips campaign close {campaign.code})"
+            )
+        administration = campaign.administration
+        campaigns = campaigns_of(session, administration)
+        closed = [c.closed_at for c in campaigns if c.wave == campaign.wave and c.closed_at]
+        questionnaires = context.questionnaires()
+        published = release(session, administration, campaign.wave, language,
+                            context.settings().min_cell, questionnaires, campaigns)  # fmt: skip
+        from analysis.benchmark.store import latest_benchmark
 
-            size = write_report(published, questionnaires, administration.name,
-                                max(closed).date(), output, latest_benchmark(session))  # fmt: skip
-    except (CampaignError, AnalysisError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.dispose()
+        size = write_report(published, questionnaires, administration.name,
+                            max(closed).date(), output, latest_benchmark(session))  # fmt: skip
     click.echo(f"wrote the report of {administration.code} wave {campaign.wave} "
                f"(release {published.version}, {language}, {size // 1024} KB) to {output}")  # fmt: skip
