@@ -9,6 +9,7 @@ import io
 import re
 
 import openpyxl
+import time_machine
 from sqlalchemy import select
 
 from survey import daily
@@ -77,50 +78,54 @@ def csv_tables(body: bytes) -> dict[str, list[list[str]]]:
 def test_downloads_equal_the_page_and_are_suppressed_like_it(world, signed_in):
     code = populate(world)
     client = signed_in("ci-analyst")
-    page = client.get(f"/campaigns/{code}/dashboard").text
-    for fmt in ("csv", "xlsx"):
-        assert f'href="/campaigns/{code}/dashboard.{fmt}"' in page
-    response = client.get(f"/campaigns/{code}/dashboard.csv")
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert "attachment" in response.headers["Content-Disposition"]
-    assert response.data.count(b"\r\n") == response.data.count(b"\n"), "CRLF line ends"
-    tables = csv_tables(response.data)
-    workbook = openpyxl.load_workbook(
-        io.BytesIO(client.get(f"/campaigns/{code}/dashboard.xlsx").data)
-    )
-    assert workbook.sheetnames == list(tables)
-    for title, rows in tables.items():  # the workbook holds the same cells (numbers as numbers)
-        sheet = [[same(v) for v in row] for row in workbook[title].iter_rows(values_only=True)]
-        assert sheet == [[same(c) for c in row] + [""] * (len(sheet[0]) - len(row)) for row in rows]
-    assert all(isinstance(c.value, int) for c in workbook["Dashboard"]["B"][3:6]), "numbers"
+    # One instant for the page and both files: each says "As of" to the second.
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
+        page = client.get(f"/campaigns/{code}/dashboard").text
+        for fmt in ("csv", "xlsx"):
+            assert f'href="/campaigns/{code}/dashboard.{fmt}"' in page
+        response = client.get(f"/campaigns/{code}/dashboard.csv")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert "attachment" in response.headers["Content-Disposition"]
+        assert response.data.count(b"\r\n") == response.data.count(b"\n"), "CRLF line ends"
+        tables = csv_tables(response.data)
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(client.get(f"/campaigns/{code}/dashboard.xlsx").data)
+        )
+        assert workbook.sheetnames == list(tables)
+        for title, rows in tables.items():  # the workbook holds the same cells (numbers as numbers)
+            sheet = [[same(v) for v in row] for row in workbook[title].iter_rows(values_only=True)]
+            assert sheet == [
+                [same(c) for c in row] + [""] * (len(sheet[0]) - len(row)) for row in rows
+            ]
+        assert all(isinstance(c.value, int) for c in workbook["Dashboard"]["B"][3:6]), "numbers"
 
-    summary = dict(tables["Dashboard"][1:])
-    assert summary["Started"] == re.search(r'id="kpi-started">([^<]*)<', page).group(1) == "29"
-    assert summary["Completed"] == re.search(r'id="kpi-completed">([^<]*)<', page).group(1)
-    assert summary["In progress"] == "3" and summary["Completion rate (%)"] == "89.7"
+        summary = dict(tables["Dashboard"][1:])
+        assert summary["Started"] == re.search(r'id="kpi-started">([^<]*)<', page).group(1) == "29"
+        assert summary["Completed"] == re.search(r'id="kpi-completed">([^<]*)<', page).group(1)
+        assert summary["In progress"] == "3" and summary["Completion rate (%)"] == "89.7"
 
-    shown = page_rows(page, "data-language")
-    by_language = {row[0]: row[2:4] for row in tables["By language"][1:]}
-    assert shown == {key: by_language[key] for key in shown}
-    assert by_language["en"] == ["14", "14"]
-    assert by_language["fr"] == ["<10", "<10"] and by_language["es"] == ["<10", "<10"]
-    shown = page_rows(page, "data-source")
-    by_source = {row[0]: row for row in tables["By channel"][1:]}
-    assert shown == {key: row[2:4] for key, row in by_source.items()}
-    assert by_source["port"][2:] == ["14", "14", "100.0"]
-    assert by_source[""][2:] == by_source["brokers"][2:] == ["<10", "<10", "<10"]
-    # Nowhere does a hidden group's size appear: not 3 (French), not 12 (Spanish).
-    assert not {"3", "12"} & {cell for row in tables["By language"] for cell in row}
-    funnel = {row[1]: row for row in tables["Where people stop"][1:]}
-    assert funnel["lc2"][4] == "<10" and funnel["lc2"][2] == re.search(
-        r'id="funnel-lc2">.*?class="question-text">([^<]*)<', page, re.S
-    ).group(1)
+        shown = page_rows(page, "data-language")
+        by_language = {row[0]: row[2:4] for row in tables["By language"][1:]}
+        assert shown == {key: by_language[key] for key in shown}
+        assert by_language["en"] == ["14", "14"]
+        assert by_language["fr"] == ["<10", "<10"] and by_language["es"] == ["<10", "<10"]
+        shown = page_rows(page, "data-source")
+        by_source = {row[0]: row for row in tables["By channel"][1:]}
+        assert shown == {key: row[2:4] for key, row in by_source.items()}
+        assert by_source["port"][2:] == ["14", "14", "100.0"]
+        assert by_source[""][2:] == by_source["brokers"][2:] == ["<10", "<10", "<10"]
+        # Nowhere does a hidden group's size appear: not 3 (French), not 12 (Spanish).
+        assert not {"3", "12"} & {cell for row in tables["By language"] for cell in row}
+        funnel = {row[1]: row for row in tables["Where people stop"][1:]}
+        assert funnel["lc2"][4] == "<10" and funnel["lc2"][2] == re.search(
+            r'id="funnel-lc2">.*?class="question-text">([^<]*)<', page, re.S
+        ).group(1)
 
-    # The channel label typed as a formula is neutralized, in the CSV and in the workbook.
-    assert by_source["port"][1] == "'" + FORMULA
-    cell = next(row[1] for row in workbook["By channel"].iter_rows() if row[0].value == "port")
-    assert cell.value == "'" + FORMULA and cell.data_type == "s"
+        # The channel label typed as a formula is neutralized, in the CSV and in the workbook.
+        assert by_source["port"][1] == "'" + FORMULA
+        cell = next(row[1] for row in workbook["By channel"].iter_rows() if row[0].value == "port")
+        assert cell.value == "'" + FORMULA and cell.data_type == "s"
 
 
 def test_downloads_follow_the_page_language_and_its_access_rules(world, signed_in):
