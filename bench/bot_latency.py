@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from bench import machine
 from survey.campaigns import ReminderPolicy
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import Campaign, Contact, utcnow
 from tests.bot_harness import BotProcess, Participant, prepare_database, question_of
 from tests.fake_telegram import ChatMessage, FakeTelegram, FakeUser, Pace

@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import machine
 from survey.demo import demo_campaigns
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 
 BUDGET_S = 0.5

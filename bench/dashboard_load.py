@@ -42,7 +42,7 @@ from bench import backends, machine
 from survey.campaign_editing import add_source
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Answer, Campaign, Respondent, Role, User, random_id
 

@@ -22,7 +22,7 @@ from survey.campaigns import create_administration, create_campaign
 from survey.engine import ConversationEngine, ReplyKind, Sender
 from survey.engine.inputs import event_for_button, event_for_command
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 
 SECRET = "bench-secret"

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
 from survey.reminders import due_contacts
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Contact
 

@@ -50,7 +50,7 @@ from bench import backends, machine
 from survey.campaigns import create_administration, create_campaign
 from survey.i18n import available_languages
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Administration, Role, User, utcnow
 from web.clock import Clock

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from bench import backends, machine
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Administration
 

@@ -35,7 +35,7 @@ from survey.engine import ConversationEngine
 from survey.engine.inputs import COMMANDS
 from survey.i18n import SOURCE_LANGUAGE, Text, available_languages, render
 from survey.questionnaire import Questionnaire
-from survey.storage import Database
+from survey.storage.db import Database
 
 log = logging.getLogger(__name__)
 

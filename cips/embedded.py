@@ -29,7 +29,7 @@ from bot.run import serve
 from survey.config import Settings
 from survey.demo import demo_campaigns
 from survey.questionnaire import Questionnaire
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import Campaign, Role, User
 from web import chat, create_app
 from web.chat.telegram import LocalTelegram

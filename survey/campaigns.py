@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,13 +17,11 @@ from survey.campaign_input import (  # noqa: F401 (their home before; imported f
     parse_duration,
     parse_quiet_hours,
 )
+from survey.campaign_list import CampaignFigures, figures_by_campaign
 from survey.questionnaire import Questionnaire
 from survey.storage.models import (
-    FINISHED,
     Administration,
     Campaign,
-    ParticipationCount,
-    RespondentStatus,
 )
 
 ADMINISTRATION_CODE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
@@ -144,50 +141,9 @@ def create_campaign(
     return campaign
 
 
-@dataclass(frozen=True)
-class CampaignFigures:
-    started: int
-    completed: int
-    withdrawn: int
-    awaiting_seal: int  # finished, still linkable, until k of them can be sealed together
-
-    @property
-    def completion_rate(self) -> float | None:
-        return 100 * self.completed / self.started if self.started else None
-
-
 def campaign_figures(session: Session, campaign: Campaign) -> CampaignFigures:
-    """Counts from the participation counters (migration 0008, kept by triggers): responses
-    under way or waiting for their seal, and sealed ones, without counting a row."""
-    return campaigns_figures(session, [campaign])[campaign.id]
-
-
-def campaigns_figures(
-    session: Session, campaigns: Sequence[Campaign]
-) -> dict[int, CampaignFigures]:
-    """`campaign_figures` of several campaigns in one query (a list of campaigns), by id."""
-    live: dict[int, dict[str, int]] = {c.id: {} for c in campaigns}
-    counts: dict[int, dict[str, int]] = {c.id: {} for c in campaigns}
-    for campaign_id, sealed, status, n in session.execute(
-        select(
-            ParticipationCount.campaign_id,
-            ParticipationCount.sealed,
-            ParticipationCount.status,
-            ParticipationCount.n,
-        ).where(ParticipationCount.campaign_id.in_(list(counts)), ParticipationCount.n != 0)
-    ):
-        counts[campaign_id][status] = counts[campaign_id].get(status, 0) + n
-        if not sealed:
-            live[campaign_id][status] = live[campaign_id].get(status, 0) + n
-    return {
-        campaign_id: CampaignFigures(
-            started=sum(counted.values()),
-            completed=counted.get(RespondentStatus.COMPLETED, 0),
-            withdrawn=counted.get(RespondentStatus.WITHDRAWN, 0),
-            awaiting_seal=sum(live[campaign_id].get(s, 0) for s in FINISHED),
-        )
-        for campaign_id, counted in counts.items()
-    }
+    """The campaign's figures (`survey.campaign_list`: from the participation counters)."""
+    return figures_by_campaign(session, [campaign.id])[campaign.id]
 
 
 def deep_link(bot_username: str | None, campaign_code: str) -> str:

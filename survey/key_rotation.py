@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from survey.anonymity import ChatCipher
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import Campaign, CampaignStatus, Contact, Outbox
 
 BATCH = 500

@@ -35,7 +35,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from survey import channels
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import (
     FINISHED,
     Answer,

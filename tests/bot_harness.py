@@ -23,7 +23,7 @@ from bot.database import CHANNEL
 from survey.anonymity import user_hash
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Contact, Outbox
 from tests.fake_telegram import TOKEN, ChatMessage, FakeTelegram, FakeUser

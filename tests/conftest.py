@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from survey.storage import Database
-from survey.storage.db import create_db_engine
+from survey.storage.db import Database
+from survey.storage.engine import create_db_engine
 from survey.storage.migrate import upgrade
 from tests.postgres_server import PostgresServer, find_bindir
 

@@ -28,8 +28,7 @@ from survey.campaign_editing import close_now
 from survey.campaigns import create_administration, create_campaign
 from survey.engine import ConversationEngine
 from survey.loader import load_questionnaires
-from survey.storage import Campaign
-from survey.storage.models import SealedAnswer, SealedResponse, utcnow
+from survey.storage.models import Campaign, SealedAnswer, SealedResponse, utcnow
 from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
@@ -55,7 +54,7 @@ def wave_file(tmp_path, qid: str, wave: str, suffix: str, seed: int, n: int = 80
 
 
 def counts(db_url: str) -> tuple[int, int, int]:
-    from survey.storage import Database
+    from survey.storage.db import Database
 
     database = Database(db_url)
     with database.transaction() as session:

@@ -35,7 +35,7 @@ from cips.cli import context
 from survey.anonymity import participation_mark
 from survey.campaigns import create_administration, create_campaign
 from survey.loader import load_questionnaire
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Respondent, SealedAnswer, SealedResponse
 from tests.bot_harness import (

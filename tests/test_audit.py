@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from survey import audit
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import AuditEntry
 
 NOW = dt.datetime.now(dt.UTC)

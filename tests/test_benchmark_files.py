@@ -19,7 +19,7 @@ from analysis.interchange import write
 from analysis.synthetic import generate_wave
 from cips.cli import context
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import BenchmarkRelease
 from tests.cli_support import run_cips

@@ -17,7 +17,7 @@ from bot.render import RIGHT_TO_LEFT_MARK
 from survey import liveness
 from survey.engine import messages
 from survey.i18n import Text, render, translations
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import Answer, Contact, Outbox, Respondent, RespondentStatus
 from tests.bot_harness import (
     LANGUAGES,

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import text
 
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 
 # (respondent, status, campaign, contact's channel or None: finished, its contact gone)

@@ -14,7 +14,9 @@ import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from survey.storage import Database
+from survey.campaigns import create_administration, create_campaign
+from survey.loader import load_questionnaires
+from survey.storage.db import Database
 from survey.storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.cli_support import newcomer_env
 
@@ -65,14 +67,24 @@ def test_health_heartbeat_opens_no_database_and_imports_nothing_heavy(tmp_path):
     assert imported(result["modules"], HEAVY + DATABASE) == []
 
 
-def test_campaign_list_imports_only_the_storage(tmp_path):
+def test_campaign_list_reads_without_the_orm(tmp_path):
+    """Mapping the models is half of the 0.5 s budget: the list reads through the engine alone."""
     url = f"sqlite:///{tmp_path / 'cips.db'}"
     upgrade(url)
-    result = loaded_after(["campaign", "list"], tmp_path, newcomer_env(DATABASE_URL=url))
+    env = newcomer_env(DATABASE_URL=url)
+    result = loaded_after(["campaign", "list"], tmp_path, env)
     assert result["code"] == 0, result["output"]
     assert "no campaigns yet" in result["output"]
-    assert "sqlalchemy.orm" in result["modules"]  # it did read the database
-    assert imported(result["modules"], HEAVY) == []
+    db = Database(url)
+    with db.transaction() as session:
+        admin = create_administration(session, "BF", "Douanes", "Africa/Ouagadougou", ["fr"])
+        create_campaign(session, admin, load_questionnaires()["cips-officials"], "2026")
+    db.dispose()
+    result = loaded_after(["campaign", "list"], tmp_path, env)
+    assert result["code"] == 0, result["output"]
+    assert result["output"].split()[:5] == ["bf-2026-off", "BF", "cips-officials", "2026", "open"]
+    assert "sqlalchemy" in result["modules"]  # it did read the database
+    assert imported(result["modules"], (*HEAVY, "sqlalchemy.orm", "survey.storage.models")) == []
 
 
 def test_help_lists_every_command_as_its_own_help_would():

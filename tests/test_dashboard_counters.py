@@ -29,7 +29,7 @@ from survey.campaigns import (
 from survey.dashboard import campaign_dashboard
 from survey.engine import ConversationEngine, ReplyKind
 from survey.loader import load_questionnaires
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import Campaign
 from tests.conftest import TEST_SECRET

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from analysis.database import load_database
 from analysis.results import analyze
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import (
     Answer,
     Campaign,

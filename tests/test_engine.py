@@ -18,8 +18,14 @@ from survey.engine.inputs import event_for_button
 from survey.i18n import Text, render
 from survey.loader import load_questionnaire, load_questionnaires
 from survey.questionnaire import QuestionType
-from survey.storage import Answer, Campaign, Contact, Participation, Respondent
-from survey.storage.models import RespondentStatus
+from survey.storage.models import (
+    Answer,
+    Campaign,
+    Contact,
+    Participation,
+    Respondent,
+    RespondentStatus,
+)
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import ControlledClock
 from tests.engine_driver import Respondent as Person
@@ -544,7 +550,7 @@ def test_no_channel_identifier_is_left_anywhere(setup, db, caplog):
 
 def dump_database(db) -> str:
     """Every value of every table, as text."""
-    from survey.storage import Base
+    from survey.storage.models import Base
 
     with db.transaction() as session:
         return "\n".join(

@@ -12,7 +12,8 @@ from survey.campaigns import create_administration, create_campaign
 from survey.engine import ConversationEngine, ReplyKind, Typed
 from survey.engine.inputs import event_for_button, event_for_command
 from survey.loader import load_questionnaires
-from survey.storage import Answer, Contact, Database, Respondent
+from survey.storage.db import Database
+from survey.storage.models import Answer, Contact, Respondent
 from tests.conftest import TEST_SECRET
 from tests.engine_driver import Respondent as Person
 

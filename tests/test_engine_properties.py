@@ -18,8 +18,8 @@ from survey.engine.flow import SKIPPED, first_unanswered, progress, shown_questi
 from survey.engine.inputs import event_for_button, event_for_command
 from survey.loader import load_questionnaire, load_questionnaires
 from survey.questionnaire import QuestionType
-from survey.storage import Answer, Database, Respondent
-from survey.storage.models import RespondentStatus
+from survey.storage.db import Database
+from survey.storage.models import Answer, Respondent, RespondentStatus
 from tests.conftest import TEST_SECRET
 from tests.test_engine import SMALL
 

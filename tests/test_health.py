@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from cips.cli import context
 from survey import liveness
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import alembic_config, head_revision, upgrade
 from survey.storage.models import Outbox, utcnow
 from tests.cli_support import run_cips

@@ -16,7 +16,7 @@ from bot.sender import _markup
 from survey.engine import Reply, ReplyKind
 from survey.engine.replies import Action, Button
 from survey.i18n import Text
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import Answer, Contact, Respondent, RespondentStatus
 from tests.bot_harness import BotProcess, Participant, prepare_database, question_of
 from tests.fake_telegram import TOKEN, FakeTelegram, Pace

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from survey.campaigns import ReminderPolicy
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import ReminderSent
 from tests.bot_harness import (
     BotProcess,

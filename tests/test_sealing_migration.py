@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.migrate import upgrade
 from survey.storage.models import (
     DailyCount,

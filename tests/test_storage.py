@@ -12,8 +12,16 @@ from sqlalchemy.exc import IntegrityError
 
 from survey.campaigns import campaign_figures, create_administration, create_campaign
 from survey.loader import load_questionnaires
-from survey.storage import Answer, Base, Campaign, Contact, Participation, Respondent
-from survey.storage.models import CampaignStatus, RespondentStatus
+from survey.storage.models import (
+    Answer,
+    Base,
+    Campaign,
+    CampaignStatus,
+    Contact,
+    Participation,
+    Respondent,
+    RespondentStatus,
+)
 
 
 @pytest.fixture
@@ -125,7 +133,7 @@ def test_figures_count_the_database(db, campaign):
 
 def test_a_commit_on_sqlite_is_on_disk_when_it_returns(tmp_path):
     """WAL with synchronous=FULL: an answer accepted survives a power cut, not only a crash."""
-    from survey.storage import Database
+    from survey.storage.db import Database
 
     db = Database(f"sqlite:///{tmp_path / 'durable.db'}")
     with db.engine.connect() as connection:

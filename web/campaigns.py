@@ -19,11 +19,11 @@ from survey.campaign_editing import (
     remove_source,
     update_campaign,
 )
+from survey.campaign_list import figures_by_campaign
 from survey.campaigns import (
     CampaignError,
     ReminderPolicy,
     campaign_figures,
-    campaigns_figures,
     create_campaign,
     format_duration,
     parse_duration,
@@ -112,7 +112,7 @@ def index():
         query = query.where(Campaign.archived_at.is_(None))
     campaigns = data.scalars(query.order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()
     now = _now()
-    figures = campaigns_figures(data, campaigns)
+    figures = figures_by_campaign(data, [c.id for c in campaigns])
     rows = [(c, c.status(now), figures[c.id]) for c in campaigns]
     return render_template(
         "campaigns/list.html",

@@ -29,7 +29,7 @@ from survey.housekeeping import close_due_campaigns, purge
 from survey.i18n import available_languages
 from survey.questionnaire import Questionnaire
 from survey.reminders import send_due
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import Administration, Campaign, utcnow
 
 log = logging.getLogger(__name__)

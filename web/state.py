@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from survey.config import Settings
 from survey.loader import load_questionnaires
 from survey.questionnaire import Questionnaire
-from survey.storage import Database
+from survey.storage.db import Database
 
 
 @dataclass

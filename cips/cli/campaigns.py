@@ -5,32 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from cips.cli import context
-from survey.campaigns import (
-    CampaignError,
-    ReminderPolicy,
-    campaign_figures,
-    campaigns_figures,
-    create_administration,
-    create_campaign,
-    deep_link,
-    format_duration,
-    get_administration,
-    get_campaign,
-    parse_duration,
-    parse_quiet_hours,
-    parse_time,
-)
-from survey.storage.models import Campaign
+from survey.campaign_input import CampaignError, format_duration, parse_duration, parse_quiet_hours
+
+# The ORM (survey.campaigns, the models) is imported in the commands that use it: `cips campaign
+# list` reads without it, to start at once (survey.campaign_list, bench/cli_start.py).
 
 
 def _link(session, code: str, indent: str) -> str:
     """The campaign's deep link; while the bot's username is unknown, also (on the next line,
     after `indent`) that it does not work yet and how to fix that."""
     from survey.bot_identity import LINK_UNUSABLE, bot_username
+    from survey.campaigns import deep_link
 
     username = bot_username(session, context.settings())
     link = deep_link(username, code)
@@ -53,6 +40,8 @@ def administration() -> None:
 @click.option("--languages", default="en,fr,es,ar,pt", show_default=True, help="Offered languages.")
 def administration_create(code: str, name: str, timezone: str, languages: str) -> None:
     """Create the administration CODE."""
+    from survey.campaigns import create_administration
+
     db = context.database()
     try:
         with db.transaction() as session:
@@ -96,6 +85,8 @@ def campaign_create(
     last_call: str,
 ) -> None:
     """Create a campaign; prints its code and deep link."""
+    from survey.campaigns import ReminderPolicy, create_campaign, get_administration, parse_time
+
     questionnaire = context.questionnaire_by_id(questionnaire_id)
     db = context.database()
     try:
@@ -145,6 +136,7 @@ def campaign_create(
 def campaign_update(code: str, **changes: str | int | None) -> None:
     """Change a campaign's schedule, target or reminder policy (what is not given stays)."""
     from survey.campaign_editing import update_campaign
+    from survey.campaigns import ReminderPolicy, get_campaign, parse_time
 
     db = context.database()
     try:
@@ -203,27 +195,24 @@ def campaign_update(code: str, **changes: str | int | None) -> None:
 @click.option("--archived", is_flag=True, help="Also the archived campaigns (marked so).")
 def campaign_list(archived: bool) -> None:
     """Every campaign with its status and figures (the archived ones with --archived)."""
+    from survey.campaign_list import listed_campaigns
+
     now = dt.datetime.now(dt.UTC)
-    with context.database().transaction() as session:
-        query = select(Campaign).options(joinedload(Campaign.administration)).order_by(Campaign.id)
-        if not archived:
-            query = query.where(Campaign.archived_at.is_(None))
-        campaigns = session.scalars(query).all()
-        figures_of = campaigns_figures(session, campaigns)
+    with context.reading() as connection:
+        campaigns = listed_campaigns(connection, now, with_archived=archived)
         if not campaigns:
-            hidden = session.scalar(select(Campaign.id).limit(1)) is not None
+            hidden = not archived and listed_campaigns(connection, now, with_archived=True)
             click.echo(
                 "no campaigns but archived ones: list them with --archived"
                 if hidden
                 else "no campaigns yet: create one with `cips campaign create`"
             )
-        for c in campaigns:
-            figures = figures_of[c.id]
-            click.echo(
-                f"{c.code:<28} {c.administration.code:<8} {c.questionnaire_id:<22} {c.wave:<8} "
-                f"{c.status(now):<9} started {figures.started:>5}  completed {figures.completed:>5}"
-                + ("  archived" if c.archived_at is not None else "")
-            )
+    for c in campaigns:
+        click.echo(
+            f"{c.code:<28} {c.administration:<8} {c.questionnaire_id:<22} {c.wave:<8} "
+            f"{c.status:<9} started {c.figures.started:>5}  completed {c.figures.completed:>5}"
+            + ("  archived" if c.archived else "")
+        )
 
 
 def _when(value: dt.datetime | None, timezone: str) -> str:
@@ -241,6 +230,7 @@ def campaign_close(code: str) -> None:
     left is sealed; its results are released (DESIGN.md, Anonymity 3 and 7)."""
     from survey import sealing
     from survey.campaign_editing import close_now
+    from survey.campaigns import get_campaign
 
     db = context.database()
     with db.transaction() as session:
@@ -266,6 +256,8 @@ def campaign_close(code: str) -> None:
 @click.argument("code")
 def campaign_show(code: str) -> None:
     """One campaign: link, schedule, reminder policy and response figures."""
+    from survey.campaigns import campaign_figures, get_campaign
+
     now = dt.datetime.now(dt.UTC)
     with context.database().transaction() as session:
         try:
@@ -302,6 +294,7 @@ def campaign_archive(code: str) -> None:
     """Archive a closed campaign: left out of `cips campaign list` and the web's lists (shown
     with --archived), its results kept."""
     from survey.campaign_life import archive
+    from survey.campaigns import get_campaign
 
     try:
         with context.database().transaction() as session:
@@ -320,6 +313,7 @@ def campaign_archive(code: str) -> None:
 def campaign_unarchive(code: str) -> None:
     """Bring an archived campaign back into the lists."""
     from survey.campaign_life import unarchive
+    from survey.campaigns import get_campaign
 
     try:
         with context.database().transaction() as session:
@@ -345,6 +339,7 @@ def campaign_delete(code: str, typed_code: str | None) -> None:
     reminder figures), in one transaction. With completed responses, only with --confirm CODE."""
     from survey import sealing
     from survey.campaign_life import DeletionRefused, delete_campaign
+    from survey.campaigns import get_campaign
 
     db = context.database()
     try:
@@ -378,6 +373,7 @@ def campaign_next_wave(
     """A new campaign for the next wave: the questionnaire, target, reminder policy and
     channels of campaign CODE, under a new code and wave label."""
     from survey.campaign_life import next_wave
+    from survey.campaigns import get_campaign, parse_time
 
     db = context.database()
     try:

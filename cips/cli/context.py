@@ -12,8 +12,10 @@ import click
 from survey.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
     from survey.questionnaire import Questionnaire
-    from survey.storage import Database
+    from survey.storage.db import Database
 
 # What is heavy is imported where it is used: a command that needs no database or questionnaire
 # (`cips --help`, `cips health --heartbeat`) imports neither SQLAlchemy nor the loader.
@@ -26,16 +28,37 @@ def settings() -> Settings:
 
 def database(check_schema: bool = True) -> Database:
     """The database of DATABASE_URL, refusing to run on a schema that is not up to date."""
-    from survey.storage import Database
-    from survey.storage.migrate import current_revision, head_revision
+    from survey.storage.db import Database
 
     db = Database(settings().database_url)
-    if check_schema and current_revision(db.engine) != head_revision():
-        db.dispose()
+    if check_schema:
+        _refuse_outdated(db.engine)
+    return db
+
+
+@contextmanager
+def reading() -> Iterator[Connection]:
+    """A read-only transaction on DATABASE_URL through the engine alone, without the ORM: for
+    a command that must start at once (`cips campaign list`); refused as `database()` refuses."""
+    from survey.storage.engine import READS_ONLY, create_db_engine
+
+    engine = create_db_engine(settings().database_url)
+    try:
+        _refuse_outdated(engine)
+        with engine.execution_options(**{READS_ONLY: True}).begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _refuse_outdated(engine: Engine) -> None:
+    from survey.storage.migrate import current_revision, head_revision
+
+    if current_revision(engine) != head_revision():
+        engine.dispose()
         raise click.ClickException(
             "the database schema is not up to date: run `cips db upgrade` first"
         )
-    return db
 
 
 @contextmanager

@@ -48,7 +48,7 @@ from survey.engine.prompts import info, language_menu, prompt
 from survey.engine.replies import Reply
 from survey.i18n import Text, available_languages
 from survey.questionnaire import Questionnaire
-from survey.storage import Database
+from survey.storage.db import Database
 from survey.storage.models import CampaignStatus, utcnow
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from survey.storage.db import create_db_engine
+from survey.storage.engine import create_db_engine
 from survey.storage.models import Base
 
 config = context.config
