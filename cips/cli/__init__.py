@@ -37,22 +37,22 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "chat": ("chat", "chat", "Answer a survey in the terminal, as a respondent would on Telegram."),
     "clock": ("clock", "clock",
               "Run the scheduler: reminders, opening and closing campaigns, purges (exactly one)."),
-    "codebook": ("analysis", "codebook",
+    "codebook": ("interchange", "codebook",
                  "Write the codebook of a questionnaire's respondent-level files, as md or xlsx."),
     "db": ("data", "db", "The database schema."),
     "demo": ("demo", "demo",
              "Fill the demo administration: last year's wave (then closed) and this year's (left "
              "open)."),
-    "export": ("analysis", "export",
+    "export": ("interchange", "export",
                "Write a campaign's respondents in the interchange format (anonymous: random ids "
                "only, no free text), or with --free-text its free-text answers alone, detached."),
-    "generate": ("analysis", "generate",
+    "generate": ("interchange", "generate",
                  "Write a made-up wave of QUESTIONNAIRE_ID in the interchange format (for "
                  "demonstrations)."),
     "health": ("health", "health",
                "Check that the bot and clock are alive (heartbeat files), the web can serve "
                "(URL), and finished responses get sealed (--sealing)."),
-    "import": ("analysis", "import_",
+    "import": ("interchange", "import_",
                "Import an earlier wave from FILE (.csv or .xlsx, the interchange format)."),
     "keys": ("keys", "keys",
              "CIPS_SECRET_KEY and its old keys (CIPS_OLD_SECRET_KEYS); the Ed25519 keys that sign "

@@ -1,0 +1,43 @@
+"""What the data commands (`cips import`, `export`, `analyze`, `codebook`) say in their user's
+language: the --language option (from LANG), the languages --labels may name, and an invalid
+file's problems, one a line, then what they mean."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from analysis import labels
+from survey.i18n import Text, available_languages, match_language, render
+
+
+def default_language() -> str:
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if found := match_language(os.environ.get(variable), available_languages()):
+            return found
+    return "en"
+
+
+def language_option(function):
+    return click.option(
+        "--language",
+        type=click.Choice(available_languages()),
+        default=default_language,
+        show_default="from LANG, else en",
+        help="Language of the messages, names and labels.",
+    )(function)
+
+
+def labels_choice() -> click.Choice:
+    return click.Choice(available_languages())
+
+
+def file_problems(
+    error, language: str, outcome: str = labels.IMPORT_FAILED
+) -> click.ClickException:
+    """Every problem of a file on stderr, then what it means (nothing was imported)."""
+    for problem in error.problems:
+        click.echo(problem.render(language), err=True)
+    text = Text(outcome, {"count": len(error.problems), "file": error.file})
+    return click.ClickException(render(text, language))
