@@ -33,7 +33,7 @@ from survey.engine import Reply, ReplyKind
 from survey.engine import events as ev
 from survey.i18n import Text, available_languages, is_right_to_left, match_language, render
 from survey.storage.models import Campaign, Contact
-from web.respond import texts, views
+from web.respond import conversation, lookups, texts, views
 from web.respond.init_data import InvalidInitData, Refusal, validate
 from web.respond.pages import Page, page_for
 from web.security import framed_by_telegram
@@ -114,7 +114,7 @@ def _show(sender: ev.Sender, replies: list[Reply], campaign: Campaign | None,
     """The page of the turn's last reply (the current prompt when the turn said nothing, as a
     double submit does)."""
     if not replies or replies[-1].kind is ReplyKind.ANSWER_RECORDED:
-        replies = views._handle(ev.Resume(sender))
+        replies = conversation.handle(ev.Resume(sender))
     reply = replies[-1]
     campaign = _current_campaign(sender) or campaign
     if reply.kind is ReplyKind.INFO:  # the end (thanks, stopped...), or nothing in progress
@@ -122,7 +122,7 @@ def _show(sender: ev.Sender, replies: list[Reply], campaign: Campaign | None,
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
     page = page_for(reply, questionnaire, None, list(notes), typed)
     return _draw(page, campaign, sender, status=status,
-                 languages_form=views._language_buttons(campaign))  # fmt: skip
+                 languages_form=lookups.language_buttons(campaign))  # fmt: skip
 
 
 # -- routes ------------------------------------------------------------------------------------
@@ -153,10 +153,10 @@ def enter():
     campaign = None
     if user.start_param:  # a direct link t.me/<bot>/<app>?startapp=CODE[__tag]: the bot's /start
         event: ev.Event = ev.Start(sender, user.start_param)
-        campaign = views._campaign(user.start_param.partition("__")[0])
+        campaign = lookups.campaign_by_code(user.start_param.partition("__")[0])
     else:  # the button under a question: the conversation under way, if any
         event = ev.Resume(sender)
-    return _show(sender, views._handle(event), campaign)
+    return _show(sender, conversation.handle(event), campaign)
 
 
 @bp.post("/app")
@@ -167,10 +167,10 @@ def act():
         return _notice(_language(), Text(texts.MINIAPP_EXPIRED), status=403)
     campaign = _current_campaign(sender)
     if campaign is None:  # finished, stopped or deleted (in the chat, or on another page)
-        return _show(sender, views._handle(ev.Resume(sender)), None)
+        return _show(sender, conversation.handle(ev.Resume(sender)), None)
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
-    event, problem, typed = views._event(sender, questionnaire)
+    event, problem, typed = conversation.event_for_form(sender, questionnaire)
     if problem is not None:
         return _show(sender, [], campaign, [problem], typed, status=422)
-    replies = views._handle(event) if event is not None else []
+    replies = conversation.handle(event) if event is not None else []
     return _show(sender, replies, campaign)

@@ -10,6 +10,8 @@ going Back never sends an answer twice, and always shows the current question).
 - `POST /s/<code>/forget`: "leave and forget this browser".
 
 A note for the next page (an error, the thanks at the end) waits in the session, shown once.
+The engine's turn and a form read as its event are in `conversation`, what is looked up before
+it in `lookups`; the Mini App (`miniapp`) uses both, and draws its pages with `draw`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -28,14 +29,11 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import and_, bindparam, select
 
 from survey import access_codes, channels
 from survey.access_codes import Redeemed
-from survey.anonymity import participation_mark, user_hash
-from survey.engine import ConversationEngine, Reply, ReplyKind, messages
+from survey.engine import Reply, ReplyKind, messages
 from survey.engine import events as ev
-from survey.engine.inputs import event_for_button_data
 from survey.engine.questions import title_text
 from survey.engine.replies import reply_from_data, reply_to_data, text_from_data, text_to_data
 from survey.i18n import (
@@ -47,70 +45,13 @@ from survey.i18n import (
     render,
     verbatim,
 )
-from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, QuestionType
-from survey.storage.models import (
-    Campaign,
-    CampaignStatus,
-    Contact,
-    Participation,
-    Respondent,
-    utcnow,
-)
-from web.respond import identity, texts
+from survey.storage.models import Campaign, CampaignStatus, utcnow
+from web.respond import conversation, identity, lookups, texts
 from web.respond.pages import Page, page_for, split_notes
 from web.state import app_state, db_session, lookups_only
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 NOTE_KEY = "respond_note"
-ENGINE_KEY = "cips_respond_engine"
-
-
-def engine() -> ConversationEngine:
-    state = app_state()
-    if ENGINE_KEY not in current_app.extensions:
-        current_app.extensions[ENGINE_KEY] = ConversationEngine(
-            state.db,
-            state.questionnaires,
-            state.settings.secret_key,
-            min_cell=state.settings.min_cell,
-        )
-    return current_app.extensions[ENGINE_KEY]
-
-
-def _handle(event: ev.Event) -> list[Reply]:
-    """The engine's turn, in its own transaction: the request's session lets go of the database
-    first (on SQLite every transaction holds the write lock). It ends its read-only transaction
-    with a commit, which (unlike a rollback) keeps what it loaded (`expire_on_commit=False`)."""
-    db_session().commit()
-    return engine().handle(event)
-
-
-def _campaign(code: str) -> Campaign | None:
-    return db_session().scalar(
-        select(Campaign)
-        .where(Campaign.code.in_({code, code.lower()}))
-        .order_by((Campaign.code == code).desc())
-        .limit(1)
-    )
-
-
-def _offered(campaign: Campaign) -> list[str]:
-    available = available_languages()
-    offered = [c for c in campaign.administration.language_list if c in available]
-    return offered or available
-
-
-def _language_buttons(campaign: Campaign) -> list[tuple[str, str]]:
-    offered = _offered(campaign)
-    return [(code, language_name(code)) for code in offered] if len(offered) > 1 else []
-
-
-def _landing_language(campaign: Campaign) -> str:
-    offered = _offered(campaign)
-    chosen = request.args.get("lang") or request.form.get("language")
-    if chosen in offered:
-        return chosen
-    return request.accept_languages.best_match(offered) or offered[0] or SOURCE_LANGUAGE
 
 
 def _sender(token: str, language: str | None = None, campaign: Campaign | None = None) -> ev.Sender:
@@ -119,59 +60,6 @@ def _sender(token: str, language: str | None = None, campaign: Campaign | None =
     codes = campaign is not None and campaign.web_access == access_codes.CODES
     return ev.Sender(identity.CHANNEL, token, language_hint=language,
                      entry=channels.CODE if codes else channels.WEB)  # fmt: skip
-
-
-def _contact(token: str, campaign: Campaign) -> Contact | None:
-    hashed = user_hash(app_state().settings.secret_key, identity.CHANNEL, token)
-    return db_session().scalar(
-        select(Contact).where(
-            Contact.channel == identity.CHANNEL,
-            Contact.user_hash == hashed,
-            Contact.campaign_id == campaign.id,
-        )
-    )
-
-
-# Built once (the hot path of every answer and page): a campaign by its code (the code as typed
-# first, else in lower case) with the browser's contact there, if any.
-_WITH_CONTACT = (
-    select(Campaign, Contact)
-    .outerjoin(
-        Contact,
-        and_(
-            Contact.campaign_id == Campaign.id,
-            Contact.channel == identity.CHANNEL,
-            Contact.user_hash == bindparam("hashed"),
-        ),
-    )
-    .where(Campaign.code.in_(bindparam("codes", expanding=True)))
-    .order_by((Campaign.code == bindparam("code")).desc())
-    .limit(1)
-)
-
-
-def _with_contact(code: str, token: str | None) -> tuple[Campaign | None, Contact | None]:
-    """`_campaign(code)` and, when the browser has a token, its `_contact` there, in one
-    statement (a round trip less on every answer and page)."""
-    if not token:
-        return _campaign(code), None
-    hashed = user_hash(app_state().settings.secret_key, identity.CHANNEL, token)
-    params = {"hashed": hashed, "codes": sorted({code, code.lower()}), "code": code}
-    row = db_session().execute(_WITH_CONTACT, params).first()
-    return (row[0], row[1]) if row is not None else (None, None)
-
-
-def _took_part(token: str, campaign: Campaign) -> bool:
-    mark = participation_mark(
-        app_state().settings.secret_key, campaign.code, identity.CHANNEL, token
-    )
-    session_ = db_session()
-    if session_.get(Participation, (campaign.id, mark)) is not None:
-        return True
-    waiting = select(Respondent.id).where(
-        Respondent.campaign_id == campaign.id, Respondent.mark == mark
-    )
-    return session_.scalar(waiting.limit(1)) is not None
 
 
 # -- notes that wait for the next page ---------------------------------------------------------
@@ -217,17 +105,18 @@ def draw(page: Page, campaign: Campaign | None, *, template: str = "respond/page
     return make_response(html, status)
 
 
-def _info_page(campaign: Campaign, language: str, *parts: Text, status: int = 200) -> Response:
+def _info_page(campaign: Campaign | None, language: str, *parts: Text,
+               status: int = 200) -> Response:  # fmt: skip
     page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
     page.paragraphs = [render(p, language) for p in parts]
     return draw(page, campaign, status=status)
 
 
 def _landing(campaign: Campaign, notes: list[Text] = (), status: int = 200) -> Response:
-    language = _landing_language(campaign)
+    language = lookups.landing_language(campaign)
     page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
     page.notes = [render(n, language) for n in notes]
-    languages = [(code, language_name(code)) for code in _offered(campaign)]
+    languages = [(code, language_name(code)) for code in lookups.offered(campaign)]
     return draw(page, campaign, template="respond/start.html", status=status,
                  languages=languages, needs_code=campaign.web_access == access_codes.CODES,
                  source_tag=(request.values.get("s") or "")[:32])  # fmt: skip
@@ -235,12 +124,14 @@ def _landing(campaign: Campaign, notes: list[Text] = (), status: int = 200) -> R
 
 def _closed_page(campaign: Campaign) -> Response | None:
     status = campaign.status(utcnow())
-    language = _landing_language(campaign)
+    language = lookups.landing_language(campaign)
     if status is CampaignStatus.CLOSED:
         return _info_page(campaign, language, Text(messages.CAMPAIGN_CLOSED))
     if status is CampaignStatus.SCHEDULED:
         # The engine says when it opens, in the respondent's language.
-        reply = _handle(ev.Start(_sender(identity.new_token(), language), campaign.code))
+        reply = conversation.handle(
+            ev.Start(_sender(identity.new_token(), language), campaign.code)
+        )
         return _info_page(campaign, language, *reply[-1].parts)
     return None
 
@@ -252,53 +143,48 @@ def _closed_page(campaign: Campaign) -> Response | None:
 def survey(code: str):
     lookups_only()  # the engine's turn is the transaction; what comes before only looks up
     token = identity.token()
-    campaign, contact = _with_contact(code, token)
+    campaign, contact = lookups.with_contact(code, token)
     if campaign is None:
         language = request.accept_languages.best_match(available_languages()) or "en"
-        page = Page(language=language, direction="rtl" if is_right_to_left(language) else "ltr")
-        page.paragraphs = [render(Text(messages.UNKNOWN_CODE, {"code": verbatim(code[:64])}),
-                                  language)]  # fmt: skip
-        with force_locale(language):
-            html = render_template("respond/page.html", page=page, campaign=None, texts=texts,
-                                   title="", t=lambda m, **a: render(Text(m, a), language))  # fmt: skip
-        return make_response(html, 404)
+        unknown = Text(messages.UNKNOWN_CODE, {"code": verbatim(code[:64])})
+        return _info_page(None, language, unknown, status=404)
     if campaign.code != code:
         return redirect(url_for("respond.survey", code=campaign.code, **request.args), 303)
     note_reply, notes = _take_note(campaign)
     if note_reply is not None and note_reply.kind is ReplyKind.INFO:
         return _info_page(campaign, note_reply.language, *notes, *note_reply.parts)
     if contact is not None:
-        replies = _handle(ev.Resume(_sender(token)))
+        replies = conversation.handle(ev.Resume(_sender(token)))
         reply = replies[-1]
         if reply.kind is ReplyKind.INFO:  # the campaign closed meanwhile
             return _info_page(campaign, reply.language, *reply.parts)
         questionnaire = app_state().questionnaires[campaign.questionnaire_id]
         page = page_for(reply, questionnaire, None, notes)
-        response = draw(page, campaign, languages_form=_language_buttons(campaign))
+        response = draw(page, campaign, languages_form=lookups.language_buttons(campaign))
         identity.keep(response, campaign, token)  # renewed: a closing date moved later counts
         return response
     if (closed := _closed_page(campaign)) is not None:
         return closed
-    if token and _took_part(token, campaign):
-        language = _landing_language(campaign)
+    if token and lookups.took_part(token, campaign):
+        language = lookups.landing_language(campaign)
         return _info_page(campaign, language, *notes, Text(messages.ALREADY_TOOK_PART))
     return _landing(campaign, notes)
 
 
 @bp.post("/<code>/start")
 def start(code: str):
-    campaign = _campaign(code) or abort(404)
+    campaign = lookups.campaign_by_code(code) or abort(404)
     if not _csrf_ok():
         _leave_note(campaign, None, [Text(texts.EXPIRED_FORM)])
         return _back(campaign)
     token = identity.token()
-    if token and _contact(token, campaign) is not None:
+    if token and lookups.contact(token, campaign) is not None:
         return _back(campaign)  # already under way: continue
     if (closed := _closed_page(campaign)) is not None:
         return closed
-    language = _landing_language(campaign)
+    language = lookups.landing_language(campaign)
     fresh = token is None
-    if campaign.web_access != access_codes.CODES and token and _took_part(token, campaign):
+    if campaign.web_access != access_codes.CODES and token and lookups.took_part(token, campaign):
         return _info_page(campaign, language, Text(messages.ALREADY_TOOK_PART))  # once a browser
     if campaign.web_access == access_codes.CODES:
         fresh = True  # a code opens a new response, in a new identity
@@ -315,7 +201,7 @@ def start(code: str):
         token = identity.new_token()
     tag = (request.form.get("s") or "").strip().lower()
     payload = f"{campaign.code}__{tag}" if tag else campaign.code
-    _handle(ev.Start(_sender(token, language, campaign), payload))
+    conversation.handle(ev.Start(_sender(token, language, campaign), payload))
     response = _back(campaign)
     identity.keep(response, campaign, token)
     return response
@@ -334,7 +220,7 @@ def _redeem(campaign: Campaign, typed: str) -> Redeemed:
 def act(code: str):
     lookups_only()  # the engine's turn is the transaction; what comes before only looks up
     token = identity.token()
-    campaign, contact = _with_contact(code, token)
+    campaign, contact = lookups.with_contact(code, token)
     if campaign is None:
         abort(404)
     if not _csrf_ok():
@@ -347,12 +233,12 @@ def act(code: str):
         return _back(campaign)
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
     sender = _sender(token, campaign=campaign)
-    event, problem, typed = _event(sender, questionnaire)
+    event, problem, typed = conversation.event_for_form(sender, questionnaire)
     if problem is not None:
-        replies = _handle(ev.Resume(sender))
+        replies = conversation.handle(ev.Resume(sender))
         page = page_for(replies[-1], questionnaire, None, [problem], typed)
-        return draw(page, campaign, status=422, languages_form=_language_buttons(campaign))
-    replies = _handle(event) if event is not None else []
+        return draw(page, campaign, status=422, languages_form=lookups.language_buttons(campaign))
+    replies = conversation.handle(event) if event is not None else []
     if replies:
         last = replies[-1]
         if last.kind is ReplyKind.INFO:
@@ -364,41 +250,11 @@ def act(code: str):
     return _back(campaign)
 
 
-def _event(sender: ev.Sender, questionnaire) -> tuple[ev.Event | None, Text | None, str]:
-    """The event the form stands for, or a problem to show without calling the engine (the
-    typed text kept so that nothing typed is lost)."""
-    form = request.form
-    if data := form.get("b"):
-        return event_for_button_data(sender, data), None, ""
-    nav = {"back": ev.Back, "stop": ev.Stop, "delete": ev.Delete}.get(form.get("nav", ""))
-    if nav is not None:
-        return nav(sender), None, ""
-    qid = form.get("q", "")
-    if not questionnaire.has_question(qid):
-        return None, None, ""
-    question = questionnaire.question(qid)
-    if question.type is QuestionType.MULTIPLE_CHOICE:
-        chosen = form.getlist("value")
-        if not chosen:
-            return None, Text(messages.CHOOSE_AT_LEAST_ONE), ""
-        return ev.Answer(sender, qid, MULTIPLE_CHOICE_SEPARATOR.join(chosen)), None, ""
-    if question.type in (QuestionType.NUMBER, QuestionType.TEXT):
-        text = form.get("text", "")
-        if question.type is QuestionType.TEXT and len(text.strip()) > question.max_length:
-            args = {"length": len(text.strip()), "count": question.max_length}
-            return None, Text(texts.TOO_LONG, args), text
-        return ev.Typed(sender, text, question_id=qid), None, ""
-    value = form.get("value")
-    if not value:
-        return None, Text(texts.CHOOSE_ONE), ""
-    return ev.Answer(sender, qid, value), None, ""
-
-
 @bp.post("/<code>/forget")
 def forget(code: str):
-    campaign = _campaign(code) or abort(404)
+    campaign = lookups.campaign_by_code(code) or abort(404)
     session.pop(NOTE_KEY, None)
-    language = request.form.get("language") or _landing_language(campaign)
+    language = request.form.get("language") or lookups.landing_language(campaign)
     if language not in available_languages():
         language = SOURCE_LANGUAGE
     response = _info_page(campaign, language, Text(texts.FORGOTTEN))
