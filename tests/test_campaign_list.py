@@ -17,6 +17,7 @@ from survey.campaign_list import (
 from survey.campaigns import campaign_figures, create_administration, create_campaign
 from survey.loader import load_questionnaires
 from survey.storage.models import Base, Campaign, CampaignStatus, Respondent, RespondentStatus
+from tests.cli_support import run_cips
 
 
 @pytest.mark.parametrize("light", [CAMPAIGNS, ADMINISTRATIONS, PARTICIPATION_COUNTS])
@@ -87,3 +88,19 @@ def test_the_list_is_what_the_models_say(db):
         assert figures_by_campaign(session, ids.values()) == {
             ids[c.code]: c.figures for c in everything
         }
+
+
+def test_cips_campaign_list_prints_it(db, monkeypatch):
+    """`cips campaign list` on each backend (its read-only transaction on the engine alone)."""
+    now = dt.datetime.now(dt.UTC)
+    _campaigns(db, now)
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    lines = run_cips("campaign", "list").output.splitlines()
+    assert [line.split()[:5] for line in lines] == [
+        ["open", "BF", "cips-officials", "2026", "open"],
+        ["later", "BF", "cips-private-sector", "2026", "scheduled"],
+        ["shut", "BF", "cips-officials", "2026", "closed"],
+    ]
+    assert "started     5  completed     3" in lines[0]
+    archived = run_cips("campaign", "list", "--archived").output.splitlines()
+    assert archived[-1].startswith("old ") and archived[-1].endswith("  archived")
