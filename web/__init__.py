@@ -1,7 +1,8 @@
 """The coordinators' back end: a Flask app (factory `create_app`) with one blueprint per job.
 
 - `auth`: sign in and out, sessions, throttling, the current user;
-- `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard;
+- `campaigns`: campaigns, their links, QR codes, posters, sources and dashboard (its views in
+  `campaign_forms`, `campaign_page`, `campaign_printables` and `campaign_dashboard`);
 - `campaign_life`: archiving, deleting and the next wave of a campaign;
 - `administrations`: administrations (admins only);
 - `account`: the user's API tokens; `account_two_factor`: their two-factor sign-in;
@@ -65,7 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(campaigns.bp)
+    campaigns.init_app(app)  # the blueprint and the modules holding its views
     app.register_blueprint(campaign_life.bp)
     app.register_blueprint(administrations.bp)
     app.register_blueprint(account.bp)

@@ -16,7 +16,7 @@ from survey.engine.questions import title_text
 from survey.i18n import render
 from web.audit import note, note_download
 from web.auth import campaign_or_404, login_required, may_manage
-from web.campaigns import image_download, source_tag
+from web.campaign_printables import image_download, source_tag
 from web.code_cards import CardText, codes_csv, codes_pdf
 from web.qr import qr_png, qr_svg
 from web.respond.links import public_base, web_link

@@ -1,0 +1,127 @@
+"""The campaign page (routes of the `campaigns` blueprint, `web.campaigns`): its figures, links
+and planned reminders, and what its buttons do: open or close the campaign now, add or remove a
+channel (source tag)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from survey import audit, sealing
+from survey.campaign_editing import (
+    CampaignReleased,
+    add_source,
+    close_now,
+    open_now,
+    remove_source,
+)
+from survey.campaigns import CampaignError, campaign_figures, format_duration
+from survey.reminders import reminder_figures, reminder_plan
+from web.audit import note
+from web.auth import campaign_or_404, login_required, may_manage
+from web.campaigns import bp, managed_campaign, now
+from web.forms import ConfirmForm, SourceForm
+from web.links import bot_username, campaign_link, link_unusable_text
+from web.state import app_state, db_session
+
+
+@bp.get("/<code>")
+@login_required
+def show(code: str):
+    campaign = campaign_or_404(code)
+    links = [(None, _("Direct link (no channel)"), campaign_link(campaign.code))] + [
+        (s.tag, s.label, campaign_link(campaign.code, s.tag)) for s in campaign.sources
+    ]
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        status=campaign.status(now()),
+        figures=campaign_figures(db_session(), campaign),
+        links=links,
+        link_unusable=None if bot_username() else link_unusable_text(),
+        may_manage=may_manage(),
+        source_form=SourceForm(),
+        confirm=ConfirmForm(),
+        format_duration=format_duration,
+        planned_reminders=reminder_plan(db_session(), campaign, now()),
+        reminders_sent=reminder_figures(db_session(), campaign.id),
+    )
+
+
+@bp.post("/<code>/open")
+@login_required
+def open_campaign(code: str):
+    campaign = managed_campaign(code)
+    if campaign.archived_at is not None:
+        flash(_("Unarchive the campaign before opening it."), "error")
+        return redirect(url_for("campaigns.show", code=code))
+    try:
+        open_now(campaign, now())
+        note(
+            f"{audit.CAMPAIGN}.open",
+            administration=campaign.administration.code,
+            campaign=campaign.code,
+        )
+        db_session().commit()
+        flash(_("The campaign is open."), "success")
+    except CampaignReleased:
+        db_session().rollback()
+        flash(
+            _(
+                "This campaign's results are released, so it cannot reopen: create a new campaign instead."
+            ),
+            "error",
+        )
+    except CampaignError:
+        db_session().rollback()
+        flash(_("Its closing time has passed: set a later one first."), "error")
+    return redirect(url_for("campaigns.show", code=code))
+
+
+@bp.post("/<code>/close")
+@login_required
+def close_campaign(code: str):
+    campaign = managed_campaign(code)
+    close_now(db_session(), campaign, now(), app_state().settings.min_cell)
+    note(
+        audit.RELEASE,
+        administration=campaign.administration.code,
+        campaign=campaign.code,
+        detail="closed now; final release made",
+    )
+    db_session().commit()
+    sealing.wipe(app_state().db, resealed=True)
+    flash(_("The campaign is closed; no one can answer it any more."), "success")
+    return redirect(url_for("campaigns.show", code=code))
+
+
+@bp.post("/<code>/sources")
+@login_required
+def add_source_view(code: str):
+    campaign = managed_campaign(code)
+    form = SourceForm()
+    if form.validate_on_submit():
+        try:
+            add_source(db_session(), campaign, form.tag.data, form.label.data)
+            db_session().commit()
+            flash(_("Channel {label} added.").format(label=form.label.data.strip()), "success")
+            return redirect(url_for("campaigns.show", code=code))
+        except CampaignError:
+            db_session().rollback()
+            form.tag.errors.append(
+                _("This tag is already used in this campaign, or too long for the link.")
+            )
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return redirect(url_for("campaigns.show", code=code))
+
+
+@bp.post("/<code>/sources/<tag>/remove")
+@login_required
+def remove_source_view(code: str, tag: str):
+    campaign = managed_campaign(code)
+    remove_source(db_session(), campaign, tag)
+    db_session().commit()
+    flash(_("Channel removed; the responses it brought keep their tag."), "success")
+    return redirect(url_for("campaigns.show", code=code))
