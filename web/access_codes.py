@@ -15,7 +15,7 @@ from survey import access_codes, audit
 from survey.engine.questions import title_text
 from survey.i18n import render
 from web.audit import note, note_download
-from web.auth import campaign_or_404, login_required, may_manage
+from web.auth import campaign_or_404, login_required, managed_campaign
 from web.campaign_printables import image_download, source_tag
 from web.code_cards import CardText, codes_csv, codes_pdf
 from web.qr import qr_png, qr_svg
@@ -37,13 +37,6 @@ def survey_link(campaign_code: str, tag: str | None = None) -> str:
     return web_link(public_base(app_state().settings), campaign_code, tag)
 
 
-def _managed(code: str):
-    campaign = campaign_or_404(code)
-    if not may_manage():
-        abort(403)
-    return campaign
-
-
 @bp.get("/<code>/web-qr.<fmt>")
 @login_required
 def web_qr(code: str, fmt: str):
@@ -61,7 +54,7 @@ def web_qr(code: str, fmt: str):
 @bp.post("/<code>/codes")
 @login_required
 def generate(code: str):
-    campaign = _managed(code)
+    campaign = managed_campaign(code)
     try:
         count = int(request.form.get("count", ""))
         generated = access_codes.generate(
@@ -101,7 +94,7 @@ def _posted_codes(campaign) -> list[str]:
 @bp.post("/<code>/codes.csv")
 @login_required
 def codes_csv_view(code: str):
-    campaign = _managed(code)
+    campaign = managed_campaign(code)
     codes = _posted_codes(campaign)
     body = codes_csv(codes, survey_link(campaign.code))
     note_download(
@@ -117,7 +110,7 @@ def codes_csv_view(code: str):
 @bp.post("/<code>/codes.pdf")
 @login_required
 def codes_pdf_view(code: str):
-    campaign = _managed(code)
+    campaign = managed_campaign(code)
     codes = _posted_codes(campaign)
     questionnaire = app_state().questionnaires[campaign.questionnaire_id]
     from web.i18n import current_language

@@ -265,6 +265,16 @@ def campaign_or_404(code: str) -> Campaign:
     return campaign
 
 
+def managed_campaign(code: str) -> Campaign:
+    """The campaign `code`, if the current user may manage it (404 if they may not see it, 403 if
+    they may only see it); a state-changing button reaches it once its CSRF token has been
+    checked."""
+    campaign = campaign_or_404(code)
+    if not may_manage():
+        abort(403)
+    return campaign
+
+
 def scoped_administrations(user: User) -> Select:
     """Administrations `user` may see: every one for an admin, else their own."""
     statement = select(Administration).order_by(Administration.code)

@@ -24,8 +24,15 @@ from survey.campaigns import (
 )
 from survey.storage.models import Administration, Campaign, Role
 from web.audit import note
-from web.auth import login_required, may_manage, roles_required, scoped, scoped_administrations
-from web.campaigns import bp, managed_campaign, now
+from web.auth import (
+    login_required,
+    managed_campaign,
+    may_manage,
+    roles_required,
+    scoped,
+    scoped_administrations,
+)
+from web.campaigns import bp, now
 from web.forms import CampaignForm, CampaignSettingsForm
 from web.state import app_state, db_session
 

@@ -22,9 +22,9 @@ from survey.campaign_life import (
     unarchive,
 )
 from survey.campaigns import CampaignError
-from survey.storage.models import Campaign, Role
+from survey.storage.models import Role
 from web.audit import note
-from web.auth import campaign_or_404, login_required, may_manage
+from web.auth import login_required, managed_campaign
 from web.forms import DeleteCampaignForm, NextWaveForm
 from web.i18n import current_language
 from web.state import app_state, db_session
@@ -38,14 +38,6 @@ def local_day(value: dt.date) -> str:
     return format_skeleton("yMMMEd", value, locale=current_language())
 
 
-def _managed(code: str) -> Campaign:
-    """The campaign, if the current user may manage it (404 if they may not see it)."""
-    campaign = campaign_or_404(code)
-    if not may_manage():
-        abort(403)
-    return campaign
-
-
 def _is_admin() -> bool:
     return g.user.role == Role.ADMIN
 
@@ -53,7 +45,7 @@ def _is_admin() -> bool:
 @bp.post("/<code>/archive")
 @login_required
 def archive_view(code: str):
-    campaign = _managed(code)
+    campaign = managed_campaign(code)
     try:
         archive(campaign, dt.datetime.now(dt.UTC))
     except CampaignNotClosed:
@@ -73,7 +65,7 @@ def archive_view(code: str):
 @bp.post("/<code>/unarchive")
 @login_required
 def unarchive_view(code: str):
-    campaign = _managed(code)
+    campaign = managed_campaign(code)
     unarchive(campaign)
     note(f"{audit.CAMPAIGN}.unarchive", administration=campaign.administration.code, campaign=code)
     db_session().commit()
@@ -84,7 +76,7 @@ def unarchive_view(code: str):
 @bp.route("/<code>/delete", methods=["GET", "POST"])
 @login_required
 def delete_view(code: str):
-    campaign = _managed(code)
+    campaign = managed_campaign(code)
     data = db_session()
     form = DeleteCampaignForm()
     completed = completed_responses(data, campaign)
@@ -132,7 +124,7 @@ def _to_utc(value: dt.datetime | None, timezone: str) -> dt.datetime | None:
 @bp.route("/<code>/next-wave", methods=["GET", "POST"])
 @login_required
 def next_wave_view(code: str):
-    campaign = _managed(code)
+    campaign = managed_campaign(code)
     data = db_session()
     form = NextWaveForm()
     questionnaire = app_state().questionnaires.get(campaign.questionnaire_id)

@@ -18,8 +18,8 @@ from survey.campaign_editing import (
 from survey.campaigns import CampaignError, campaign_figures, format_duration
 from survey.reminders import reminder_figures, reminder_plan
 from web.audit import note
-from web.auth import campaign_or_404, login_required, may_manage
-from web.campaigns import bp, managed_campaign, now
+from web.auth import campaign_or_404, login_required, managed_campaign, may_manage
+from web.campaigns import bp, now
 from web.forms import ConfirmForm, SourceForm
 from web.links import bot_username, campaign_link, link_unusable_text
 from web.state import app_state, db_session

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Flask, abort
-
-from survey.storage.models import Campaign
-from web.auth import campaign_or_404, may_manage
+from flask import Blueprint, Flask
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -32,13 +29,3 @@ def init_app(app: Flask) -> None:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def managed_campaign(code: str) -> Campaign:
-    """The campaign `code`, if the current user may manage it (404 if they may not see it, 403 if
-    they may only see it); a state-changing button reaches it once its CSRF token has been
-    checked."""
-    campaign = campaign_or_404(code)
-    if not may_manage():
-        abort(403)
-    return campaign
