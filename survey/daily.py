@@ -5,14 +5,13 @@ chart reads these instead."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from survey.dashboard import DayRow, _per_day  # the dashboard's grouping rule, shared
+from survey.dashboard import DayRow, days_grouped  # the dashboard's grouping rule, shared
+from survey.dashboard.counters import day_counts
 from survey.storage.models import Campaign, DailyCount
 
 
@@ -38,18 +37,9 @@ def count(
 def wave_per_day(session: Session, campaigns: list[Campaign], k: int) -> tuple[DayRow, ...]:
     """Started and completed per day over `campaigns` together (a wave's released ones, on its
     results page), suppressed and grouped as the dashboard's, up to the last one's close."""
-    started: Counter = Counter()
-    completed: Counter = Counter()
     if not campaigns:
         return ()
-    for day, n_started, n_completed in session.execute(
-        select(DailyCount.day, DailyCount.started, DailyCount.completed).where(
-            DailyCount.campaign_id.in_([c.id for c in campaigns])
-        )
-    ):
-        started[day] += n_started
-        completed[day] += n_completed
-    started, completed = +started, +completed  # days with nothing are not days of the wave
+    started, completed = day_counts(session, [c.id for c in campaigns])
     closes = [c.closed_at or c.closes_at for c in campaigns if c.closed_at or c.closes_at]
     until = max(closes).date() if closes else dt.datetime.now(dt.UTC).date()
-    return _per_day(started, completed, k, until)
+    return days_grouped(started, completed, k, until)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survey import daily
-from survey.dashboard import _per_day
+from survey.dashboard import days_grouped
 from survey.storage.models import Campaign
 
 pytest_plugins = ["tests.web_fixtures"]
@@ -28,7 +28,9 @@ def days(*counts: int) -> Counter:
 
 
 def test_five_a_day_go_by_two_days():
-    rows = _per_day(days(5, 5, 5, 5, 5, 5), days(4, 3, 5, 2, 6, 4), K, DAY + dt.timedelta(days=5))
+    rows = days_grouped(
+        days(5, 5, 5, 5, 5, 5), days(4, 3, 5, 2, 6, 4), K, DAY + dt.timedelta(days=5)
+    )
     assert [(r.label, r.days, r.started, r.completed) for r in rows] == [
         ("2026-03-02/2026-03-03", 2, 10, None),  # completed 7, 7, 10: the two 7s are hidden
         ("2026-03-04/2026-03-05", 2, 10, None),
@@ -37,20 +39,20 @@ def test_five_a_day_go_by_two_days():
 
 
 def test_enough_each_day_stays_day_by_day():
-    rows = _per_day(days(12, 0, 15), days(10, 0, 11), K, DAY + dt.timedelta(days=2))
+    rows = days_grouped(days(12, 0, 15), days(10, 0, 11), K, DAY + dt.timedelta(days=2))
     assert [(r.date, r.days, r.started, r.completed) for r in rows] == [
         (DAY, 1, 12, 10), (DAY + dt.timedelta(days=1), 1, 0, 0), (DAY + dt.timedelta(days=2), 1, 15, 11),
     ]  # fmt: skip
 
 
 def test_fewer_than_k_in_all_hides_every_day():
-    rows = _per_day(days(3, 4, 2), days(1, 2), K, DAY + dt.timedelta(days=2))
+    rows = days_grouped(days(3, 4, 2), days(1, 2), K, DAY + dt.timedelta(days=2))
     assert [(r.days, r.started) for r in rows] == [(1, None)] * 3
 
 
 def test_a_slow_month_is_shown_by_the_week_and_the_rest():
     started = days(*[2] * 30)  # 2 a day: 14 a week; the first two days join the first week
-    rows = _per_day(started, Counter(), K, DAY + dt.timedelta(days=29))
+    rows = days_grouped(started, Counter(), K, DAY + dt.timedelta(days=29))
     assert [(r.days, r.started) for r in rows] == [(9, 18), (7, 14), (7, 14), (7, 14)]
     assert rows[-1].label == "2026-03-25/2026-03-31"
 
@@ -62,7 +64,7 @@ def test_every_group_shown_holds_k_and_the_days_add_up(counts):
     if not started:
         return
     until = DAY + dt.timedelta(days=len(counts) - 1)
-    rows = _per_day(started, started, K, until)
+    rows = days_grouped(started, started, K, until)
     assert all(r.started is None or r.started == 0 or r.started >= K for r in rows)
     assert all(r.days == rows[-1].days for r in rows[1:]) and rows[0].days < 2 * rows[-1].days
     assert rows[0].date == min(started) and rows[-1].last == until

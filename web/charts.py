@@ -1,5 +1,5 @@
 """Server-side SVG charts (no JavaScript): responses started and completed per day (or per group
-of days while few people answer: see survey.dashboard._per_day), on the campaign dashboard and
+of days while few people answer: see survey.dashboard.days_grouped), on the campaign dashboard and
 on a wave's results page.
 
 The SVG scales to the width of the screen (viewBox), so it stays readable on a phone. It carries

@@ -23,7 +23,7 @@ the responses), `breakdowns` suppresses every breakdown by the one rule of surve
 JSON shape, and `build` puts them together.
 """
 
-from survey.dashboard.breakdowns import _per_day, funnel
+from survey.dashboard.breakdowns import days_grouped, funnel
 from survey.dashboard.build import campaign_dashboard
 from survey.dashboard.figures import (
     CampaignInfo,
@@ -48,8 +48,8 @@ __all__ = [
     "ReminderDay",
     "ReminderFigures",
     "Totals",
-    "_per_day",  # the per-day grouping rule, shared with survey.daily
     "campaign_dashboard",
+    "days_grouped",
     "funnel",
     "margin_of_error",
     "responses_needed",

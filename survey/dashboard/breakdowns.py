@@ -89,9 +89,11 @@ def funnel(
     )
 
 
-# Keeps its underscore: survey.daily (a wave's per-day chart) and the README name it
-# `survey.dashboard._per_day`, the one grouping rule both charts share.
-def _per_day(started: Counter, completed: Counter, k: int, until: dt.date) -> tuple[DayRow, ...]:
+# The one grouping rule both per-day charts share: the campaign dashboard's and a wave's
+# (survey.daily).
+def days_grouped(
+    started: Counter, completed: Counter, k: int, until: dt.date
+) -> tuple[DayRow, ...]:
     """Started and completed per day, suppressed; at low counts, per group of days.
 
     A day with fewer than k starts is hidden (and one more with it), so while few people answer

@@ -9,7 +9,7 @@ from collections import Counter
 from sqlalchemy.orm import Session
 
 from survey.channels import channel_rows
-from survey.dashboard.breakdowns import _per_day, funnel, group_rows, reminder_figures
+from survey.dashboard.breakdowns import days_grouped, funnel, group_rows, reminder_figures
 from survey.dashboard.counters import day_counts, left_off_counts, reminder_days, status_groups
 from survey.dashboard.figures import CampaignInfo, Dashboard, Precision, Totals
 from survey.dashboard.rates import margin_of_error, rate, responses_needed
@@ -43,7 +43,7 @@ def campaign_dashboard(
         if status == RespondentStatus.COMPLETED:
             completed_by["language"][language] += n
             completed_by["source"][source or NO_SOURCE] += n
-    started_on, completed_on = day_counts(session, campaign)
+    started_on, completed_on = day_counts(session, [campaign.id])
     started = sum(by_status.values())
     completed = by_status[RespondentStatus.COMPLETED]
 
@@ -85,7 +85,7 @@ def campaign_dashboard(
             completed_needed=responses_needed(target, population) if target else None,
             target_met=None if target is None or margin is None else margin <= target,
         ),
-        per_day=_per_day(started_on, completed_on, k, min(now.date(), closed_on)),
+        per_day=days_grouped(started_on, completed_on, k, min(now.date(), closed_on)),
         funnel=funnel(
             [q.id for q in questionnaire.questions],
             left_off_counts(session, campaign, questionnaire),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -63,20 +64,19 @@ def status_groups(session: Session, campaign: Campaign) -> list[tuple[bool, str,
     ]
 
 
-def day_counts(session: Session, campaign: Campaign) -> tuple[Counter, Counter]:
-    """Responses started and completed per day, from the counters (sealed ones carry no date)."""
+def day_counts(session: Session, campaign_ids: Collection[int]) -> tuple[Counter, Counter]:
+    """Responses started and completed per day over these campaigns together, from the counters
+    (sealed ones carry no date); a day with none is left out."""
     started: Counter = Counter()
     completed: Counter = Counter()
     for day, n_started, n_completed in session.execute(
         select(DailyCount.day, DailyCount.started, DailyCount.completed).where(
-            DailyCount.campaign_id == campaign.id
+            DailyCount.campaign_id.in_(list(campaign_ids))
         )
     ):
-        if n_started:
-            started[day] = n_started
-        if n_completed:
-            completed[day] = n_completed
-    return started, completed
+        started[day] += n_started
+        completed[day] += n_completed
+    return +started, +completed
 
 
 def left_off_counts(session: Session, campaign: Campaign, questionnaire: Questionnaire) -> Counter:

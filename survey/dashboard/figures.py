@@ -47,7 +47,7 @@ class Precision:
 @dataclass(frozen=True)
 class DayRow:
     """The responses started and completed in the `days` days from `date` (one day, unless the
-    days are grouped: see `survey.dashboard.breakdowns._per_day`)."""
+    days are grouped: see `survey.dashboard.breakdowns.days_grouped`)."""
 
     date: dt.date
     started: int | None  # None: suppressed
