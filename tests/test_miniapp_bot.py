@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.cards import _markup
 from bot.render import WEB_APP, form_url, keyboard_of
-from bot.sender import _markup
 from survey.engine import Reply, ReplyKind
 from survey.engine.replies import Action, Button
 from survey.i18n import Text
