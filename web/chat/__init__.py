@@ -1,6 +1,6 @@
-"""The local stand-in for Telegram: a Bot API kept in memory (`telegram`), served to the bot over
-HTTP (`endpoint`), and a chat page where a person answers as they would in the Telegram app
-(`page`). `cips run` installs them when no bot token is set; `cips demo` drives simulated
+"""The local stand-in for Telegram: a Bot API kept in memory (`bot_api`; `telegram` adds the
+people's side), served to the bot over HTTP (`endpoint`), and a chat page where a person answers
+as they would in the Telegram app (`page`). `cips run` installs them when no bot token is set; `cips demo` drives simulated
 respondents through them.
 """
 

@@ -12,7 +12,7 @@ import hmac
 from flask import Blueprint, current_app, jsonify, request
 
 from web.chat import local_telegram
-from web.chat.telegram import BotApiError, parse_params
+from web.chat.bot_api import BotApiError, parse_params
 
 bp = Blueprint("local_telegram", __name__, url_prefix="/local-telegram")
 

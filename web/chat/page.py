@@ -34,7 +34,8 @@ from survey.engine.questions import title_text
 from survey.i18n import render
 from survey.storage.models import Campaign
 from web.chat import local_telegram
-from web.chat.telegram import MAX_TEXT, LocalTelegram
+from web.chat.bot_api import MAX_TEXT
+from web.chat.telegram import LocalTelegram
 from web.i18n import current_language
 from web.state import app_state, db_session
 

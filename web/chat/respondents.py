@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from survey.engine.inputs import SEPARATOR
 from survey.engine.replies import Action
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Question, Questionnaire, QuestionType
-from web.chat.telegram import ChatMessage, LocalTelegram
+from web.chat.bot_api import ChatMessage
+from web.chat.telegram import LocalTelegram
 
 WAIT_S = 120.0  # for the bot's next message before giving up on a respondent
 _query_ids = itertools.count(1)
