@@ -2,6 +2,11 @@
 figures, the key factors ranked, the perception gap, the trend, the weakest statements, the
 constructs, and the method. Only published figures are written: a suppressed row is shown as
 suppressed, a survey below k as hidden, and nothing is computed from a suppressed value.
+
+`Writer` is one class over ~150 lines on purpose: each method is one section, in the order the
+report prints them, over the same release, document and surveys; split across classes they would
+share that state unseen, and the report could no longer be read top to bottom in one place.
+Labels and numbers in the report's language are `analysis.report.formatting`.
 """
 
 from __future__ import annotations
@@ -9,13 +14,12 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from babel.numbers import format_decimal
 
-from analysis import labels
 from analysis.charts import factor_chart, gap_chart, trend_chart
 from analysis.intervals import Z, wilson
 from analysis.releases import Release
 from analysis.report import texts
+from analysis.report.formatting import Formatting
 from analysis.report.layout import Column, Document
 from analysis.statistics import INDEX
 from survey.engine.questions import question_text
@@ -27,38 +31,21 @@ WEAKEST = 5  # statements per survey
 ROW = 0.24  # inches per row of a chart
 
 
-class Writer:
+class Writer(Formatting):
     """Writes one release into a `Document`, in the release's language."""
 
     def __init__(
         self, document: Document, release: Release, questionnaires: dict[str, Questionnaire]
     ):
+        super().__init__(release.language)
         self.doc = document
         self.release = release
         self.results = release.results
-        self.language = release.language
         self.k = release.min_cell
         self.questionnaires = questionnaires
         self.surveys = [s for s in SURVEY_ORDER if s in release.questionnaire_ids]
 
-    # Formatting ---------------------------------------------------------------------------------
-
-    def t(self, msgid: str, **args) -> str:
-        return labels.label(msgid, self.language, **args)
-
-    def column(self, key: str) -> str:
-        return self.t(labels.COLUMNS[key])
-
-    def number(self, value, pattern: str = "0.0") -> str:
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            return "—"
-        return format_decimal(float(value), pattern, locale=self.language)
-
-    def interval(self, low: float, high: float) -> str:
-        return f"{self.number(low)} – {self.number(high)}"
-
-    def survey_name(self, survey: str) -> str:
-        return self.t(labels.SURVEYS[survey]) if survey in labels.SURVEYS else survey
+    # The release's figures ----------------------------------------------------------------------
 
     def overall(self, survey: str) -> pd.DataFrame:
         factors = self.results.factors
