@@ -15,6 +15,10 @@ class CampaignError(ValueError):
     """A request that cannot be carried out, with a message for the operator."""
 
 
+class CampaignCodeTaken(CampaignError):
+    """Another campaign has this code (the web asks for another in the form's own words)."""
+
+
 def parse_duration(text: str) -> int:
     """'45s', '30m', '24h', '2d' -> seconds."""
     match = DURATION.match(text)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from survey.campaign_input import (  # noqa: F401 (their home before; imported from here too)
     DURATION_UNITS,
+    CampaignCodeTaken,
     CampaignError,
     format_duration,
     parse_duration,
@@ -113,7 +114,7 @@ def create_campaign(
     if not WAVE_LABEL.match(wave):
         raise CampaignError(f"wave label {wave!r}: use up to 32 letters, digits, '.', - or _")
     if session.scalar(select(Campaign).where(Campaign.code == code)):
-        raise CampaignError(f"campaign code {code} is taken; choose another with --code")
+        raise CampaignCodeTaken(f"campaign code {code} is taken; choose another with --code")
     if opens_at and closes_at and closes_at <= opens_at:
         raise CampaignError("the campaign must close after it opens")
     if target is not None and target < 1:

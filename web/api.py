@@ -16,9 +16,9 @@ from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import select
 
 from survey.campaigns import campaign_figures
-from survey.dashboard import campaign_dashboard
 from survey.storage.models import Campaign
 from web.auth import scoped
+from web.campaign_dashboard import dashboard_of
 from web.links import bot_username, campaign_link
 from web.state import app_state, db_session
 from web.users import token_for
@@ -122,12 +122,5 @@ def campaign(code: str):
 @bp.get("/campaigns/<code>/dashboard")
 @token_required
 def dashboard(code: str):
-    found = _campaign_or_404(code)
-    state = app_state()
-    questionnaire = state.questionnaires.get(found.questionnaire_id)
-    if questionnaire is None:
-        abort(404)
-    figures = campaign_dashboard(
-        db_session(), found, questionnaire, min_cell=state.settings.min_cell
-    )
+    _questionnaire, figures = dashboard_of(_campaign_or_404(code))
     return jsonify(figures.as_json())

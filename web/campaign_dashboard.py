@@ -7,8 +7,10 @@ from flask import Response, abort, render_template
 from flask_babel import gettext as _
 
 from survey import audit
-from survey.dashboard import campaign_dashboard
+from survey.dashboard import Dashboard, campaign_dashboard
 from survey.i18n import Text, is_right_to_left, render
+from survey.questionnaire import Questionnaire
+from survey.storage.models import Campaign
 from web.audit import note_download
 from web.auth import campaign_or_404, login_required
 from web.campaigns import bp
@@ -20,9 +22,9 @@ from web.state import app_state, db_session
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _dashboard(code: str):
-    """The campaign, its questionnaire and its figures (the page and its downloads read these)."""
-    campaign = campaign_or_404(code)
+def dashboard_of(campaign: Campaign) -> tuple[Questionnaire, Dashboard]:
+    """The campaign's questionnaire and dashboard figures (404 if the questionnaire is not
+    loaded): the page, its downloads and the API's dashboard read these."""
     state = app_state()
     questionnaire = state.questionnaires.get(campaign.questionnaire_id)
     if questionnaire is None:
@@ -30,6 +32,13 @@ def _dashboard(code: str):
     figures = campaign_dashboard(
         db_session(), campaign, questionnaire, min_cell=state.settings.min_cell
     )
+    return questionnaire, figures
+
+
+def _dashboard(code: str):
+    """The campaign, its figures, its questions' texts and its channels' labels."""
+    campaign = campaign_or_404(code)
+    questionnaire, figures = dashboard_of(campaign)
     language = current_language()
     question_texts = {
         q.id: render(Text(q.text, context=f"{questionnaire.id}:{q.id}"), language)

@@ -15,6 +15,7 @@ from survey import audit
 from survey.campaign_editing import check_targets, update_campaign
 from survey.campaign_list import figures_by_campaign
 from survey.campaigns import (
+    CampaignCodeTaken,
     CampaignError,
     ReminderPolicy,
     create_campaign,
@@ -145,12 +146,13 @@ def new():
                 detail=f"{campaign.questionnaire_id}, wave {campaign.wave}",
             )
             data.commit()
+        except CampaignCodeTaken:
+            data.rollback()
+            form.code.errors.append(_("This campaign code is taken: choose another."))
+            return render_template("campaigns/form.html", form=form, campaign=None), 400
         except CampaignError as exc:
             data.rollback()
-            if "taken" in str(exc):
-                form.code.errors.append(_("This campaign code is taken: choose another."))
-            else:
-                flash(str(exc), "error")
+            flash(str(exc), "error")
             return render_template("campaigns/form.html", form=form, campaign=None), 400
         flash(_("Campaign {code} created.").format(code=campaign.code), "success")
         return redirect(url_for("campaigns.show", code=campaign.code))

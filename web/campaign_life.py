@@ -21,7 +21,7 @@ from survey.campaign_life import (
     next_wave,
     unarchive,
 )
-from survey.campaigns import CampaignError
+from survey.campaigns import CampaignCodeTaken, CampaignError
 from survey.storage.models import Role
 from web.audit import note
 from web.auth import login_required, managed_campaign
@@ -161,14 +161,14 @@ def next_wave_view(code: str):
                     detail=f"wave {wave}, from {code}",
                 )
                 data.commit()
-            except CampaignError as exc:
+            except CampaignCodeTaken:
                 data.rollback()
-                if "taken" in str(exc):
-                    form.code.errors.append(_("This campaign code is taken: choose another."))
-                else:
-                    form.code.errors.append(
-                        _("This code is too long for the links of the campaign's channels.")
-                    )
+                form.code.errors.append(_("This campaign code is taken: choose another."))
+            except CampaignError:
+                data.rollback()
+                form.code.errors.append(
+                    _("This code is too long for the links of the campaign's channels.")
+                )
             else:
                 flash(
                     _("Campaign {code} created for wave {wave}, with the settings and channels of {old}.").format(
