@@ -25,6 +25,10 @@ QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "tornado.access")
 # Detail shown with --verbose only: migrations step by step, and the clock's "Running job ..."
 # (four lines a minute).
 DETAIL_LOGGERS = ("alembic", "apscheduler.executors")
+# Libraries that narrate their work at INFO or DEBUG, even under --verbose: a French or Arabic
+# report subsets its fonts into the PDF (fontTools: "maxp pruned", some 200 lines a report);
+# matplotlib and Pillow describe the fonts and images they find.
+CHATTY_LOGGERS = ("fontTools", "matplotlib", "PIL")
 
 
 class JsonFormatter(logging.Formatter):
@@ -84,7 +88,7 @@ def setup(role: str = "cli", fmt: str | None = None, verbose: bool = False) -> N
     the libraries that would log identifiers are quietened in every case.
     """
     chosen = log_format(fmt)
-    for name in QUIET_LOGGERS:
+    for name in (*QUIET_LOGGERS, *CHATTY_LOGGERS):
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in DETAIL_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -124,6 +128,9 @@ def dict_config(role: str, fmt: str | None = None) -> dict[str, Any]:
             "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
             # The reverse proxy keeps the access log; health probes would flood this one.
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
-            **{name: {"level": "WARNING"} for name in (*QUIET_LOGGERS, *DETAIL_LOGGERS)},
+            **{
+                name: {"level": "WARNING"}
+                for name in (*QUIET_LOGGERS, *CHATTY_LOGGERS, *DETAIL_LOGGERS)
+            },
         },
     }

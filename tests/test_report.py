@@ -7,6 +7,7 @@ give the same bytes; an open campaign gets no report."""
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 
@@ -145,3 +146,15 @@ def test_an_open_campaign_gets_no_report(cips, db, tmp_path):
     assert not (tmp_path / "open.pdf").exists()
     assert "no campaign nope" in cips("report", "--campaign", "nope", "-o",
                                       str(tmp_path / "x.pdf"), ok=False).output  # fmt: skip
+
+
+def test_a_report_logs_nothing_of_its_libraries_below_warning(cips, tmp_path, caplog):
+    # Subsetting the fonts into the PDF (fontTools), drawing (matplotlib) and images (PIL) logged
+    # hundreds of INFO lines ("maxp pruned") on stderr under the root logger's INFO.
+    imported(cips, tmp_path, OFFICIALS, "BF", "2026", 30, seed=1)
+    caplog.set_level(logging.DEBUG)  # as with --verbose
+    for language in ("fr", "ar"):
+        report(cips, tmp_path, "bf-2026-1", language)
+    chatty = {r.name for r in caplog.records if r.levelno < logging.WARNING
+              and not r.name.startswith(("cips", "analysis", "survey"))}  # fmt: skip
+    assert not chatty
