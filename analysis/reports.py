@@ -94,6 +94,47 @@ class Kpi:
         return f"{self.survey}:{self.level}:{self.id}:{self.metric}"
 
 
+_A = {"factor": "a factor", "item": "an item"}
+
+
+class UnknownKpi(ValueError):
+    """An indicator that names what the data does not have: it would give an empty row."""
+
+
+def _known(data: Dataset, survey: str) -> dict[str, list[str]]:
+    """What an indicator of `survey` may name in `data`: its items and its factors (the overall
+    index, the key factors, the constructs), in the questionnaire's order."""
+    items: dict[str, None] = {}
+    factors: dict[str, None] = {INDEX: None}
+    for part in (s for s in data if s.survey == survey):
+        items.update(dict.fromkeys(q.id for q in part.questionnaire.scored_items))
+        numbers = sorted({q.factor for q in part.questionnaire.scored_items})
+        factors.update(dict.fromkeys(str(number) for number in numbers))
+        factors.update(dict.fromkeys(c.id for c in part.questionnaire.constructs))
+    return {"item": list(items), "factor": list(factors)}
+
+
+def check_kpis(data: Dataset, kpis: list[Kpi], measured: dict[str, list[str]]) -> None:
+    """Refuse an indicator whose survey, item, factor or metric `data` does not have, naming
+    what it has (`measured`: the metrics of each level, the columns of its table)."""
+    surveys = sorted({s.survey for s in data})
+    for kpi in kpis if surveys else ():  # no data at all: the caller says so
+        if kpi.survey not in surveys:
+            raise UnknownKpi(f"{kpi}: no {kpi.survey} responses (surveys: {', '.join(surveys)})")
+        known = _known(data, kpi.survey)[kpi.level]
+        if kpi.id not in known:
+            raise UnknownKpi(
+                f"{kpi}: no {kpi.level} {kpi.id} in the {kpi.survey} survey "
+                f"({kpi.level}s: {', '.join(known)})"
+            )
+        metrics = [m for m in KPI_METRICS if m in measured[kpi.level]]
+        if kpi.metric not in metrics:
+            raise UnknownKpi(
+                f"{kpi}: {kpi.metric} is not measured for {_A[kpi.level]} "
+                f"(metrics: {', '.join(metrics)})"
+            )
+
+
 def default_kpis(data: Dataset) -> list[Kpi]:
     """Per survey: the overall integrity index score, then % favourable per key factor and
     construct."""
@@ -123,6 +164,7 @@ def kpis_table(
         _id=lambda f: f["factor"].astype(str)
     )
     overall_items = items[items["group_var"] == ""].assign(_id=lambda f: f["item_id"])
+    check_kpis(data, kpis, {"factor": list(factors.columns), "item": list(items.columns)})
     statements = {
         (s.survey, q.id): render(Text(q.text, context=f"{s.questionnaire.id}:{q.id}"), language)
         for s in data
@@ -132,8 +174,6 @@ def kpis_table(
     for administration in data.administrations():
         for kpi in kpis:
             table = overall_factors if kpi.level == "factor" else overall_items
-            if kpi.metric not in table.columns:
-                raise ValueError(f"{kpi}: {kpi.metric} is not measured for a {kpi.level}")
             found = table[
                 (table["administration"] == administration)
                 & (table["survey"] == kpi.survey)

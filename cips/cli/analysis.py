@@ -24,6 +24,33 @@ def _min_cell(value: int | None) -> int:
     return k
 
 
+def _open_campaigns(session, administration: str | None, wave: str | None) -> list[str]:
+    """The codes of the open campaigns in scope: their responses are not analysed until they
+    close (analysis.database reads released campaigns only)."""
+    from sqlalchemy import select
+
+    from survey.storage.models import Administration, Campaign
+
+    query = select(Campaign.code).join(Administration).where(Campaign.closed_at.is_(None))
+    if administration is not None:
+        query = query.where(Administration.code == administration)
+    if wave is not None:
+        query = query.where(Campaign.wave == wave)
+    return list(session.scalars(query.order_by(Campaign.code)))
+
+
+def _nothing(said: str, still_open: list[str]) -> str:
+    """Why there is nothing to analyse, naming the open campaigns that hold responses back."""
+    if not still_open:
+        return said
+    if len(still_open) == 1:
+        code = still_open[0]
+        return (f"{said}: campaign {code} is open: its responses are analysed when it closes "
+                f"(cips campaign close {code})")  # fmt: skip
+    return (f"{said}: campaigns {', '.join(still_open)} are open: their responses are analysed "
+            f"when they close (cips campaign close CODE)")  # fmt: skip
+
+
 @click.command("analyze")
 @click.option("--administration", help="Only this administration (default: all).")
 @click.option("--wave", help="Only this wave (trends compare it with the wave before).")
@@ -69,12 +96,13 @@ def analyze(
     from analysis.frames import AnalysisError
     from analysis.loading import load_files
     from analysis.output import write_results
-    from analysis.reports import Kpi
+    from analysis.reports import Kpi, UnknownKpi
     from analysis.results import analyze as analyze_data
     from analysis.validation import InvalidFile
 
     k = _min_cell(min_cell)
     weighted = False
+    still_open: list[str] = []  # what the database holds back until it closes
     try:
         indicators = [Kpi.parse(text) for text in kpis] or None
     except ValueError as exc:
@@ -88,6 +116,7 @@ def analyze(
                 with db.transaction() as session:
                     data = load_database(session, administration=administration,
                                          questionnaires=context.questionnaires())  # fmt: skip
+                    still_open = _open_campaigns(session, administration, wave)
                     if not unweighted:  # raking weights where margins are set (README, Weights)
                         from sqlalchemy import select
 
@@ -107,14 +136,16 @@ def analyze(
                                weighted=weighted)  # fmt: skip
     except InvalidFile as exc:
         raise file_problems(exc, language, labels.INPUT_FAILED) from exc
+    except UnknownKpi as exc:
+        raise click.BadParameter(str(exc), param_hint="--kpi") from exc
     except (AnalysisError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     if wave is not None:
         if not (results.factors["wave"] == wave).any():
-            raise click.ClickException(f"no responses for wave {wave}")
+            raise click.ClickException(_nothing(f"no responses for wave {wave}", still_open))
         results = results.for_wave(wave)
     if results.factors.empty:
-        raise click.ClickException("no responses to analyse")
+        raise click.ClickException(_nothing("no responses to analyse", still_open))
     for path in write_results(results, out, fmt, {s.key: s.questionnaire for s in data}):
         click.echo(f"wrote {path}")
     if charts:
