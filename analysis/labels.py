@@ -202,6 +202,9 @@ OUT_OF_RANGE = N_("{value} is outside {min}-{max}")
 TEXT_TOO_LONG = N_("the text is longer than {count} characters")
 IMPORT_FAILED = N_("{count} problem(s) found in {file}: nothing was imported.")
 INPUT_FAILED = N_("{count} problem(s) found in {file}: nothing was analysed.")
+# A command with --language says click's "Error: ..." in it (cips.cli.language.TranslatedError).
+ERROR = N_("Error: {message}")
+MARGINS_NOT_SET = N_("{campaign}: margins not set")
 IMPORTED = N_(
     "Imported {count} respondents ({completed} completed) into the closed campaign {campaign}."
 )

@@ -154,20 +154,14 @@ def check(margins: Margins, response_set: ResponseSet, k: int) -> None:
     """Raise `MarginsError` unless `margins` fit the questionnaire of `response_set` and its
     completed responses (the rules of the module docstring); `k` is the small-cell threshold."""
     questionnaire = response_set.questionnaire
-    problems = _against_questionnaire(margins, questionnaire)
-    if problems:
+    unknown = _against_questionnaire(margins, questionnaire)
+    # The totals need no questionnaire: said beside unknown categories, so one run gives every
+    # reason (the counts below need known questions and categories).
+    problems = unknown + _totals(margins)
+    if unknown:
         raise MarginsError(problems)
     completed = response_set.completed().respondents
-    first = next(iter(margins.populations))
     for question, populations in margins.populations.items():
-        total = margins.total(question)
-        if total <= 0:
-            problems.append(Text(ZERO_TOTAL, {"question": question}))
-        elif not math.isclose(total, margins.total(first), rel_tol=1e-9):
-            problems.append(Text(TOTALS_DIFFER, {
-                "question": question, "total": _format(total),
-                "first": first, "first_total": _format(margins.total(first)),
-            }))  # fmt: skip
         counts = completed[question].value_counts()
         for value in [v for v in completed[question].cat.categories if v not in NOT_CATEGORIES]:
             held = int(counts.get(value, 0))
@@ -178,6 +172,22 @@ def check(margins: Margins, response_set: ResponseSet, k: int) -> None:
                 problems.append(Text(TOO_FEW, {**where, "k": k}))
     if problems:
         raise MarginsError(problems)
+
+
+def _totals(margins: Margins) -> list[Text]:
+    """A question whose populations sum to nothing, or to another total than the first's."""
+    problems = []
+    first = next(iter(margins.populations))
+    for question in margins.populations:
+        total = margins.total(question)
+        if total <= 0:
+            problems.append(Text(ZERO_TOTAL, {"question": question}))
+        elif not math.isclose(total, margins.total(first), rel_tol=1e-9):
+            problems.append(Text(TOTALS_DIFFER, {
+                "question": question, "total": _format(total),
+                "first": first, "first_total": _format(margins.total(first)),
+            }))  # fmt: skip
+    return problems
 
 
 def _against_questionnaire(margins: Margins, questionnaire: Questionnaire) -> list[Text]:

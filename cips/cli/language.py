@@ -29,6 +29,18 @@ def language_option(function):
     )(function)
 
 
+class TranslatedError(click.ClickException):
+    """click's error, its "Error:" in the command's --language as well as its message."""
+
+    def __init__(self, message: str, language: str):
+        super().__init__(message)
+        self.language = language
+
+    def show(self, file=None) -> None:
+        text = Text(labels.ERROR, {"message": self.format_message()})
+        click.echo(render(text, self.language), file=file or click.get_text_stream("stderr"))
+
+
 def labels_choice() -> click.Choice:
     return click.Choice(available_languages())
 
@@ -40,4 +52,4 @@ def file_problems(
     for problem in error.problems:
         click.echo(problem.render(language), err=True)
     text = Text(outcome, {"count": len(error.problems), "file": error.file})
-    return click.ClickException(render(text, language))
+    return TranslatedError(render(text, language), language)
