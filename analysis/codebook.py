@@ -184,7 +184,7 @@ def build_codebook(questionnaire: Questionnaire, language: str) -> Codebook:
     entries += [entry(v) for v in variables[len(leading) :] if v.question is None]
     title = render(title_text(questionnaire), language)
     about = label(labels.CODEBOOK_ABOUT, language, questionnaire=questionnaire.id,
-                  version=questionnaire.version, language_name=language_name(language))  # fmt: skip
+                  version=questionnaire.version, language_name=language_name(language, in_sentence=True))  # fmt: skip
     return Codebook(
         questionnaire=questionnaire,
         language=language,

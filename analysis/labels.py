@@ -91,6 +91,8 @@ WORKBOOK_COLUMNS = {
     "group_label": N_("Group"),
     "level": N_("Level (code)"),
     "level_name": N_("Level"),
+    "metric": N_("Measure (code)"),
+    "metric_name": N_("Measure"),
     "respondents": N_("Respondents"),
     "judged": N_("Respondents with enough answers to judge"),
     "straightliners": N_("Straight-liners"),

@@ -1,7 +1,7 @@
 """The result tables made readable in one language, for the workbook (`analysis.output`).
 
-Before each column of codes (survey, item, key factor, breakdown question and category, level)
-goes a column of what the code means, in the reader's language: the survey's name, the
+Before each column of codes (survey, item, key factor, breakdown question and category, level,
+a KPI's measure) goes a column of what the code means, in the reader's language: the survey's name, the
 statement of the item as the catalogs translate it, the key factor's name, the demographic
 question and its answer. The code columns stay, so that a sheet can still be joined or filtered
 on codes; CSV and JSON keep the bare columns of SCORING.md.
@@ -34,6 +34,7 @@ READABLE = {
     "group_var": "group_question",
     "group_value": "group_label",
     "level": "level_name",
+    "metric": "metric_name",
 }
 LEVELS = {"factor": labels.LEVEL_FACTOR, "item": labels.LEVEL_ITEM, "group": labels.LEVEL_GROUP}
 
@@ -134,6 +135,10 @@ def readable_table(table: pd.DataFrame, vocabulary: Vocabulary) -> pd.DataFrame:
     if "level" in table.columns:
         made["level_name"] = [label(LEVELS[r["level"]], vocabulary.language)
                               if r["level"] in LEVELS else r["level"] for r in records]  # fmt: skip
+    if "metric" in table.columns:  # the KPI table's measures, named as the columns they come from
+        made["metric_name"] = [label(labels.COLUMNS[r["metric"]], vocabulary.language)
+                               if r["metric"] in labels.COLUMNS else r["metric"]
+                               for r in records]  # fmt: skip
     out = table.copy()
     if "factor" in table.columns and "factor_name" not in table.columns:
         names = {f: unit_name(str(f), None, vocabulary.language) for f in table["factor"].unique()}

@@ -4,7 +4,8 @@ The rows are those of the interchange frame (`analysis.database.export_campaign`
 variables, labels and codes those of `analysis.variables`. The files follow the conventions R's
 haven reads: labelled values, and Don't know / Prefer not to answer as declared missing values
 (SPSS user-missing codes; Stata extended missing `.a` and `.b`, labelled). Labels longer than a
-format holds are cut by the rule of `analysis.label_limits`, which the codebook shows.
+format holds are cut by the rule of `analysis.label_limits`, which the codebook shows. A Stata
+variable's value labels are the set `lbl_` + its name (`label_set_names`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from analysis.variables import WEIGHT, Kind, Variable, file_variables, stata_cod
 from survey.questionnaire import MULTIPLE_CHOICE_SEPARATOR, Questionnaire
 
 FORMATS = ("sav", "dta")
+LABEL_SET_PREFIX = "lbl_"
+STATA_NAME_LIMIT = 32
 
 
 def _column(frame: pd.DataFrame, variable: Variable, fmt: str) -> pd.Series:
@@ -114,4 +117,52 @@ def write_stat_file(
                 if v.missing
             },
         )
+        _name_label_sets(path, [v.name for v in variables])
     return variables
+
+
+def label_set_names(names: list[str]) -> dict[str, str]:
+    """The Stata value-label set of each variable: `lbl_` and its name, cut to Stata's 32
+    characters (and numbered where two cut names would meet). pyreadstat names a set after its
+    variable plus a counter (`p_lc1` gets `p_lc15`), which reads as another variable."""
+    chosen: dict[str, str] = {}
+    for name in names:
+        label_set = f"{LABEL_SET_PREFIX}{name}"[:STATA_NAME_LIMIT]
+        number = 1
+        while label_set in chosen.values():
+            suffix = f"_{number}"
+            label_set = f"{LABEL_SET_PREFIX}{name}"[: STATA_NAME_LIMIT - len(suffix)] + suffix
+            number += 1
+        chosen[name] = label_set
+    return chosen
+
+
+def _name_label_sets(path: Path, names: list[str]) -> None:
+    """Rename pyreadstat's value-label sets in the written .dta in place: every name is a
+    fixed-width, NUL-padded field (in the variables' `<value_label_names>` and at the head of
+    each `<lbl>` table), so a new name of at most 32 characters moves no byte and no offset."""
+    content = bytearray(path.read_bytes())
+    start = content.index(b"<value_label_names>") + len(b"<value_label_names>")
+    end = content.index(b"</value_label_names>", start)
+    width = (end - start) // len(names)
+    wanted = label_set_names(names)
+    renamed: dict[bytes, bytes] = {}
+
+    def field(name: bytes) -> bytes:
+        return name.ljust(width, b"\0")
+
+    for index, name in enumerate(names):
+        at = start + index * width
+        old = bytes(content[at : at + width]).rstrip(b"\0")
+        if old:
+            renamed[old] = wanted[name].encode("ascii")
+            content[at : at + width] = field(renamed[old])
+    order = "little" if b"<byteorder>LSF</byteorder>" in content[:200] else "big"
+    at = content.index(b"<value_labels>") + len(b"<value_labels>")
+    while content.startswith(b"<lbl>", at):  # table by table, by their lengths
+        length = int.from_bytes(content[at + 5 : at + 9], order)
+        at += 9  # then the name, 3 bytes of padding, the table, </lbl>
+        old = bytes(content[at : at + width]).rstrip(b"\0")
+        content[at : at + width] = field(renamed.get(old, old))
+        at += width + 3 + length + len(b"</lbl>")
+    path.write_bytes(bytes(content))

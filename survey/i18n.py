@@ -97,13 +97,15 @@ def render(text: Text, language: str, *, isolate: bool = False) -> str:
     return template.format(**args)
 
 
-def language_name(language: str) -> str:
-    """The language's own name for itself ('français', 'العربية')."""
+def language_name(language: str, *, in_sentence: bool = False) -> str:
+    """The language's own name for itself ('Français', 'العربية'): capitalised, as in a list of
+    languages; `in_sentence` keeps the form CLDR gives, lower-case where the language writes it
+    so mid-sentence ('libellés en français', 'labels in English')."""
     try:
         name = Locale.parse(language).get_display_name(language) or language
     except (UnknownLocaleError, ValueError):
         return language
-    return name[:1].upper() + name[1:]
+    return name if in_sentence else name[:1].upper() + name[1:]
 
 
 @cache  # on every message's path; parsing a locale is not cheap

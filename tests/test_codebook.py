@@ -96,6 +96,16 @@ def test_the_codebook_matches_the_questionnaire_file(tmp_path, language, fmt, qu
         assert "whistleblower_protection" in entries["ai1"][HEADER_CONSTRUCTS[language]]
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("fr", "libellés en français."), ("es", "en español."), ("pt", "em português."),
+     ("en", "labels in English.")],
+)  # fmt: skip
+def test_the_language_is_named_as_a_sentence_names_it(language, said):
+    about = build_codebook(_questionnaire("A statement"), language).about
+    assert said in about, about
+
+
 def test_long_labels_show_their_stata_cut():
     book = build_codebook(_questionnaire("A statement " * 10), "en")
     entry = next(e for e in book.entries if e.question == "s1")

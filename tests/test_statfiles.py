@@ -15,7 +15,7 @@ import pytest
 from analysis.codebook import build_codebook
 from analysis.interchange import write
 from analysis.label_limits import ELLIPSIS, shorten
-from analysis.statfiles import write_stat_file
+from analysis.statfiles import label_set_names, write_stat_file
 from analysis.synthetic import generate_wave
 from analysis.variables import file_variables, valid_name
 from cips.cli import context
@@ -255,3 +255,24 @@ def test_shorten_cuts_at_a_word_boundary_and_fits_the_limits():
     assert len(cut.encode()) <= 40 and cut.endswith(ELLIPSIS)
     assert arabic.startswith(cut[:-1]) and arabic[len(cut) - 1] == " "
     assert shorten("Which of these, exactly, matters most", max_chars=20) == "Which of these…"
+
+
+def test_stata_value_label_sets_are_not_named_like_variables(tmp_path):
+    # pyreadstat names each set after its variable plus a counter: lc1's set was "lc15" (the
+    # name of another item), with_'s "with_6". Read back by pyreadstat and by pandas' own reader.
+    frame = generate_wave(OFFICIALS, 20, administration="BF", wave="1")
+    path = tmp_path / "officials.dta"
+    variables = write_stat_file(frame, OFFICIALS, path, "fr")
+    names = [v.name for v in variables]
+    _, meta = read(path)
+    assert meta.variable_to_label
+    for variable, label_set in meta.variable_to_label.items():
+        assert label_set == f"lbl_{variable}"[:32] and label_set not in names
+    with pd.read_stata(path, iterator=True) as reader:
+        sets = reader.value_labels()
+    assert set(sets) == set(meta.variable_to_label.values())
+    assert sets["lbl_lc1"][5] == meta.variable_value_labels["lc1"][5]
+    long = ["x" * 32, "x" * 29 + "abc", "x" * 28 + "abcd", "short"]
+    chosen = label_set_names(long)
+    assert all(len(n) <= 32 for n in chosen.values()) and len(set(chosen.values())) == 4
+    assert chosen["short"] == "lbl_short" and chosen["x" * 32] == "lbl_" + "x" * 28

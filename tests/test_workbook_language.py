@@ -69,6 +69,17 @@ def workbooks(tmp_path_factory):
 
 
 @pytest.mark.parametrize("language", ["fr", "ar", "es", "pt"])
+def test_the_kpi_measures_are_named_as_their_columns(workbooks, language):
+    headers, kpis = sheet_records(workbooks[language], "kpis")
+    measure, code = translated(language, "Measure"), translated(language, "Measure (code)")
+    assert {measure, code} <= set(headers)
+    assert headers.index(measure) + 1 == headers.index(code)
+    assert {row[code] for row in kpis} == {"score", "pct_favourable"}
+    assert {row[measure] for row in kpis} == {translated(language, "Score (0-100)"),
+                                              translated(language, "Favourable (%)")}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["fr", "ar", "es", "pt"])
 def test_statements_groups_and_names_are_the_catalogs(workbooks, language):
     book = workbooks[language]
     headers, items = sheet_records(book, "items")
