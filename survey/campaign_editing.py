@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, object_session
 
 from survey import sealing
-from survey.campaigns import CampaignError, ReminderPolicy, deep_link
+from survey.campaigns import CampaignError, ReminderPolicy, check_schedule, deep_link
 from survey.engine.starting import SOURCE_SEPARATOR, SOURCE_TAG
 from survey.reminders import reschedule_campaign
 from survey.storage.models import (
@@ -21,6 +21,8 @@ from survey.storage.models import (
     CampaignSource,
     CampaignStatus,
     Contact,
+    Respondent,
+    RespondentStatus,
     SealedResponse,
 )
 
@@ -42,13 +44,18 @@ def update_campaign(
     target: int | None,
     target_margin: float | None,
     policy: ReminderPolicy,
+    now: dt.datetime | None = None,
 ) -> None:
-    """Set what a coordinator may change on an existing campaign (all fields at once)."""
-    if opens_at and closes_at and closes_at <= opens_at:
-        raise CampaignError("the campaign must close after it opens")
+    """Set what a coordinator may change on an existing campaign (all fields at once); `now`
+    (default: the clock) is when a new closing time must still be ahead of."""
+    check_schedule(
+        opens_at,
+        closes_at,
+        now or dt.datetime.now(dt.UTC),
+        current_closes_at=campaign.closes_at,
+    )
     check_targets(target, target_margin)
-    if policy.max_reminders < 0:
-        raise CampaignError("the maximum number of reminders cannot be negative")
+    policy.check()
     campaign.opens_at = opens_at
     campaign.closes_at = closes_at
     campaign.target_population = target
@@ -85,11 +92,30 @@ def open_now(campaign: Campaign, now: dt.datetime) -> None:
         campaign.opens_at = now
 
 
+class CampaignAlreadyClosed(CampaignError):
+    """The campaign was closed already, by hand or by the clock at its closing time."""
+
+
+def answering_now(session: Session, campaign: Campaign) -> int:
+    """How many people are part-way through the campaign's questionnaire (closing cuts them off)."""
+    answering = select(func.count()).where(
+        Respondent.campaign_id == campaign.id, Respondent.status == RespondentStatus.IN_PROGRESS
+    )
+    return session.scalar(answering) or 0
+
+
 def close_now(session: Session, campaign: Campaign, now: dt.datetime, k: int) -> int:
     """Close at once, forget every way to reach its respondents, and seal every response left
     (DESIGN.md, Anonymity 2 and 3); how many were sealed. Once committed, the caller runs
-    `survey.sealing.wipe`."""
-    campaign.closed_at = campaign.closed_at or now
+    `survey.sealing.wipe`.
+
+    A campaign closed already (`closed_at`: by hand, or by the clock once its closing time
+    passed) is refused: its release was made then. One whose closing time has passed but which
+    the clock has not closed yet is closed here, as the clock would.
+    """
+    if campaign.closed_at is not None:
+        raise CampaignAlreadyClosed(f"campaign {campaign.code} is already closed")
+    campaign.closed_at = now
     session.execute(delete(Contact).where(Contact.campaign_id == campaign.id))
     return sealing.seal_campaign(session, campaign, k, closing=True)
 

@@ -9,6 +9,9 @@ import re
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 QUIET_HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
+# At most this many reminders per person: more is pestering. `ReminderPolicy.check` holds every
+# policy to it (the command line, the web form, whose field reads its range from here).
+MAX_REMINDERS = 10
 
 
 class CampaignError(ValueError):

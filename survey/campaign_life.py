@@ -131,9 +131,11 @@ def next_wave(
     wave: str,
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Campaign:
     """A new campaign for the next wave: the questionnaire (`questionnaire`, its current
-    version), target, reminder policy and channels of `campaign`, under a new code and wave."""
+    version), target, reminder policy and channels of `campaign`, under a new code and wave;
+    its schedule is checked as a new campaign's (`now`: default the clock)."""
     if not code.strip():
         raise CampaignError("give the next wave's campaign a code")
     if questionnaire.id != campaign.questionnaire_id:
@@ -159,6 +161,7 @@ def next_wave(
         closes_at=closes_at,
         target=campaign.target_population,
         policy=policy,
+        now=now,
     )
     created.target_margin = campaign.target_margin
     created.last_call_before_s = campaign.last_call_before_s

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from survey.campaign_input import (  # noqa: F401 (their home before; imported from here too)
     DURATION_UNITS,
+    MAX_REMINDERS,
     CampaignCodeTaken,
     CampaignError,
     format_duration,
@@ -89,6 +90,47 @@ class ReminderPolicy:
     quiet_hours: tuple[int, int] = (20, 8)
     last_call_before_s: int | None = 24 * 3600
 
+    def check(self) -> None:
+        """Refuse a policy outside the limits (durations and quiet hours are checked as they
+        are parsed, `survey.campaign_input`)."""
+        if not 0 <= self.max_reminders <= MAX_REMINDERS:
+            raise CampaignError(
+                f"the maximum number of reminders must be between 0 and {MAX_REMINDERS}"
+            )
+
+
+class ClosingTimePassed(CampaignError):
+    """A closing time not in the future: the clock would close the campaign at its next round
+    and release its results for good (the web says so next to the field)."""
+
+
+def check_schedule(
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    current_closes_at: dt.datetime | None = None,
+) -> None:
+    """The schedule of a new or edited campaign (creation, settings and next wave all check it).
+
+    An opening time in the past is accepted: it means open now. A closing time must be in the
+    future, since closing cannot be undone (contacts erased, results released): a typo in the
+    year must not end the fieldwork. A closing time left as it was (`current_closes_at`) is
+    accepted even when past, so that a closed campaign's other settings can still be edited;
+    compared to the minute, as the web form shows it.
+    """
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise CampaignError("the campaign must close after it opens")
+    if closes_at is None or closes_at > now:
+        return
+    minute = dict(second=0, microsecond=0)
+    if current_closes_at and closes_at.replace(**minute) == current_closes_at.replace(**minute):
+        return
+    raise ClosingTimePassed(
+        "the closing time is not in the future: closing ends the fieldwork for good (contact "
+        "records erased, results released), so give a later one"
+    )
+
 
 def _default_code(administration: Administration, questionnaire: Questionnaire, wave: str) -> str:
     short = {"officials": "off", "private_sector": "ps"}.get(questionnaire.survey, "q")
@@ -106,7 +148,9 @@ def create_campaign(
     closes_at: dt.datetime | None = None,
     target: int | None = None,
     policy: ReminderPolicy | None = None,
+    now: dt.datetime | None = None,
 ) -> Campaign:
+    """A new campaign; `now` (default: the clock) is when its schedule is checked against."""
     policy = policy or ReminderPolicy()
     code = code or _default_code(administration, questionnaire, wave)
     if not CAMPAIGN_CODE.match(code):
@@ -115,12 +159,10 @@ def create_campaign(
         raise CampaignError(f"wave label {wave!r}: use up to 32 letters, digits, '.', - or _")
     if session.scalar(select(Campaign).where(Campaign.code == code)):
         raise CampaignCodeTaken(f"campaign code {code} is taken; choose another with --code")
-    if opens_at and closes_at and closes_at <= opens_at:
-        raise CampaignError("the campaign must close after it opens")
+    check_schedule(opens_at, closes_at, now or dt.datetime.now(dt.UTC))
     if target is not None and target < 1:
         raise CampaignError("the target population must be at least 1")
-    if policy.max_reminders < 0:
-        raise CampaignError("the maximum number of reminders cannot be negative")
+    policy.check()
     campaign = Campaign(
         code=code,
         administration=administration,

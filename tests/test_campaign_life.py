@@ -417,7 +417,7 @@ def plan_world(db):
     with db.transaction() as session:
         admin = create_administration(session, "KE", "Customs", "Africa/Nairobi", ["en"])
         create_campaign(session, admin, questionnaires["cips-officials"], "2026", code="ke-2026",
-                        policy=PLAN_POLICY, closes_at=START + 96 * HOUR)  # fmt: skip
+                        policy=PLAN_POLICY, closes_at=START + 96 * HOUR, now=now.now)  # fmt: skip
     engine = ConversationEngine(db, questionnaires, TEST_SECRET, clock=now,
                                 languages=lambda: ["en"])  # fmt: skip
 

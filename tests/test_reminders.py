@@ -47,7 +47,7 @@ def world(db, now):
         with db.transaction() as session:
             admin = create_administration(session, "KE", "Customs", "Africa/Nairobi", ["en", "fr"])
             create_campaign(session, admin, questionnaires["cips-officials"], "2026",
-                            code="off", policy=policy, closes_at=closes_at)  # fmt: skip
+                            code="off", policy=policy, closes_at=closes_at, now=now.now)  # fmt: skip
         engine = ConversationEngine(db, questionnaires, TEST_SECRET, clock=now,
                                     languages=lambda: ["en", "fr"])  # fmt: skip
         return engine, Clock(db, questionnaires, clock=now)

@@ -21,6 +21,7 @@ CAMPAIGN_WRITES = [
     ("GET", "/campaigns/{c}/edit"),
     ("POST", "/campaigns/{c}/edit"),
     ("POST", "/campaigns/{c}/open"),
+    ("GET", "/campaigns/{c}/close"),  # the confirmation page
     ("POST", "/campaigns/{c}/close"),
     ("POST", "/campaigns/{c}/sources"),
     ("POST", "/campaigns/{c}/sources/port/remove"),

@@ -17,6 +17,7 @@ from survey.campaign_list import figures_by_campaign
 from survey.campaigns import (
     CampaignCodeTaken,
     CampaignError,
+    ClosingTimePassed,
     ReminderPolicy,
     create_campaign,
     format_duration,
@@ -34,7 +35,7 @@ from web.auth import (
     scoped_administrations,
 )
 from web.campaigns import bp, now
-from web.forms import CampaignForm, CampaignSettingsForm
+from web.forms import CLOSING_TIME_PASSED, CampaignForm, CampaignSettingsForm
 from web.state import app_state, db_session
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
@@ -134,6 +135,7 @@ def new():
                 closes_at=_to_utc(form.closes_at.data, tz),
                 target=form.target_population.data,
                 policy=policy,
+                now=now(),
             )
             campaign.target_margin = form.target_margin.data
             # create_campaign's INSERT leaves out a None "last call", so the column default
@@ -149,6 +151,10 @@ def new():
         except CampaignCodeTaken:
             data.rollback()
             form.code.errors.append(_("This campaign code is taken: choose another."))
+            return render_template("campaigns/form.html", form=form, campaign=None), 400
+        except ClosingTimePassed:
+            data.rollback()
+            form.closes_at.errors.append(CLOSING_TIME_PASSED)
             return render_template("campaigns/form.html", form=form, campaign=None), 400
         except CampaignError as exc:
             data.rollback()
@@ -177,6 +183,7 @@ def edit(code: str):
                 target=form.target_population.data,
                 target_margin=form.target_margin.data,
                 policy=_policy(form),
+                now=now(),
             )
             note(
                 f"{audit.CAMPAIGN}.edit",
@@ -185,6 +192,10 @@ def edit(code: str):
                 detail="settings",
             )
             db_session().commit()
+        except ClosingTimePassed:
+            db_session().rollback()
+            form.closes_at.errors.append(CLOSING_TIME_PASSED)
+            return render_template("campaigns/form.html", form=form, campaign=campaign), 400
         except CampaignError as exc:
             db_session().rollback()
             flash(str(exc), "error")

@@ -21,11 +21,11 @@ from survey.campaign_life import (
     next_wave,
     unarchive,
 )
-from survey.campaigns import CampaignCodeTaken, CampaignError
+from survey.campaigns import CampaignCodeTaken, CampaignError, ClosingTimePassed
 from survey.storage.models import Role
 from web.audit import note
 from web.auth import login_required, managed_campaign
-from web.forms import DeleteCampaignForm, NextWaveForm
+from web.forms import CLOSING_TIME_PASSED, DeleteCampaignForm, NextWaveForm
 from web.i18n import current_language
 from web.state import app_state, db_session
 
@@ -153,6 +153,7 @@ def next_wave_view(code: str):
                     wave=wave,
                     opens_at=_to_utc(form.opens_at.data, tz),
                     closes_at=_to_utc(form.closes_at.data, tz),
+                    now=dt.datetime.now(dt.UTC),
                 )
                 note(
                     f"{audit.CAMPAIGN}.next-wave",
@@ -164,6 +165,9 @@ def next_wave_view(code: str):
             except CampaignCodeTaken:
                 data.rollback()
                 form.code.errors.append(_("This campaign code is taken: choose another."))
+            except ClosingTimePassed:
+                data.rollback()
+                form.closes_at.errors.append(CLOSING_TIME_PASSED)
             except CampaignError:
                 data.rollback()
                 form.code.errors.append(

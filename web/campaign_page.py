@@ -1,16 +1,18 @@
 """The campaign page (routes of the `campaigns` blueprint, `web.campaigns`): its figures, links
-and planned reminders, and what its buttons do: open or close the campaign now, add or remove a
-channel (source tag)."""
+and planned reminders, and what its buttons do: open the campaign now, close it now (after a
+confirmation page, since closing cannot be undone), add or remove a channel (source tag)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from survey import audit, sealing
 from survey.campaign_editing import (
+    CampaignAlreadyClosed,
     CampaignReleased,
     add_source,
+    answering_now,
     close_now,
     open_now,
     remove_source,
@@ -78,11 +80,27 @@ def open_campaign(code: str):
     return redirect(url_for("campaigns.show", code=code))
 
 
-@bp.post("/<code>/close")
+@bp.route("/<code>/close", methods=["GET", "POST"])
 @login_required
 def close_campaign(code: str):
+    """GET: what closing does and who it cuts off, to confirm or cancel; POST: close now."""
     campaign = managed_campaign(code)
-    close_now(db_session(), campaign, now(), app_state().settings.min_cell)
+    if request.method == "GET":
+        if campaign.closed_at is not None:
+            flash(_("This campaign is already closed."), "error")
+            return redirect(url_for("campaigns.show", code=code))
+        return render_template(
+            "campaigns/close.html",
+            campaign=campaign,
+            answering=answering_now(db_session(), campaign),
+            form=ConfirmForm(),
+        )
+    try:
+        close_now(db_session(), campaign, now(), app_state().settings.min_cell)
+    except CampaignAlreadyClosed:
+        db_session().rollback()
+        flash(_("This campaign is already closed."), "error")
+        return redirect(url_for("campaigns.show", code=code))
     note(
         audit.RELEASE,
         administration=campaign.administration.code,

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from survey.campaigns import (
     ADMINISTRATION_CODE,
     CAMPAIGN_CODE,
+    MAX_REMINDERS,
     WAVE_LABEL,
     CampaignError,
     parse_duration,
@@ -36,6 +37,8 @@ NOT_A_DECIMAL = lazy_gettext("Please enter a number.")
 NOT_A_TIME = lazy_gettext("Please enter a date and time.")
 NOT_A_CHOICE = lazy_gettext("Please choose one of the options.")
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+# Next to a closing time the domain refused (survey.campaigns.ClosingTimePassed).
+CLOSING_TIME_PASSED = lazy_gettext("This closing time has passed: closing ends the fieldwork for good (contacts erased, results released), so choose a time in the future.")  # fmt: skip
 
 
 def duration(form, field) -> None:
@@ -98,7 +101,8 @@ class CampaignSettingsForm(FlaskForm):
         lazy_gettext("At most (reminders)"),
         [
             InputRequired(REQUIRED),
-            NumberRange(min=0, max=10, message=lazy_gettext("Between 0 and 10.")),
+            # The domain's limit (ReminderPolicy.check); the message's 10 is MAX_REMINDERS.
+            NumberRange(min=0, max=MAX_REMINDERS, message=lazy_gettext("Between 0 and 10.")),
         ],
         invalid_value_message=NOT_A_NUMBER,
     )

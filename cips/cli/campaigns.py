@@ -7,7 +7,13 @@ import datetime as dt
 import click
 
 from cips.cli import context
-from survey.campaign_input import CampaignError, format_duration, parse_duration, parse_quiet_hours
+from survey.campaign_input import (
+    MAX_REMINDERS,
+    CampaignError,
+    format_duration,
+    parse_duration,
+    parse_quiet_hours,
+)
 
 # The ORM (survey.campaigns, the models) is imported in the commands that use it: `cips campaign
 # list` reads without it, to start at once (survey.campaign_list, bench/cli_start.py).
@@ -63,11 +69,12 @@ def campaign() -> None:
 @click.option("--wave", required=True, help="Wave label, e.g. 2026 or 2026-1.")
 @click.option("--code", help="Campaign code used in the deep link (default: derived).")
 @click.option("--opens", help="Opening time (ISO 8601, local to the administration).")
-@click.option("--closes", help="Closing time (ISO 8601, local to the administration).")
+@click.option("--closes", help="Closing time (ISO 8601, local; in the future).")
 @click.option("--target", type=int, help="Target population (for the response rate).")
 @click.option("--remind-after", default="24h", show_default=True)
 @click.option("--remind-every", default="48h", show_default=True)
-@click.option("--max-reminders", default=3, show_default=True, type=int)
+@click.option("--max-reminders", default=3, show_default=True, type=int,
+              help=f"At most this many reminders per person (0-{MAX_REMINDERS}).")  # fmt: skip
 @click.option("--quiet-hours", default="20-08", show_default=True, help="Local hours, HH-HH.")
 @click.option("--last-call", default="24h", show_default=True, help="Before closing; 'off'.")
 def campaign_create(
@@ -126,11 +133,12 @@ def campaign_create(
 @campaign.command("update")
 @click.argument("code")
 @click.option("--opens", help="Opening time (ISO 8601, local); 'none' to clear.")
-@click.option("--closes", help="Closing time (ISO 8601, local); 'none' to clear.")
+@click.option("--closes", help="Closing time (ISO 8601, local; in the future); 'none' to clear.")
 @click.option("--target", type=int, help="Target population.")
 @click.option("--remind-after", help="First reminder after this long without progress.")
 @click.option("--remind-every", help="Then one every ...")
-@click.option("--max-reminders", type=int, help="At most this many reminders per person.")
+@click.option("--max-reminders", type=int,
+              help=f"At most this many reminders per person (0-{MAX_REMINDERS}).")  # fmt: skip
 @click.option("--quiet-hours", help="Local hours without reminders, HH-HH (00-00: none).")
 @click.option("--last-call", help="Last call this long before closing; 'off'.")
 def campaign_update(code: str, **changes: str | int | None) -> None:
@@ -233,19 +241,19 @@ def campaign_close(code: str) -> None:
     from survey.campaigns import get_campaign
 
     db = context.database()
-    with db.transaction() as session:
-        try:
+    try:
+        with db.transaction() as session:
             c = get_campaign(session, code)
-        except CampaignError as exc:
-            raise click.ClickException(str(exc)) from exc
-        sealed = close_now(session, c, dt.datetime.now(dt.UTC), context.settings().min_cell)
-        context.audit_record(
-            session,
-            "release",
-            administration=c.administration.code,
-            campaign=c.code,
-            detail="closed now; final release made",
-        )
+            sealed = close_now(session, c, dt.datetime.now(dt.UTC), context.settings().min_cell)
+            context.audit_record(
+                session,
+                "release",
+                administration=c.administration.code,
+                campaign=c.code,
+                detail="closed now; final release made",
+            )
+    except CampaignError as exc:  # no such campaign, or closed already (its release made then)
+        raise click.ClickException(str(exc)) from exc
     sealing.wipe(db, resealed=True)
     tables = context.store_releases(db)
     click.echo(f"campaign {code} closed; {sealed} responses sealed; its results are released "
@@ -366,7 +374,7 @@ def campaign_delete(code: str, typed_code: str | None) -> None:
 @click.option("--code", "new_code", required=True, help="The new campaign's code (in its link).")
 @click.option("--wave", required=True, help="The new wave's label, e.g. 2027.")
 @click.option("--opens", help="Opening time (ISO 8601, local to the administration).")
-@click.option("--closes", help="Closing time (ISO 8601, local to the administration).")
+@click.option("--closes", help="Closing time (ISO 8601, local; in the future).")
 def campaign_next_wave(
     code: str, new_code: str, wave: str, opens: str | None, closes: str | None
 ) -> None:
