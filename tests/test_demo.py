@@ -111,6 +111,9 @@ def test_cips_run_fills_the_demo_while_it_serves(tmp_path):
         with urllib.request.urlopen(f"{url}/healthz") as health:
             assert health.status == 200
         assert "some or all scores will stay hidden" in cips.output()
+        # The note names cips run's own option (cips run has no --respondents).
+        assert "--demo 40 or more shows them" in cips.output()
+        assert "--respondents" not in cips.output()
     finally:
         cips.interrupt()
     # Started again: no new password, but how to sign in (and to set a new password).

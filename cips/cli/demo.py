@@ -36,7 +36,7 @@ def demo(respondents: int, seed: int) -> None:
     campaigns are closed is not filled again.
     """
     settings = context.settings()
-    note = hidden_scores_note(respondents, settings.min_cell)
+    note = hidden_scores_note(respondents, settings.min_cell, "--respondents")
     if note:
         click.echo(note)
     try:
@@ -47,14 +47,15 @@ def demo(respondents: int, seed: int) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-def hidden_scores_note(respondents: int, k: int) -> str | None:
+def hidden_scores_note(respondents: int, k: int, option: str) -> str | None:
     """What to expect when a wave gets too few people for its scores to be published: each of
-    the two surveys gets half of them, and some stop part-way (a score needs k respondents)."""
+    the two surveys gets half of them, and some stop part-way (a score needs k respondents).
+    `option` is how the command that prints it sets the number (`--respondents`, `--demo`)."""
     if respondents >= 4 * k:
         return None
     return (f"note: {respondents} respondents per wave make about {respondents // 2} per survey; "
             f"a score is shown only from {k} respondents on (CIPS_MIN_CELL), so some or all "
-            f"scores will stay hidden. --respondents {4 * k} or more shows them.")  # fmt: skip
+            f"scores will stay hidden. {option} {4 * k} or more shows them.")  # fmt: skip
 
 
 async def _fill(settings, respondents: int, seed: int) -> None:

@@ -106,7 +106,7 @@ def _welcome(embedded: Embedded, first, demo_respondents: int, k: int) -> None:
     if demo_respondents:
         click.echo(f"  {demo_respondents} simulated respondents per wave are answering now: watch")
         click.echo("  the dashboards and the results fill. Ctrl-C to stop.")
-        note = hidden_scores_note(demo_respondents, k)
+        note = hidden_scores_note(demo_respondents, k, "--demo")
         if note:
             click.echo(f"  {note}")
     else:
