@@ -9,21 +9,12 @@ from sqlalchemy import select
 
 from analysis.interchange import write
 from analysis.synthetic import generate_wave
-from cips.cli import context
 from survey.campaigns import create_campaign
 from survey.loader import load_questionnaires
 from survey.storage.models import Administration
-from tests.cli_support import run_cips
+from tests.test_analysis_import import cips  # noqa: F401 (the fixture: a database with BF)
 
 QUESTIONNAIRES = load_questionnaires()
-
-
-@pytest.fixture
-def cips(database_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    run_cips("administration", "create", "BF", "--name", "Burkina Faso", "--timezone", "UTC")
-    yield run_cips
-    context.settings.cache_clear()
 
 
 @pytest.fixture
@@ -42,8 +33,13 @@ def officials(tmp_path):
         ("officials:item:ai2:alpha", "alpha is not measured for an item (metrics: score, "),
     ],
 )
-def test_an_indicator_the_data_lacks_is_refused_naming_what_it_has(cips, officials, tmp_path,
-                                                                   spec, said):  # fmt: skip
+def test_an_indicator_the_data_lacks_is_refused_naming_what_it_has(
+    cips,  # noqa: F811 (the fixture)
+    officials,
+    tmp_path,
+    spec,
+    said,
+):
     out = tmp_path / "out"
     for source in (["--input", str(officials)], []):  # a file, then the database
         refused = cips("analyze", *source, "--format", "csv", "--out", str(out), "--kpi", spec,
@@ -61,7 +57,7 @@ def test_an_indicator_the_data_lacks_is_refused_naming_what_it_has(cips, officia
         assert "(factors: integrity_index, 1, 2, 3" in refused.output
 
 
-def test_a_wave_still_open_is_named_with_how_to_close_it(cips, db, officials, tmp_path):
+def test_a_wave_still_open_is_named_with_how_to_close_it(cips, db, officials, tmp_path):  # noqa: F811
     # As after `cips demo`: last year's wave closed, this year's campaigns open and answered.
     with db.transaction() as session:
         bf = session.scalar(select(Administration).where(Administration.code == "BF"))
