@@ -30,11 +30,18 @@ def parse_duration(text: str) -> int:
     return int(match.group(1)) * DURATION_UNITS[match.group(2)]
 
 
-def format_duration(seconds: int) -> str:
+def duration_parts(seconds: int) -> tuple[int, str]:
+    """(count, unit) in the largest unit that divides `seconds` exactly: 129600 -> (36, 'h')."""
     for unit in ("d", "h", "m"):
         if seconds % DURATION_UNITS[unit] == 0:
-            return f"{seconds // DURATION_UNITS[unit]}{unit}"
-    return f"{seconds}s"
+            return seconds // DURATION_UNITS[unit], unit
+    return seconds, "s"
+
+
+def format_duration(seconds: int) -> str:
+    """The compact form operators type (`parse_duration`'s input): 129600 -> '36h'."""
+    count, unit = duration_parts(seconds)
+    return f"{count}{unit}"
 
 
 def parse_quiet_hours(text: str) -> tuple[int, int]:

@@ -518,10 +518,10 @@ def test_the_campaign_page_lists_the_planned_reminders_and_those_sent(db, plan_w
     planned = page.split('id="planned-reminders"')[1].split("</table>")[0]
     assert "due now: at the next run of the clock" in planned
     assert "Tue, Nov 3, 2026, 10:00–11:00" in planned
-    assert "first reminder, 1d without progress" in planned
-    assert "again, 2d after the last one" in planned
+    assert "first reminder, 1 day without progress" in planned
+    assert "again, 2 days after the last one" in planned
     assert 'Thu, Nov 5, 2026, 10:00–11:00</td>\n      <td class="num">3</td>' in planned
-    assert "last call, 1d before closing" in planned
+    assert "last call, 1 day before closing" in planned
     assert 'id="no-reminders-sent"' in page
     assert clock.send_reminders() == 1  # the overdue one, at START
     with time_machine.travel(START + HOUR, tick=False):

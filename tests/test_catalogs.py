@@ -40,6 +40,34 @@ def test_the_check_catches_missing_fuzzy_placeholder_and_stale_entries(tmp_path)
     assert "A string nobody uses" in problems and "not in the sources" in problems
 
 
+# How each catalog writes the product names (one spelling per language: a page that writes
+# Telegram two ways reads as two products). A msgstr whose msgid names the product names it so.
+PRODUCT_NAMES = {
+    "Telegram": {"fr": "Telegram", "es": "Telegram", "pt": "Telegram", "ar": "تيليجرام"},
+    "Mini App": {"fr": "Mini App", "es": "Mini App", "pt": "Mini App", "ar": "تطبيق مصغّر"},
+}
+OTHER_SPELLINGS = {"ar": ("تيليغرام", "تلغرام", "تليجرام", "تلجرام", "تطبيق مصغر")}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_product_names_are_spelled_one_way_in_each_catalog(language):
+    from babel.messages.pofile import read_po
+
+    path = i18n.locales_dir() / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for name, spelling in PRODUCT_NAMES.items():
+            if any(name in msgid for msgid in ids):
+                assert all(spelling[language] in s for s in strings), (name, strings)
+        for other in OTHER_SPELLINGS.get(language, ()):
+            assert not any(other in s for s in strings), (other, strings)
+
+
 def is_translated(text: Text, language: str) -> bool:
     if not text.translate:
         return all(is_translated(v, language) for v in text.args.values() if isinstance(v, Text))

@@ -209,3 +209,24 @@ def test_dashboard_page_and_api_show_the_database(world, signed_in):
         k: v for k, v in direct.items() if k != "as_of"
     }
     assert api["totals"]["started"] == 3 and api["by_language"][0]["started"] is None
+
+
+def test_reminder_durations_are_written_in_the_pages_language(world, signed_in):
+    """Not the compact '1d' / '30s' typed in the forms: 'après 1 jour', 'بعد 30 ثانية'."""
+    code = world.campaigns["CI"]
+    with world.db.transaction() as session:
+        found = session.scalar(select(Campaign).where(Campaign.code == code))
+        found.remind_after_s, found.remind_every_s, found.last_call_before_s = 86400, 172800, 30
+    client = signed_in("ci-coordinator")
+    client.get("/language/fr")
+    # CLDR keeps a number and its unit together (a no-break space in some languages).
+    french = client.get(f"/campaigns/{code}").text.replace("\xa0", " ")
+    assert "après 1 jour, puis tous les 2 jours" in french and "30 secondes" in french
+    client.get("/language/ar")
+    arabic = client.get(f"/campaigns/{code}").text.replace("\xa0", " ")
+    assert "30 ثانية" in arabic and "30s" not in arabic and "1d" not in arabic
+    client.get("/language/en")
+    english = client.get(f"/campaigns/{code}").text.replace("\xa0", " ")
+    assert "after 1 day, then every 2 days" in english and "last call 30 seconds" in english
+    # The edit form keeps the compact syntax one types.
+    assert 'value="1d"' in client.get(f"/campaigns/{code}/edit").text

@@ -17,7 +17,7 @@ from survey.campaign_editing import (
     open_now,
     remove_source,
 )
-from survey.campaigns import CampaignError, campaign_figures, format_duration
+from survey.campaigns import CampaignError, campaign_figures
 from survey.reminders import reminder_figures, reminder_plan
 from web.audit import note
 from web.auth import campaign_or_404, login_required, managed_campaign, may_manage
@@ -44,7 +44,6 @@ def show(code: str):
         may_manage=may_manage(),
         source_form=SourceForm(),
         confirm=ConfirmForm(),
-        format_duration=format_duration,
         planned_reminders=reminder_plan(db_session(), campaign, now()),
         reminders_sent=reminder_figures(db_session(), campaign.id),
     )

@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.utils import cached_property
 
+from survey.campaign_input import duration_parts
 from survey.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
@@ -96,12 +98,25 @@ def percent(value: float | None) -> str:
     return format_percent(share, locale=current_language(), decimal_quantization=False)
 
 
+# The CLDR names of the units of `survey.campaign_input`'s durations.
+DURATION_UNIT_NAMES = {"s": "duration-second", "m": "duration-minute", "h": "duration-hour",
+                       "d": "duration-day"}  # fmt: skip
+
+
+def duration(seconds: int) -> str:
+    """A duration in words in the user's language ('2 jours', '36 horas'), in the same unit as
+    the compact form typed in the forms and the CLI ('2d', '36h'): exact, never rounded."""
+    count, unit = duration_parts(seconds)
+    return format_unit(count, DURATION_UNIT_NAMES[unit], length="long", locale=current_language())
+
+
 def init_app(app: Flask) -> None:
     CipsBabel(app, locale_selector=select_language)
     app.add_url_rule("/language/<code>", "language", switch_language)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["duration"] = duration
 
     @app.context_processor
     def language_globals():
