@@ -91,6 +91,26 @@ def test_only_managers_generate_codes(app):
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize("count", ["0", "10001", "many"])
+def test_a_refused_number_of_codes_shows_the_campaign_page_with_the_error_by_the_field(
+    app, db, count
+):
+    client = app.test_client()
+    sign_in(client, "coordinator")
+    response = post_form(client, "/campaigns/small", "/campaigns/small/codes", {"count": count})
+    assert response.status_code == 400
+    form = response.text.split('id="codes-form"')[1].split("</form>")[0]
+    error = (
+        "Please enter a whole number." if count == "many" else "Choose between 1 and 10000 codes."
+    )
+    assert '<div class="field invalid">' in form and f'<small class="error">{error}</small>' in form
+    assert f'value="{count}"' in form  # what was typed, to correct
+    assert 'id="web-survey"' in response.text and 'id="reminder-plan"' in response.text
+    with db.transaction() as session:
+        assert session.scalars(select(AccessCode)).all() == []
+        assert session.scalars(select(Campaign.web_access)).one() != "codes"
+
+
 def test_a_code_opens_one_response(app, db):
     _, _, codes = generate(app, 3)
     first = person(app)

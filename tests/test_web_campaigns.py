@@ -147,12 +147,18 @@ def test_channels_links_qr_codes_and_poster(world, signed_in):
     page = client.get(f"/campaigns/{code}").text
     link = source_link(BOT, code, "port-abidjan")
     assert link.endswith(f"?start={code}__port-abidjan") and link in page
-    for tag, error in (("Port Abidjan!", "1 to 32 lower-case letters"),
+    # A refused channel: the campaign page again, the error under the field, what was typed kept.
+    for tag, error in (("brokers assoc", "1 to 32 lower-case letters, digits or -."),
                        ("port-abidjan", "already used in this campaign")):  # fmt: skip
-        post_form(
-            client, f"/campaigns/{code}", f"/campaigns/{code}/sources", {"label": "x", "tag": tag}
-        )
-        assert error in client.get(f"/campaigns/{code}").text
+        refused = post_form(client, f"/campaigns/{code}", f"/campaigns/{code}/sources",
+                            {"label": "Brokers association", "tag": tag})  # fmt: skip
+        assert refused.status_code == 400
+        form = refused.text.split('action="/campaigns/' + code + '/sources"')[1].split("</form>")[0]
+        tag_field = form.split('for="tag"')[1]
+        assert 'class="error">' in tag_field and error in tag_field
+        assert f'value="{tag}"' in form and 'value="Brokers association"' in form
+        assert refused.text.count(error) == 1  # by the field, not also in a flash
+        assert error not in client.get(f"/campaigns/{code}").text  # said once, where it belongs
     # The PNG holds exactly the QR code of the channel's link.
     image = client.get(f"/campaigns/{code}/qr.png?source=port-abidjan")
     assert image.mimetype == "image/png"

@@ -16,8 +16,10 @@ from survey.engine.questions import title_text
 from survey.i18n import render
 from web.audit import note, note_download
 from web.auth import campaign_or_404, login_required, managed_campaign
+from web.campaign_page import render_page
 from web.campaign_printables import image_download, source_tag
 from web.code_cards import CardText, codes_csv, codes_pdf
+from web.forms import AccessCodeCountForm
 from web.qr import qr_png, qr_svg
 from web.respond.links import public_base, web_link
 from web.state import app_state, db_session
@@ -55,14 +57,13 @@ def web_qr(code: str, fmt: str):
 @login_required
 def generate(code: str):
     campaign = managed_campaign(code)
-    try:
-        count = int(request.form.get("count", ""))
-        generated = access_codes.generate(
-            db_session(), app_state().settings.secret_key, campaign, count
-        )
-    except ValueError:
-        message = _("Choose between 1 and {count} codes.").format(count=access_codes.MAX_CODES)
-        return render_template("error.html", code=400, message=message), 400
+    form = AccessCodeCountForm()
+    if not form.validate_on_submit():
+        return render_page(campaign, code_form=form)
+    count = form.count.data
+    generated = access_codes.generate(
+        db_session(), app_state().settings.secret_key, campaign, count
+    )
     note(
         f"{audit.CAMPAIGN}.codes",
         administration=campaign.administration.code,

@@ -22,7 +22,7 @@ from survey.reminders import reminder_figures, reminder_plan
 from web.audit import note
 from web.auth import campaign_or_404, login_required, managed_campaign, may_manage
 from web.campaigns import bp, now
-from web.forms import ConfirmForm, SourceForm
+from web.forms import AccessCodeCountForm, ConfirmForm, SourceForm
 from web.links import bot_username, campaign_link, link_unusable_text
 from web.state import app_state, db_session
 
@@ -30,11 +30,18 @@ from web.state import app_state, db_session
 @bp.get("/<code>")
 @login_required
 def show(code: str):
-    campaign = campaign_or_404(code)
+    return render_page(campaign_or_404(code))
+
+
+def render_page(
+    campaign, *, source_form: SourceForm | None = None, code_form: AccessCodeCountForm | None = None
+) -> tuple[str, int]:
+    """The campaign page; with a form that was refused (a channel, a number of access codes),
+    that form again as it was typed, its errors next to its fields (status 400)."""
     links = [(None, _("Direct link (no channel)"), campaign_link(campaign.code))] + [
         (s.tag, s.label, campaign_link(campaign.code, s.tag)) for s in campaign.sources
     ]
-    return render_template(
+    body = render_template(
         "campaigns/show.html",
         campaign=campaign,
         status=campaign.status(now()),
@@ -42,11 +49,13 @@ def show(code: str):
         links=links,
         link_unusable=None if bot_username() else link_unusable_text(),
         may_manage=may_manage(),
-        source_form=SourceForm(),
+        source_form=SourceForm() if source_form is None else source_form,
+        code_form=AccessCodeCountForm() if code_form is None else code_form,
         confirm=ConfirmForm(),
         planned_reminders=reminder_plan(db_session(), campaign, now()),
         reminders_sent=reminder_figures(db_session(), campaign.id),
     )
+    return body, 200 if source_form is None and code_form is None else 400
 
 
 @bp.post("/<code>/open")
@@ -128,10 +137,7 @@ def add_source_view(code: str):
             form.tag.errors.append(
                 _("This tag is already used in this campaign, or too long for the link.")
             )
-    for errors in form.errors.values():
-        for error in errors:
-            flash(str(error), "error")
-    return redirect(url_for("campaigns.show", code=code))
+    return render_page(campaign, source_form=form)
 
 
 @bp.post("/<code>/sources/<tag>/remove")

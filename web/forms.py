@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from survey.access_codes import MAX_CODES
 from survey.campaigns import (
     ADMINISTRATION_CODE,
     CAMPAIGN_CODE,
@@ -144,6 +145,23 @@ class SourceForm(FlaskForm):
         lazy_gettext("Tag (in the link)"),
         [DataRequired(REQUIRED), Regexp(SOURCE_TAG, message=lazy_gettext("1 to 32 lower-case letters, digits or -."))],
     )  # fmt: skip
+
+
+class AccessCodeCountForm(FlaskForm):
+    """How many one-time access codes to generate (web.access_codes)."""
+
+    max_count = MAX_CODES
+    count = IntegerField(
+        lazy_gettext("Number of access codes"),
+        [InputRequired(REQUIRED)],
+        default=50,
+        invalid_value_message=NOT_A_NUMBER,
+    )
+
+    def validate_count(self, field) -> None:
+        if field.data is not None and not 1 <= field.data <= self.max_count:
+            message = lazy_gettext("Choose between 1 and {count} codes.")
+            raise ValidationError(message.format(count=self.max_count))
 
 
 class AdministrationForm(FlaskForm):
