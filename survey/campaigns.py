@@ -49,6 +49,14 @@ def parse_time(text: str, timezone: str, end_of_day: bool = False) -> dt.datetim
     return value.astimezone(dt.UTC)
 
 
+# Administration codes are case-sensitive, as stored: they are written into the results' URLs
+# (/results/<code>/<wave>), signed release and benchmark files and interchange files, all
+# compared exactly, and a database may already hold two codes that differ only in case (its
+# unique constraint is case-sensitive), so a case-insensitive lookup could be ambiguous there.
+# Instead a new code may not differ only in case from an existing one, and a code that is not
+# found is answered with the one that differs only in case, or the list of known codes.
+
+
 def create_administration(
     session: Session, code: str, name: str, timezone: str, languages: list[str]
 ) -> Administration:
@@ -58,8 +66,8 @@ def create_administration(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise CampaignError(f"unknown time zone {timezone!r} (e.g. Africa/Ouagadougou)") from exc
-    if session.scalar(select(Administration).where(Administration.code == code)):
-        raise CampaignError(f"administration {code} already exists")
+    if same := _alike(administration_codes(session), code):
+        raise CampaignError(f"administration {same[0]} already exists")
     administration = Administration(
         code=code, name=name, timezone=timezone, languages=",".join(languages)
     )
@@ -68,10 +76,24 @@ def create_administration(
     return administration
 
 
+def administration_codes(session: Session) -> list[str]:
+    return list(session.scalars(select(Administration.code).order_by(Administration.code)))
+
+
+def _alike(codes: list[str], code: str) -> list[str]:
+    """The codes among `codes` that are `code` up to case."""
+    return [known for known in codes if known.casefold() == code.casefold()]
+
+
 def get_administration(session: Session, code: str) -> Administration:
     administration = session.scalar(select(Administration).where(Administration.code == code))
     if administration is None:
-        raise CampaignError(f"no administration {code}")
+        known = administration_codes(session)
+        if alike := _alike(known, code):
+            hint = f"did you mean {' or '.join(alike)}? codes are case-sensitive"
+        else:
+            hint = f"known: {', '.join(known)}" if known else "none created yet"
+        raise CampaignError(f"no administration {code} ({hint})")
     return administration
 
 

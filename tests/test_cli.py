@@ -60,6 +60,35 @@ def test_operator_errors_are_clear(cips):
     assert "no questionnaire 'tea-survey'" in no_questionnaire.output
 
 
+def test_administration_codes_are_listed_and_a_wrong_case_is_pointed_out(cips):
+    """Codes stay case-sensitive (survey.campaigns says why); the errors say which exist."""
+    cips("db", "upgrade")
+    assert "no administrations yet" in cips("administration", "list").output
+    none = cips("campaign", "create", "--administration", "CI", "--questionnaire",
+                "cips-officials", "--wave", "1", ok=False)  # fmt: skip
+    assert "no administration CI (none created yet)" in none.output
+    cips("administration", "create", "ci", "--name", "Douanes ivoiriennes",
+         "--timezone", "Africa/Abidjan", "--languages", "fr,en")  # fmt: skip
+    cips("administration", "create", "BF", "--name", "Douanes du Burkina",
+         "--timezone", "Africa/Ouagadougou")  # fmt: skip
+    listed = cips("administration", "list").output.splitlines()
+    assert [line.split()[:3] for line in listed] == [
+        ["BF", "Africa/Ouagadougou", "en,fr,es,ar,pt"], ["ci", "Africa/Abidjan", "fr,en"]]  # fmt: skip
+    assert listed[1].endswith("Douanes ivoiriennes")
+    wrong_case = cips("campaign", "create", "--administration", "CI", "--questionnaire",
+                      "cips-officials", "--wave", "1", ok=False)  # fmt: skip
+    assert "no administration CI (did you mean ci? codes are case-sensitive)" in wrong_case.output
+    unknown = cips("campaign", "create", "--administration", "KE", "--questionnaire",
+                   "cips-officials", "--wave", "1", ok=False)  # fmt: skip
+    assert "no administration KE (known: BF, ci)" in unknown.output
+    # A code that differs only in case from an existing one is refused: it would be ambiguous.
+    twin = cips("administration", "create", "CI", "--name", "X", "--timezone", "UTC", ok=False)
+    assert "administration ci already exists" in twin.output
+    created = cips("campaign", "create", "--administration", "ci", "--questionnaire",
+                   "cips-officials", "--wave", "1").output  # fmt: skip
+    assert "campaign ci-1-off created" in created
+
+
 def test_commands_refuse_an_unmigrated_database(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
     result = run_cips("campaign", "list", ok=False)

@@ -58,6 +58,22 @@ def administration_create(code: str, name: str, timezone: str, languages: str) -
         raise click.ClickException(str(exc)) from exc
 
 
+@administration.command("list")
+def administration_list() -> None:
+    """Every administration: its code (as --administration takes it), time zone, languages and
+    name."""
+    from sqlalchemy import select
+
+    from survey.storage.models import Administration
+
+    with context.database().sessions() as session:
+        found = session.scalars(select(Administration).order_by(Administration.code)).all()
+        if not found:
+            click.echo("no administrations yet: cips administration create CODE ...")
+        for item in found:
+            click.echo(f"{item.code:<12} {item.timezone:<22} {item.languages:<16} {item.name}")
+
+
 @click.group()
 def campaign() -> None:
     """Campaigns: one questionnaire, one wave, one administration."""
