@@ -54,6 +54,42 @@ def test_every_page_is_translated(world, signed_in, language):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_chat_page_under_cips_web_says_where_it_exists(world):
+    """`cips web` (no local Telegram): /chat says it exists only under `cips run` with no bot
+    token, in the reader's language, instead of "nothing here"."""
+    from markupsafe import escape
+
+    nothing_here = "There is nothing here, or it belongs to another administration."
+    no_local_chat = (
+        "The local chat page exists only under `cips run` without a bot token (TELEGRAM_BOT_TOKEN "
+        "unset), where it stands in for Telegram. Here, people answer through the bot in Telegram "
+        "or through the campaign's web survey link."
+    )
+    client = world.app.test_client()
+    for language in ["en", *LANGUAGES]:
+        client.get(f"/language/{language}")
+        catalog = translations(language)
+        if language != "en":
+            assert catalog.gettext(no_local_chat) != no_local_chat, language
+        for path in ("/chat", "/chat/start"):
+            page = client.get(path)
+            assert page.status_code == 404
+            assert escape(catalog.gettext(no_local_chat)) in page.text, (language, path)
+            assert "`cips run`" in page.text and "TELEGRAM_BOT_TOKEN" in page.text
+            assert escape(catalog.gettext(nothing_here)) not in page.text
+        # Another missing page keeps the usual message.
+        assert escape(catalog.gettext(nothing_here)) in client.get("/nothing-here").text
+    # Under cips run without a token, the chat page itself.
+    from cips.embedded import local_telegram
+    from web import chat, create_app
+
+    app = create_app({"DATABASE_URL": world.app.extensions["cips"].settings.database_url})
+    chat.init_app(app, local_telegram())
+    assert 'id="stand-in"' in app.test_client().get("/chat").text
+    app.extensions["cips"].db.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_language_follows_the_browser_until_chosen(world):
     client = world.app.test_client()
     page = client.get("/login", headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"})

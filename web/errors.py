@@ -30,11 +30,24 @@ def _messages() -> dict[int, str]:
     }
 
 
+def _no_local_chat() -> bool:
+    """/chat asked of an app without the local chat page: it exists only under `cips run` with
+    no bot token (web.chat), and "nothing here" would not say why."""
+    path = request.path
+    return (path == "/chat" or path.startswith("/chat/")) and "chat" not in current_app.blueprints
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
         message = _messages().get(code, error.description)
+        if code == 404 and _no_local_chat():
+            message = _(
+                "The local chat page exists only under `cips run` without a bot token "
+                "(TELEGRAM_BOT_TOKEN unset), where it stands in for Telegram. Here, people answer "
+                "through the bot in Telegram or through the campaign's web survey link."
+            )
         if request.path.startswith("/api/"):
             return jsonify({"error": error.name, "status": code}), code
         return render_template("error.html", code=code, message=message), code
