@@ -123,8 +123,9 @@ WEIGHTED_NOTE = N_(
 README_LINES = (
     N_("Scores follow the CIPS scoring rules: 0-100 scores, % favourable (agree or strongly "
        "agree) with 95% Wilson intervals, Don't know and Prefer not to answer excluded."),
-    N_("Grey cells are suppressed: fewer than {k} respondents, or the complementary cell that "
-       "would let a suppressed one be worked out from the total."),
+    N_("Grey cells are suppressed: fewer than {k} respondents, or, in a breakdown, a group hidden "
+       "to protect a smaller one. A breakdown hides the same groups in every row of every table, "
+       "so that no hidden figure can be worked out from the total or from other rows."),
     N_("Differences are in percentage points of % favourable, with 95% Newcombe intervals; "
        "significant when the interval excludes 0."),
 )  # fmt: skip
@@ -155,6 +156,10 @@ CHART_FAVOURABLE = N_("Favourable (%) with 95% interval")
 CHART_SCORE = N_("Score (0-100)")
 CHART_DIFFERENCE = N_("Difference in favourable (percentage points) with 95% interval")
 CHART_SUPPRESSED = N_("suppressed (n < {k})")
+# A breakdown's hidden cell (web pages): below k, or a group hidden to protect a smaller one
+# (`analysis.suppression`). One label for both, truthful for either: which of the hidden groups
+# is the small one is not said, since that would bound its count (the groups' sum is known).
+BREAKDOWN_SUPPRESSED = N_("suppressed (n < {k}, or to protect a smaller group)")
 CHART_FACTORS_AXIS = N_("Favourable (%) and score (0-100)")
 CHART_SIGNIFICANT = N_("Significant (the 95% interval excludes 0)")
 CHART_NOT_SIGNIFICANT = N_("Not significant")

@@ -35,7 +35,10 @@ from analysis.results import TABLE_NAMES, Results
 from survey.questionnaire import Questionnaire
 from survey.storage.models import Administration, Campaign, ReleaseTables, SealedResponse
 
-FORMAT = 2  # of the stored tables (2 added `quality`); older ones are recomputed, not read
+# Of the stored tables (2 added `quality`; 3: a breakdown hides the same groups in every row,
+# so tables stored before, which could give a small group away, are never served again);
+# older ones are recomputed, not read.
+FORMAT = 3
 
 
 @dataclass(frozen=True)

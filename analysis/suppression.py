@@ -1,19 +1,28 @@
 """Small-cell suppression of SCORING.md applied to the result tables (a pandas adapter).
 
-The rule itself (cells of 1..k-1 suppressed; when exactly one is, the smallest non-empty other
-cell too) is `survey.suppression.suppressed_cells`, the one the dashboard uses as well. This
-module applies it to every breakdown of a result table and blanks the suppressed values.
+The rule itself is `survey.suppression`, the one the dashboard uses as well: `hidden_categories`
+for a breakdown, which is published in many rows at once. This module applies it to every
+breakdown of the result tables and blanks the suppressed values.
+
+A breakdown is one response set (administration, wave, survey) by one demographic question. All
+its rows in every table (each statement's, by its respondents who answered it; each key
+factor's, construct's and the index's, by their respondents with a valid answer) hide the same
+categories: a category small in any row is hidden in all of them, and so is its complement.
+Chosen row by row, the complement could differ between a key factor and one of its statements,
+and a group hidden in one row but shown in another can be worked out from the overall row and
+the relations between rows (a key factor's score is the mean of its statements'). The counts
+come from the response set's statistics, so the items and factors tables, weighted or not, hide
+the same groups whichever of them is computed.
 
 Choices SCORING.md leaves open, made here:
 - Respondents who left the breakdown question blank form a *residual* group that is never
-  published. It takes part in the complementary rule like a category: when its n is below k it
-  counts as a suppressed category (otherwise its figures would follow from the overall row
-  minus the published categories), and as the smallest other category it may absorb the
-  complementary suppression (it is withheld anyway).
-- A category with n = 0 is published as suppressed (there is nothing to show) but is not counted
-  by the rule, nor taken as the complement: there is nothing in it to derive.
-- Ties for the complement go to the residual, then to the category listed first in the
-  questionnaire.
+  published. It takes part in the rule like a category when it is small somewhere (its figures
+  would otherwise follow from the overall row minus the published categories), but it never
+  counts as one of the two categories hidden together: it may be empty in another row.
+- A category with n = 0 in a row is published as suppressed there (there is nothing to show)
+  but is not counted by the rule in that row, nor taken as a complement: there is nothing in it
+  to derive.
+- Ties for the complement go to the category listed first in the questionnaire.
 """
 
 from __future__ import annotations
@@ -21,10 +30,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.frames import Dataset
 from survey.config import MIN_CELL_FLOOR
-from survey.suppression import suppressed_cells
+from survey.suppression import hidden_categories
 
 DEFAULT_MIN_CELL = 10
+BREAKDOWN = ["administration", "wave", "survey", "group_var", "group_value", "_residual"]
 
 
 def check_min_cell(k: int) -> int:
@@ -34,35 +45,55 @@ def check_min_cell(k: int) -> int:
 
 
 def complementary(n: np.ndarray, k: int, residual: np.ndarray | None = None) -> np.ndarray:
-    """Which cells of one breakdown (categories in order) are suppressed: the rule of
-    `survey.suppression`, plus the empty cells (nothing to publish in them)."""
+    """Which cells of a breakdown published in one row (categories in order) are suppressed:
+    the rule of `survey.suppression`, plus the empty cells (nothing to publish in them)."""
     n = np.asarray(n)
-    residual = np.zeros(len(n), dtype=bool) if residual is None else np.asarray(residual)
-    # Listed residual first, so that a tie for the complement falls on the withheld group.
-    order = np.concatenate([np.flatnonzero(residual), np.flatnonzero(~residual)])
-    suppressed = np.zeros(len(n), dtype=bool)
-    suppressed[order] = suppressed_cells([int(v) for v in n[order]], k)
-    return suppressed | (n == 0)
+    withheld = [False] * len(n) if residual is None else [bool(r) for r in residual]
+    hidden = np.array(hidden_categories([[int(v) for v in n]], k, withheld), dtype=bool)
+    return hidden | (n == 0)
+
+
+def hidden_groups(data: Dataset, k: int) -> pd.DataFrame:
+    """Per breakdown group of every response set of `data`: whether it is hidden (`_hidden`),
+    in every row of every table, keyed by the columns of `BREAKDOWN`."""
+    parts = []
+    for response_set in data:
+        stats = response_set.statistics
+        for margin in stats.margins[1:]:
+            grouping = margin.grouping
+            # A statement's cell counts who answered it (codes 1-7); a unit's, its respondents.
+            answered = margin.item_counts[..., 1:].sum(axis=-1)
+            counts = np.concatenate([answered, margin.unit_respondents], axis=1).T
+            residual = np.arange(grouping.size) == len(grouping.values)
+            hidden = hidden_categories(counts.tolist(), k, residual.tolist())
+            parts.append(pd.DataFrame({
+                "administration": response_set.administration, "wave": response_set.wave,
+                "survey": response_set.survey, "group_var": grouping.var,
+                "group_value": np.array([*grouping.values, ""], dtype=object),
+                "_residual": residual, "_hidden": np.array(hidden, dtype=bool),
+            }))  # fmt: skip
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*BREAKDOWN, "_hidden"]})
+    return pd.concat(parts, ignore_index=True)
 
 
 def suppress(
-    frame: pd.DataFrame, *, unit: list[str], n: str, values: list[str], k: int
+    frame: pd.DataFrame, *, hidden: pd.DataFrame, n: str, values: list[str], k: int
 ) -> pd.DataFrame:
-    """Apply the rules to a result table with `group_var`, `group_value`, a count column `n`, a
-    bool `_residual` column (residual rows are dropped after use), and `unit` columns naming the
-    item or factor. Values of suppressed rows become missing; `suppressed` is added."""
+    """Apply the rules to a result table with the columns of `BREAKDOWN` (`_residual` a bool;
+    residual rows are dropped after use) and a count column `n`; `hidden` is `hidden_groups`
+    of the same data. An overall row is suppressed below k; a breakdown row when its group is
+    hidden, or holds nobody. Values of suppressed rows become missing; `suppressed` is
+    added."""
     check_min_cell(k)
-    suppressed = (frame[n] < k).to_numpy().copy()
+    counts = frame[n].to_numpy()
     in_breakdown = (frame["group_var"] != "").to_numpy()
-    positions = np.flatnonzero(in_breakdown)
-    if len(positions):
-        breakdown = frame.iloc[positions]
-        keys = [*unit, "group_var"]
-        for rows in breakdown.groupby(keys, sort=False, observed=True).indices.values():
-            at = positions[rows]
-            suppressed[at] = complementary(
-                frame[n].to_numpy()[at], k, frame["_residual"].to_numpy()[at]
-            )
+    if in_breakdown.any():
+        keyed = frame[BREAKDOWN].merge(hidden, on=BREAKDOWN, how="left", validate="many_to_one")
+        group_hidden = keyed["_hidden"].fillna(True).to_numpy(dtype=bool)
+    else:
+        group_hidden = np.zeros(len(frame), dtype=bool)
+    suppressed = np.where(in_breakdown, group_hidden | (counts == 0), counts < k)
     out = frame.copy()
     out["suppressed"] = suppressed
     for column in values:

@@ -1,4 +1,5 @@
-"""The item and factor result tables of SCORING.md, published (small cells suppressed).
+"""The item and factor result tables of SCORING.md, published (small cells suppressed: a
+breakdown hides the same groups in both tables and every row, `analysis.suppression`).
 
 One row per item (or factor, construct, overall index) and group: the overall row (empty
 `group_var` and `group_value`), then one row per category of every breakdown question.
@@ -13,7 +14,7 @@ from analysis.frames import Dataset, ResponseSet
 from analysis.labels import unit_name
 from analysis.metrics import item_metrics, unit_metrics
 from analysis.statistics import Margin
-from analysis.suppression import DEFAULT_MIN_CELL, suppress
+from analysis.suppression import DEFAULT_MIN_CELL, hidden_groups, suppress
 from analysis.weighted import cell_weights, unit_effective_n, weighted_item_metrics
 
 ITEM_COLUMNS = [
@@ -136,9 +137,9 @@ def items_table(
     if not frames:
         return _empty(columns)
     raw = pd.concat(frames, ignore_index=True)
-    unit = ["administration", "wave", "survey", "item_id"]
     values = columns[7:-1]
-    published = suppress(raw, unit=unit, n="n_answered", values=values, k=min_cell)
+    hidden = hidden_groups(data, min_cell)
+    published = suppress(raw, hidden=hidden, n="n_answered", values=values, k=min_cell)
     return published[columns]
 
 
@@ -159,6 +160,6 @@ def factors_table(
         return _empty(columns)
     raw = pd.concat(frames, ignore_index=True)
     raw["_n"] = raw["n_respondents"]  # suppression: always the unweighted count
-    unit = ["administration", "wave", "survey", "factor"]
-    published = suppress(raw, unit=unit, n="_n", values=columns[7:-1], k=min_cell)
+    hidden = hidden_groups(data, min_cell)
+    published = suppress(raw, hidden=hidden, n="_n", values=columns[7:-1], k=min_cell)
     return published[columns]

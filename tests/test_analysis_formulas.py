@@ -116,8 +116,10 @@ def test_constructs_and_the_overall_index():
         ([3, 4, 40], None, [True, True, False]),  # two small already: nothing more
         ([15, 12, 40], None, [False, False, False]),
         ([0, 15, 40], None, [True, False, False]),  # an empty category holds nothing to derive
-        ([12, 40, 3], [False, False, True], [True, False, True]),  # a small residual counts
-        ([3, 40, 20], [False, False, True], [True, False, True]),  # the residual absorbs it
+        # A small residual counts, but is never one of the two published categories hidden
+        # together (it may hold nobody in another row), nor the complement.
+        ([12, 40, 50, 3], [False, False, False, True], [True, True, False, True]),
+        ([3, 40, 50, 20], [False, False, False, True], [True, True, False, False]),
         ([3, 12, 12], None, [True, True, False]),  # ties: the first listed
     ],
 )

@@ -33,6 +33,9 @@ pytest_plugins = ["tests.web_fixtures"]
 QUESTIONNAIRES = load_questionnaires()
 OFFICIALS = QUESTIONNAIRES["cips-officials"]
 HIDDEN = "suppressed (n < 10)"
+# A breakdown's hidden group may hold 10 or more (the complement of a smaller one): its label
+# says so, without saying which hidden group is the small one.
+HIDDEN_GROUP = "suppressed (n < 10, or to protect a smaller group)"
 
 
 def import_officials(world, tmp_path, respondents: int = 60, wave: str = "2026") -> None:
@@ -100,7 +103,7 @@ def test_every_statement_and_breakdown_is_on_the_page_in_its_language(world, sig
     assert len(row) == len(shown)
     for value, record in zip(row, shown.itertuples(), strict=True):
         if record.suppressed:  # a suppressed group shows no figure at all
-            assert value == HIDDEN and not re.search(r"\d", value.replace("10", ""))
+            assert value == HIDDEN_GROUP and not re.search(r"\d", value.replace("10", ""))
         else:
             assert value == f"{record.pct_favourable:,.1f}% ({record.n_respondents})"
     assert shown["suppressed"].any() and not shown["suppressed"].all()  # both kinds were seen
@@ -128,6 +131,7 @@ def test_every_statement_and_breakdown_is_on_the_page_in_its_language(world, sig
         text_of("function", "fr") in french and group_label("function", "clearance", "fr") in french
     )
     assert text_of(items.iloc[0].item_id, "en") not in french
+    assert "masqué (n < 10, ou pour protéger un groupe plus petit)" in french
     assert "Tous les énoncés" in french and "Ventilations" in french
 
 

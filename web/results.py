@@ -101,6 +101,8 @@ def _texts(language: str, k: int) -> dict[str, str]:
         **{name: label(labels.COLUMNS[name], language)
            for name in ("item_id", "dk_rate", "pna_rate", "group_value")},
         "suppressed": label(labels.CHART_SUPPRESSED, language, k=k),
+        # A breakdown also hides groups of k or more that protect a smaller one.
+        "suppressed_group": label(labels.BREAKDOWN_SUPPRESSED, language, k=k),
         "side": _("{name}: favourable (%)"),
         "breakdowns": _("Favourable (%) of each key factor in each group of respondents, with "
                         "the number of respondents in brackets. One breakdown per demographic "
