@@ -116,7 +116,10 @@ def test_funnel_never_lets_a_suppressed_cell_be_worked_out(left, completed, k):
     for row, value, true_reached in zip(rows, left, truth, strict=True):
         assert row.left_off in (None, value)
         assert row.reached in (None, true_reached)
-    assert rows[0].reached == truth[0], "everyone who started is always shown"
+    # "Got this far" is a group like any cell: never shown with 1..k-1 in it. Everyone who
+    # started is shown once k have.
+    assert all(row.reached in (None, 0) or row.reached >= k for row in rows)
+    assert rows[0].reached == (truth[0] if truth[0] == 0 or truth[0] >= k else None)
     # Known values: every shown "got this far", and the completed at the end. Between two known
     # values the left-off cells add up to their difference: never exactly one hidden cell there.
     # (Unless everyone who left off did so at one question: that cell is the total of those
@@ -126,6 +129,19 @@ def test_funnel_never_lets_a_suppressed_cell_be_worked_out(left, completed, k):
     alone = sum(n > 0 for n in left) == 1
     for start, end in itertools.pairwise(known):
         assert sum(hidden[start:end]) != 1 or alone, (left, completed, k, rows)
+
+
+def test_funnel_at_low_counts_shows_no_group_below_k():
+    """Six started (k = 10): five completed, one stopped at the second question. No "got this
+    far" of 6 or 5 between hidden cells, the first question's neither."""
+    questions = [f"q{i}" for i in range(25)]
+    rows = funnel(questions, {"q1": 1}, 5, 10)
+    assert [row.reached for row in rows] == [None] * 25
+    assert all(row.suppressed for row in rows)
+    # Once k have started, the values of k or more are shown, those below are not: the last
+    # two questions were reached by the five who completed, a group too small to show.
+    rows = funnel(questions, {"q1": 3, "q2": 4, "q22": 12}, 5, 10)
+    assert [row.reached for row in rows] == [24, 24, None] + [17] * 20 + [None, None]
 
 
 @pytest.fixture

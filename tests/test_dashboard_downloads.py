@@ -138,3 +138,35 @@ def test_downloads_follow_the_page_language_and_its_access_rules(world, signed_i
     assert other.get(f"/campaigns/{code}/dashboard.xlsx").status_code == 404
     anonymous = world.app.test_client().get(f"/campaigns/{code}/dashboard.csv")
     assert anonymous.status_code == 302
+
+
+def test_a_rate_of_nobody_is_empty_not_suppressed(world, signed_in):
+    """A channel nobody used has no completion rate: "—" on the page, null (not suppressed) in
+    the API, an empty cell in the files; a suppressed group's rate is hidden as its counts."""
+    code = populate(world)
+    client = signed_in("ci-analyst")
+    page = client.get(f"/campaigns/{code}/dashboard").text
+    api = client.get(f"/api/v1/campaigns/{code}/dashboard",
+                     headers={"Authorization": f"Bearer {world.tokens['ci-analyst']}"}).get_json()  # fmt: skip
+    unused = {row["channel"] for row in api["by_channel"] if row["started"] == 0}
+    assert "miniapp" in unused
+    assert all(row["completion_rate"] is None and not row["suppressed"]
+               for row in api["by_channel"] if row["channel"] in unused)  # fmt: skip
+    how = {row[0]: row for row in csv_tables(client.get(f"/campaigns/{code}/dashboard.csv").data)[
+        "How people answered"][1:]}  # fmt: skip
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/campaigns/{code}/dashboard.xlsx").data)
+    )
+    sheet = {row[0]: row for row in workbook["How people answered"].iter_rows(values_only=True)}
+    for channel in unused:
+        assert how[channel][2:] == ["0", "0", "0", "0", ""], how[channel]
+        assert sheet[channel][6] in (None, ""), sheet[channel]
+        shown = re.search(rf'<tr data-channel="{channel}">(.*?)</tr>', page, re.S).group(1)
+        assert re.findall(r'<td class="num">(.*?)</td>', shown, re.S)[-1].strip() == "—"
+    # The plain link's group (3) is suppressed: its rate reads "<10" in the file and on the page.
+    by_source = {row[0]: row for row in csv_tables(
+        client.get(f"/campaigns/{code}/dashboard.csv").data)["By channel"][1:]}  # fmt: skip
+    assert by_source[""][4] == "<10"
+    plain = re.search(r'<tr data-source="">(.*?)</tr>', page, re.S).group(1)
+    last = re.findall(r'<td class="num">(.*?)</td>', plain, re.S)[-1]
+    assert "&lt;10" in last

@@ -3,7 +3,8 @@
 The tables are those of the page, in its order and its language: the totals and precision, the
 responses per day, where people stop, by language, by channel (source tag), how people answered
 (chat, Mini App, web link, access code) and the reminders. A suppressed cell reads "<k" as on
-the page, and no value that the page hides is written. Every text cell goes through
+the page, and no value that the page hides is written; a rate of nobody (no one started there:
+"—" on the page) is an empty cell, not a suppressed one. Every text cell goes through
 `analysis.spreadsheets` (a text a spreadsheet would run gets a leading apostrophe; XLSX text
 typed as text): question texts and channel labels are typed by people.
 
@@ -20,7 +21,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from survey.dashboard import Dashboard
+from survey.channels import ChannelRow
+from survey.dashboard import Dashboard, GroupRow
 from survey.i18n import language_name
 from web.channel_names import channel_name
 
@@ -41,14 +43,20 @@ def tables(
     def cell(value: Any) -> Any:
         return hidden if value is None else value
 
+    def rate_of(row: GroupRow | ChannelRow) -> float | str | None:
+        # None is either a suppressed row's rate or no rate at all (nobody started there).
+        return hidden if row.suppressed else row.completion_rate
+
     t, p = figures.totals, figures.precision
+    # After the close, those still answering are the responses it cut off (as on the page).
+    unfinished = _("Cut off at the close") if figures.final else _("In progress")
     summary = [
         (_("Campaign"), figures.campaign.code),
         (_("As of (UTC)"), figures.as_of.isoformat(timespec="seconds")),
         (_("Started"), t.started),
         (_("Completed"), t.completed),
         (_("Waiting to be sealed with others"), t.awaiting_seal),
-        (_("In progress"), t.in_progress),
+        (unfinished, t.in_progress),
         (_("Withdrew"), t.withdrawn),
         (_("Completion rate") + " (%)", t.completion_rate),
         (_("Target population"), t.target_population),
@@ -88,7 +96,7 @@ def tables(
                     language_name(r.key),
                     cell(r.started),
                     cell(r.completed),
-                    cell(r.completion_rate),
+                    rate_of(r),
                 )
                 for r in figures.by_language
             ),
@@ -102,14 +110,14 @@ def tables(
                     source_labels.get(r.key, r.key) if r.key else _("Direct link (no channel)"),
                     cell(r.started),
                     cell(r.completed),
-                    cell(r.completion_rate),
+                    rate_of(r),
                 )
                 for r in figures.by_source
             ),
         ),
         Table(
             _("How people answered"),
-            (_("Answered through"), "", started, _("In progress"), _("Withdrew"), completed, rate),
+            (_("Answered through"), "", started, unfinished, _("Withdrew"), completed, rate),
             tuple(
                 (
                     r.key,
@@ -118,7 +126,7 @@ def tables(
                     cell(r.in_progress),
                     cell(r.withdrawn),
                     cell(r.completed),
-                    cell(r.completion_rate),
+                    rate_of(r),
                 )
                 for r in figures.by_channel
             ),

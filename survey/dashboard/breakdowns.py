@@ -47,9 +47,10 @@ def funnel(
     """Per question id (in the order asked): how many got that far, how many left off there.
 
     "Got that far" counts everybody who is at or beyond a question, so a question shown only to
-    some (skip logic) counts those who passed it too. It is cumulative, so two shown values
-    bracket a sum of left-off cells; a value is only shown where that sum does not isolate a
-    single suppressed cell.
+    some (skip logic) counts those who passed it too. It is a group of respondents like any
+    cell: shown only if it holds none or at least k (while fewer than k have started, none is
+    shown, not even the first). It is cumulative, so two shown values bracket a sum of left-off
+    cells; a value is only shown where that sum does not isolate a single suppressed cell.
     """
     shown_left = suppress({q: left_off.get(q, 0) for q in questions}, k)
     hidden = [shown_left[q] is None for q in questions]
@@ -59,16 +60,17 @@ def funnel(
         running += left_off.get(question, 0)
         reached.append(running)
     reached.reverse()
+    large = [n == 0 or n >= k for n in reached]
     # Boundaries: the first question (everyone who started) and the end (the completed) are
-    # known totals. Between two shown boundaries the left-off cells must hold no suppressed cell
-    # or at least two; the walk shows every value it can, then undoes the last ones if the final
-    # stretch isolates one.
-    show_reached = [index == 0 for index in range(len(questions))]
+    # known totals, shown on the page whatever the table shows. Between two known boundaries
+    # the left-off cells must hold no suppressed cell or at least two; the walk shows every
+    # value it can, then undoes the last ones if the final stretch isolates one.
+    show_reached = [index == 0 and large[0] for index in range(len(questions))]
     boundaries = [0]
     count = 0
     for index in range(1, len(questions)):
         count += hidden[index - 1]
-        if count != 1:
+        if count != 1 and large[index]:
             show_reached[index] = True
             boundaries.append(index)
             count = 0

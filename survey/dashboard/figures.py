@@ -116,6 +116,12 @@ class Dashboard:
     reminders: ReminderFigures | None
     by_channel: tuple[ChannelRow, ...] = ()
 
+    @property
+    def final(self) -> bool:
+        """Closed and released: the figures no longer change, and those still in progress
+        (`totals.in_progress`) are the responses the close cut off."""
+        return self.campaign.closed_at is not None
+
     def as_json(self) -> dict[str, Any]:
         """The JSON API's shape (README, "The JSON API"): dates as ISO strings."""
 
