@@ -125,6 +125,20 @@ def test_the_page_shows_what_the_analysis_computes(two_waves, signed_in):
     assert weakest.iloc[0].factor_name in table.split("<tr>")[2]
 
 
+def test_a_wave_with_nothing_released_blames_no_import_and_offers_no_workbook(two_waves, signed_in):
+    """CI 2026 has imported responses (no dates: that is why it has no per-day figures); BF
+    2026 has only its campaign still open: nothing released, nothing imported, no workbook."""
+    client = signed_in("admin")
+    page = client.get("/results/BF/2026").text
+    assert 'id="results-empty"' in page
+    assert "imported responses carry no date" not in page
+    assert "No per-day figures yet: they appear when a campaign of this wave closes." in page
+    assert 'id="download-xlsx"' not in page and 'id="no-xlsx"' in page
+    imported = client.get("/results/CI/2026").text
+    assert "No per-day figures: imported responses carry no date." in imported
+    assert 'id="download-xlsx"' in imported and 'id="no-xlsx"' not in imported
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_no_result_exists_during_fieldwork_then_the_release_at_close(
     min_cell_5, world, signed_in, db

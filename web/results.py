@@ -196,6 +196,7 @@ def wave(administration: str, wave: str):
     language = current_language()
     results = _compute(found, wave, language, every)
     campaigns = _of_wave(every, wave)
+    released = sum(results.respondents.values()) > 0  # else no workbook to offer, no per day
     exports = {}
     for survey, questionnaire in results.questionnaires.items():
         own = [c for c in campaigns if c.questionnaire_id == questionnaire.id]
@@ -213,18 +214,21 @@ def wave(administration: str, wave: str):
         may_download_data=g.user.role in DATA_ROLES,
         may_read_free_text=g.user.role in FREE_TEXT_ROLES,
         text=_texts(language, results.min_cell),
-        **_daily(campaigns, results.min_cell, language),
+        released=released,
+        **_daily(campaigns, results.min_cell, language, released),
     )
 
 
-def _daily(campaigns: list[Campaign], k: int, language: str) -> dict:
+def _daily(campaigns: list[Campaign], k: int, language: str, released: bool) -> dict:
     """The wave's per-day chart: its released campaigns' counters, grouped at low counts as
-    the dashboard's (read from counters, not recomputed from responses)."""
+    the dashboard's (read from counters, not recomputed from responses). Released responses
+    without any are imported ones (they carry no date); before any release there is none."""
     per_day = wave_per_day(db_session(), [c for c in campaigns if c.closed_at is not None], k)
+    empty = (_("No per-day figures: imported responses carry no date.") if released
+             else _("No per-day figures yet: they appear when a campaign of this wave closes."))  # fmt: skip
     texts = {"title": _("Responses per day"), "started": _("Started"),
              "completed": _("Completed"), "suppressed": _("fewer than {k}").format(k=k),
-             "empty": _("No per-day figures: imported responses carry no date."),
-             "axis": _("People")}  # fmt: skip
+             "empty": empty, "axis": _("People")}  # fmt: skip
     return {
         "daily": daily_chart(per_day, texts, rtl=is_right_to_left(language)),
         "daily_too_few": bool(per_day) and not any(d.started for d in per_day),
