@@ -275,16 +275,6 @@ def reminder_figures(session: Session, campaign_id: int) -> list[ReminderDay]:
     return [ReminderDay(day, sent, int(again or 0)) for day, sent, again in rows]
 
 
-def planned(session: Session, campaign_ids: list[int] | None = None) -> list[dt.datetime]:
-    """When the planned reminders fall (due ones included), soonest first."""
-    query = select(Contact.next_reminder_at).where(
-        Contact.next_reminder_at.is_not(None), Contact.unreachable.is_(False)
-    )
-    if campaign_ids is not None:
-        query = query.where(Contact.campaign_id.in_(campaign_ids))
-    return list(session.scalars(query.order_by(Contact.next_reminder_at)))
-
-
 # -- the plan for the coming days ------------------------------------------------------------
 
 

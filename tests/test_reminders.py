@@ -7,6 +7,7 @@ import re
 import threading
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from survey.campaigns import ReminderPolicy, create_administration, create_campaign
@@ -15,7 +16,7 @@ from survey.engine import ConversationEngine
 from survey.engine.replies import reply_from_data
 from survey.i18n import render
 from survey.loader import load_questionnaires
-from survey.reminders import QUIET_SPREAD, reminder_figures
+from survey.reminders import QUIET_SPREAD, reminder_figures, reminder_plan
 from survey.storage.models import Campaign, Contact, Outbox, ReminderSent
 from tests.cli_support import run_cips
 from tests.conftest import TEST_SECRET
@@ -207,6 +208,34 @@ def test_a_policy_change_reschedules_everyone_in_progress(world, db, now, monkey
     result = run_cips("reminders", "preview", "--campaign", "off")
     assert "off: 1 due now" in result.output  # START is long past on the real clock
     assert reminders_in_outbox(db) == []  # a preview sends nothing
+
+
+def test_the_cli_preview_prints_the_plan_of_the_campaign_page(world, db, now, monkeypatch):
+    """One person idle since START, a reminder every hour (three at most): at START + 30 min,
+    the first is planned at +1 h and two more follow. The page plays every remaining reminder
+    forward (reminder_plan); `cips reminders preview` prints the same plan, not only each
+    contact's next one."""
+    policy = ReminderPolicy(remind_after_s=3600, remind_every_s=3600, max_reminders=3,
+                            quiet_hours=(0, 0), last_call_before_s=None)  # fmt: skip
+    engine, _ = world(policy)
+    started(engine, "1", answers=2)
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    at = START + HOUR / 2
+    with time_machine.travel(at, tick=False):
+        output = run_cips("reminders", "preview", "--campaign", "off").output
+    with db.transaction() as session:
+        plan = reminder_plan(session, session.scalar(select(Campaign)), at)
+    assert [(r.hour.strftime("%Y-%m-%d %H:00"), r.count, r.rule) for r in plan] == [
+        ("2026-11-02 11:00", 1, "first"), ("2026-11-02 12:00", 1, "repeat"),
+        ("2026-11-02 13:00", 1, "repeat"),
+    ]  # fmt: skip
+    assert output.splitlines() == [
+        "off: 0 due now, 3 planned for the next seven days (if nobody in progress answers "
+        "meanwhile)",
+        "  2026-11-02 11:00-12:00 Africa/Nairobi        1  first reminder",
+        "  2026-11-02 12:00-13:00 Africa/Nairobi        1  again",
+        "  2026-11-02 13:00-14:00 Africa/Nairobi        1  again",
+    ]
 
 
 def test_two_clocks_at_once_never_send_the_same_reminder_twice(world, db, now):

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
 
 from cips.cli import context
 from survey.campaigns import CampaignError, get_campaign
-from survey.reminders import planned
+from survey.reminders import ReminderRule, reminder_plan
 from survey.storage.models import Campaign
 from web.clock import Clock, run_blocking
 
 log = logging.getLogger(__name__)
+# The rule of each planned reminder, as the campaign's page names it.
+RULES = {ReminderRule.FIRST: "first reminder", ReminderRule.REPEAT: "again",
+         ReminderRule.LAST_CALL: "last call"}  # fmt: skip
 
 
 @click.command("clock")
@@ -41,7 +42,9 @@ def reminders() -> None:
 @reminders.command("preview")
 @click.option("--campaign", "campaign_code", help="One campaign (default: all).")
 def preview(campaign_code: str | None) -> None:
-    """How many reminders are due now, and when the next ones fall (sends nothing)."""
+    """The reminders due now and those planned for the next seven days, per hour in the
+    administration's time zone, if nobody in progress answers meanwhile (sends nothing): the
+    plan the campaign's web page shows (survey.reminders.reminder_plan)."""
     now = dt.datetime.now(dt.UTC)
     with context.database().transaction() as session:
         if campaign_code:
@@ -52,12 +55,13 @@ def preview(campaign_code: str | None) -> None:
         else:
             campaigns = list(session.scalars(select(Campaign).order_by(Campaign.id)))
         for campaign in campaigns:
-            times = planned(session, [campaign.id])
-            due = sum(1 for t in times if t <= now)
-            zone = ZoneInfo(campaign.administration.timezone)
-            click.echo(f"{campaign.code}: {due} due now, {len(times) - due} planned")
-            by_hour = Counter(
-                t.astimezone(zone).strftime("%Y-%m-%d %H:00") for t in times if t > now
-            )
-            for hour, count in sorted(by_hour.items())[:24]:
-                click.echo(f"  {hour} {campaign.administration.timezone:<16} {count:>6}")
+            plan = reminder_plan(session, campaign, now)
+            due = sum(row.count for row in plan if row.due)
+            coming = [row for row in plan if not row.due]
+            click.echo(f"{campaign.code}: {due} due now, {sum(r.count for r in coming)} planned "
+                       "for the next seven days (if nobody in progress answers meanwhile)")  # fmt: skip
+            zone = campaign.administration.timezone
+            for row in coming:
+                end = (row.hour + dt.timedelta(hours=1)).strftime("%H:00")
+                click.echo(f"  {row.hour:%Y-%m-%d %H:00}-{end} {zone:<16} {row.count:>6}  "
+                           f"{RULES[row.rule]}")  # fmt: skip
