@@ -5,7 +5,8 @@ in the caller's one transaction, as sealed responses (so imported and live data 
 same way, and an imported wave is as anonymous as a sealed one: DESIGN.md, Anonymity 3). Every
 respondent gets a new random id and the rows are stored in random order: the file's ids (which
 another tool may have derived from something identifying) and its row order are not kept. The campaign's default code ends
-with a digest of the file, so importing the same file twice is refused.
+with a digest of the file, so importing the same file twice is refused; so is a file whose
+responses are mostly in the wave already, whatever its bytes (`analysis.repeats`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from analysis import labels
 from analysis.frames import FIXED_COLUMNS
 from analysis.interchange import FileProblem, read_raw
+from analysis.repeats import already_in_wave
 from analysis.validation import InvalidFile, Problem, read_and_validate
 from survey.campaigns import create_campaign
 from survey.i18n import Text
@@ -76,10 +78,12 @@ def import_file(
     labels_language: str | None = None,
     code: str | None = None,
     limits: ImportLimits | None = None,
+    allow_duplicates: bool = False,
 ) -> Imported:
     """Check `path` and store it as a new closed campaign; `InvalidFile` lists every problem
     (nothing is written then). A file beyond `limits` (default: the settings) is refused
-    before it is read."""
+    before it is read, and one whose responses are mostly in the wave already (exported from
+    it, imported before) unless `allow_duplicates`."""
     path = Path(path)
     try:
         raw = read_raw(path, limits)
@@ -95,6 +99,8 @@ def import_file(
     code = code or default_code(administration, wave, questionnaire, file_digest(path))
     if session.scalar(select(Campaign.id).where(Campaign.code == code)) is not None:
         raise _refuse(Text(labels.ALREADY_IMPORTED, {"campaign": code}), path)
+    if not allow_duplicates and (repeated := already_in_wave(session, owner, questionnaire, frame)):
+        raise _refuse(repeated, path)
     campaign = create_campaign(session, owner, questionnaire, wave, code=code)
     campaign.closed_at = utcnow()
     store_responses(session, campaign, frame)

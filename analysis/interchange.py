@@ -24,7 +24,7 @@ import datetime as dt
 import itertools
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +77,8 @@ class RawFile:
     rows: list[list[str]]
     row_numbers: list[int]
     long_rows: list[int]  # row numbers with more cells than the header
+    # (row number, cells) of the CSV rows with fewer cells than the header
+    short_rows: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _cell(value) -> str:
@@ -95,7 +97,10 @@ def _xlsx_row_text(row: tuple) -> list:
     return [xlsx_text(value) for value in row]
 
 
-def _collect(records: Iterable, file: str, max_rows: int) -> RawFile:
+def _collect(records: Iterable, file: str, max_rows: int, *, csv_rows: bool = False) -> RawFile:
+    """The file's rows as text cells. `csv_rows`: the records are CSV lines, whose cells are all
+    written out (a spreadsheet's row is a grid row: its empty cells at the end are simply not
+    stored, and read as empty)."""
     records = iter(records)
     header = next(records, None)
     if header is None:
@@ -103,10 +108,12 @@ def _collect(records: Iterable, file: str, max_rows: int) -> RawFile:
     header = [_cell(h) for h in header]
     while header and header[-1] == "":
         header.pop()
+    if csv_rows:
+        _check_separator(header, file)
     if len(header) > MAX_COLUMNS:
         raise FileProblem(Text(labels.FILE_TOO_MANY_COLUMNS, {"file": file, "limit": MAX_COLUMNS}))
     width = len(header)
-    rows, numbers, long_rows = [], [], []
+    rows, numbers, long_rows, short_rows = [], [], [], []
     for number, record in enumerate(records, start=2):
         if number - 1 > max_rows:  # blank rows count: they take time to read all the same
             raise FileProblem(Text(labels.FILE_TOO_MANY_ROWS, {"file": file, "limit": max_rows}))
@@ -115,10 +122,27 @@ def _collect(records: Iterable, file: str, max_rows: int) -> RawFile:
             continue  # a blank line or an empty spreadsheet row
         if any(cells[width:]):
             long_rows.append(number)
+        # A CSV row with fewer cells than the header is refused, not padded: a row cut short
+        # (a file truncated or edited by hand) cannot be told from one whose last cells are
+        # empty, and padding would quietly turn its lost answers into "not asked". Excel, Google
+        # Sheets, LibreOffice, pandas and R write every cell of every row (old Excel versions
+        # sometimes dropped the commas of empty cells at the end of a row, a known bug of theirs);
+        # the message says how to write such a file (the commas, or .xlsx).
+        if csv_rows and len(cells) < width:
+            short_rows.append((number, len(cells)))
         cells = (cells + [""] * width)[:width]
         rows.append(cells)
         numbers.append(number)
-    return RawFile(header, rows, numbers, long_rows)
+    return RawFile(header, rows, numbers, long_rows, short_rows)
+
+
+def _check_separator(header: list[str], file: str) -> None:
+    """Refuse a CSV separated by semicolons (what Excel saves where the list separator is ';',
+    as in French), naming the separator: read with commas its header is one cell. The format is
+    UTF-8 and comma (SCORING.md), one way for every tool; an XLSX workbook, which `cips import`
+    reads as well, is the easy way out of a spreadsheet whatever its locale."""
+    if len(header) == 1 and ";" in header[0]:
+        raise FileProblem(Text(labels.FILE_SEMICOLONS, {"file": file}))
 
 
 def _lines(handle, file: str) -> Iterator[str]:
@@ -180,7 +204,8 @@ def read_raw(path: Path | str, limits: ImportLimits | None = None) -> RawFile:
         _check_size(path, limits)
         if suffix == ".csv":
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                return _collect(csv.reader(_lines(handle, path.name)), path.name, limits.max_rows)
+                records = csv.reader(_lines(handle, path.name))
+                return _collect(records, path.name, limits.max_rows, csv_rows=True)
         check_workbook_archive(path, limits)
         from openpyxl import load_workbook
 

@@ -187,9 +187,18 @@ FILE_TOO_MANY_ROWS = N_(
 )
 FILE_TOO_MANY_COLUMNS = N_("The file {file} has more than {limit} columns.")
 FILE_LINE_TOO_LONG = N_("Line {line} of the file {file} is longer than {limit} characters.")
+FILE_SEMICOLONS = N_(
+    "The file {file} is separated by semicolons (;), as Excel saves a CSV file where the list "
+    "separator is a semicolon; an import reads CSV separated by commas. Save it as an Excel "
+    "workbook (.xlsx), which imports as well, or as CSV UTF-8 with commas."
+)
 CELL_PROBLEM = N_("Row {row}, column {column}: {problem}")
 HEADER_PROBLEM = N_("Column {column}: {problem}")
 ROW_TOO_LONG = N_("Row {row} has more cells than there are columns.")
+ROW_TOO_SHORT = N_(
+    "Row {row} has {count} cells, fewer than the {columns} columns: it may have been cut short "
+    "(empty cells at the end of a row are written too, each after its comma)."
+)
 MISSING_COLUMN = N_("The column {column} is missing.")
 UNKNOWN_COLUMN = N_("not a column of the interchange format, nor a question of {questionnaire}")
 DUPLICATE_COLUMN = N_("this column appears twice")
@@ -208,6 +217,7 @@ NOT_WHOLE = N_("“{value}” is not a whole number")
 OUT_OF_RANGE = N_("{value} is outside {min}-{max}")
 TEXT_TOO_LONG = N_("the text is longer than {count} characters")
 IMPORT_FAILED = N_("{count} problem(s) found in {file}: nothing was imported.")
+MORE_PROBLEMS = N_("… and {count} more problem(s), not shown.")
 INPUT_FAILED = N_("{count} problem(s) found in {file}: nothing was analysed.")
 # A command with --language says click's "Error: ..." in it (cips.cli.language.TranslatedError).
 ERROR = N_("Error: {message}")
@@ -216,6 +226,21 @@ IMPORTED = N_(
     "Imported {count} respondents ({completed} completed) into the closed campaign {campaign}."
 )
 ALREADY_IMPORTED = N_("This file was already imported, as campaign {campaign}.")
+ALREADY_IN_WAVE = N_(
+    "{matched} of the {count} responses of this file are already in wave {wave} of {administration} "
+    "({survey}), in campaign {campaigns}: the same answers, whatever the ids, the order of the "
+    "rows or the language of the labels. Nothing was imported. If they really are other people's, "
+    "import the file with --allow-duplicates."
+)
+# What the answers that are not recognised seem to have in common (`analysis.validation`).
+EXPECTED_CODES = N_("{count} answers are not answer codes, as expected without --labels.")
+EXPECTED_LABELS = N_(
+    "{count} answers are neither answer codes nor labels in {language}, as expected with --labels."
+)
+SEEMS_IN_LANGUAGE = N_(
+    "{matched} of them are labels in {language}: the file seems to be in that language (import "
+    "it with --labels {code})."
+)
 # Responses that cannot be analysed as asked (`analysis.frames.AnalysisError`).
 TWO_QUESTIONNAIRES = N_(
     "{administration}, wave {wave}, {survey}: the responses come from two questionnaires "

@@ -31,7 +31,7 @@ from analysis.interchange import RawFile, column_letter
 from analysis.quality import COLUMN as STRAIGHTLINER
 from survey.campaigns import WAVE_LABEL
 from survey.engine.messages import SCALE_LABELS
-from survey.i18n import Text, render, verbatim
+from survey.i18n import Text, available_languages, language_name, render, verbatim
 from survey.questionnaire import (
     MULTIPLE_CHOICE_SEPARATOR,
     Question,
@@ -60,11 +60,13 @@ class Problem:
 
 
 class InvalidFile(ValueError):
-    """Raised with every problem found in a file; nothing is imported from it."""
+    """Raised with every problem found in a file; nothing is imported from it. `hint`, when
+    given, says what the problems seem to have in common (answers in another language)."""
 
-    def __init__(self, problems: list[Problem], file: str = ""):
+    def __init__(self, problems: list[Problem], file: str = "", hint: Text | None = None):
         self.problems = problems
         self.file = file
+        self.hint = hint
         super().__init__(f"{file}: {len(problems)} problem(s)")
 
 
@@ -81,6 +83,8 @@ class _Checker:
         self.frame = pd.DataFrame(raw.rows, columns=range(len(raw.header)), dtype=object)
         self.rows = np.array(raw.row_numbers)
         self.position: dict[str, int] = {}
+        # (question, value) of every answer that is not a code (nor a label, with `labels`)
+        self.unrecognised: list[tuple[Question, str]] = []
 
     def column_name(self, name: str) -> str:
         return f"{name} ({column_letter(self.position[name])})"
@@ -112,6 +116,11 @@ class _Checker:
                 self.problems.append(Problem(1, "", _text(labels.MISSING_COLUMN, column=name)))
         for number in self.raw.long_rows:
             self.problems.append(Problem(number, "", _text(labels.ROW_TOO_LONG, row=number)))
+        for number, count in self.raw.short_rows:
+            text = _text(
+                labels.ROW_TOO_SHORT, row=number, count=count, columns=len(self.raw.header)
+            )
+            self.problems.append(Problem(number, "", text))
 
     def cells(self, name: str) -> pd.Series:
         return self.frame[self.position[name]].astype(str)
@@ -127,6 +136,17 @@ def validate(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The frame of codes (columns: the fixed ones, then the questions present) and every
     problem found. `administration` and `wave` default to the first row's values."""
+    frame, checker = _check(raw, questionnaire, administration, wave, labels_language)
+    return frame, checker.problems
+
+
+def _check(
+    raw: RawFile,
+    questionnaire: Questionnaire,
+    administration: str | None,
+    wave: str | None,
+    labels_language: str | None,
+) -> tuple[pd.DataFrame, _Checker]:
     checker = _Checker(raw, questionnaire, labels_language)
     checker.header()
     if not raw.rows:
@@ -190,22 +210,23 @@ def validate(
         if question.id in present:
             out[question.id] = _question(checker, question)
     checker.problems.sort(key=lambda p: (p.row, checker.position.get(p.column.split(" (")[0], -1)))
-    return pd.DataFrame(out), checker.problems
+    return pd.DataFrame(out), checker
 
 
-def _answer_labels(checker: _Checker, question: Question) -> dict[str, str]:
-    """Lower-cased label or code -> code, for the answers a cell of `question` may hold."""
+def _answer_labels(
+    questionnaire: Questionnaire, question: Question, language: str | None
+) -> dict[str, str]:
+    """Lower-cased label or code -> code, for the answers a cell of `question` may hold, with
+    the labels in `language` (codes only without one)."""
     codes = {code.casefold(): code for code in question.codes}
-    language = checker.labels_language
     if language is None:
         return codes
-    questionnaire = checker.questionnaire.id
     for code in question.codes:
         if question.type is QuestionType.AGREEMENT:
             text = Text(SCALE_LABELS[code])
         else:
             label = next(c.label for c in question.choices if c.code == code)
-            text = Text(label, context=f"{questionnaire}:{question.id}:{code}")
+            text = Text(label, context=f"{questionnaire.id}:{question.id}:{code}")
         codes.setdefault(render(text, language).casefold(), code)
     return codes
 
@@ -221,13 +242,14 @@ def _question(checker: _Checker, question: Question) -> pd.Series:
         return cells
     if question.type is QuestionType.NUMBER:
         return _number(checker, question, cells)
-    lookup = _answer_labels(checker, question)
+    lookup = _answer_labels(checker.questionnaire, question, checker.labels_language)
     if question.type is QuestionType.MULTIPLE_CHOICE:
         return _multiple(checker, question, cells, lookup)
     # A spreadsheet may have turned a scale point into "3.0".
     folded = cells.str.replace(r"^(\d)\.0+$", r"\1", regex=True).str.casefold()
     codes = folded.map(lookup)
     bad = (codes.isna() & (cells != "")).to_numpy()
+    checker.unrecognised += [(question, value) for value in cells[bad]]
     if question.type is QuestionType.AGREEMENT:
         checker.flag(name, bad, lambda i: _text(labels.NOT_AGREEMENT, value=cells.iloc[i]))
     else:
@@ -248,6 +270,9 @@ def _multiple(checker: _Checker, question: Question, cells: pd.Series, lookup) -
         if None in codes:
             bad = parts[codes.index(None)]
             problem = _text(labels.NOT_A_CHOICE, value=bad, choices=choices)
+            checker.unrecognised += [
+                (question, p) for p, c in zip(parts, codes, strict=True) if not c
+            ]
         elif len(set(codes)) != len(codes):
             problem = _text(labels.REPEATED_CHOICE)
         elif question.max_choices and len(codes) > question.max_choices:
@@ -296,14 +321,49 @@ def read_and_validate(
     labels_language: str | None = None,
     file: str = "",
 ) -> pd.DataFrame:
-    """The frame of codes, or `InvalidFile` (naming `file`) with every problem."""
-    frame, problems = validate(
-        raw,
-        questionnaire,
-        administration=administration,
-        wave=wave,
-        labels_language=labels_language,
-    )
-    if problems:
-        raise InvalidFile(problems, file)
+    """The frame of codes, or `InvalidFile` (naming `file`) with every problem, and what they
+    seem to have in common."""
+    frame, checker = _check(raw, questionnaire, administration, wave, labels_language)
+    if checker.problems:
+        raise InvalidFile(checker.problems, file, _labels_hint(checker))
     return frame
+
+
+# Fewer answers that are not recognised are typos, each named on its row; from this many on, the
+# report says what was expected, since the file may be in another form altogether.
+MANY_UNRECOGNISED = 10
+
+
+def _labels_hint(checker: _Checker) -> Text | None:
+    """What was expected of the answers that are not recognised and, when most of them are
+    the answer labels of another language, that the file seems to be in that language."""
+    unrecognised = checker.unrecognised
+    if not unrecognised:
+        return None
+    expected = checker.labels_language
+    best, matched = None, 0
+    for language in available_languages():
+        if language == expected:
+            continue
+        lookups = {}
+        found = 0
+        for question, value in unrecognised:
+            if question.id not in lookups:
+                lookups[question.id] = _answer_labels(checker.questionnaire, question, language)
+            found += value.casefold() in lookups[question.id]
+        if found > matched:
+            best, matched = language, found
+    count = len(unrecognised)
+    if expected is None:
+        hint = _text(labels.EXPECTED_CODES, count=count)
+    else:
+        hint = _text(labels.EXPECTED_LABELS, count=count, language=_language(expected))
+    if best is not None and matched * 2 > count:
+        seems = _text(labels.SEEMS_IN_LANGUAGE, matched=matched, language=_language(best),
+                      code=best)  # fmt: skip
+        return Text("{expected} {seems}", {"expected": hint, "seems": seems}, translate=False)
+    return hint if count >= MANY_UNRECOGNISED else None
+
+
+def _language(code: str) -> Text:
+    return verbatim(f"{language_name(code)} ({code})")

@@ -160,7 +160,14 @@ def test_export_with_labels_round_trips_and_keeps_no_file_identifier(cips, tmp_p
     assert rows(exported) == rows(original)
     labelled = pd.read_excel(tmp_path / "fr.xlsx", dtype=str, keep_default_na=False)
     assert "Tout à fait d'accord" in set(labelled["p_lc1"])
-    cips("import", str(tmp_path / "fr.xlsx"), "--labels", "fr", "--code", "again")
+    # The same responses in French labels are refused in the same wave (they are there already),
+    # unless asked for in so many words.
+    refused = cips(
+        "import", str(tmp_path / "fr.xlsx"), "--labels", "fr", "--code", "again", ok=False
+    )
+    assert "60 of the 60 responses of this file are already in wave 2024" in refused.output
+    cips("import", str(tmp_path / "fr.xlsx"), "--labels", "fr", "--code", "again",
+         "--allow-duplicates")  # fmt: skip
     cips("export", "--campaign", "again", "-o", str(tmp_path / "again.csv"))
     again = pd.read_csv(tmp_path / "again.csv", dtype=str, keep_default_na=False)
     assert rows(again.drop(columns="straightliner")) == rows(original)

@@ -206,5 +206,6 @@ def test_every_respondent_level_file_carries_the_flag_and_analyze_filters(cips, 
     without, quality = _index_respondents(cips, tmp_path / "without", "--exclude-straightliners")
     assert [(q["straightliners"], q["excluded"]) for q in quality] == [(flagged, True)]
     assert without == every - flagged
-    # The exported file imports again (the flag is taken as derived: recomputed, not trusted).
-    cips("import", str(tmp_path / "codes.csv"), "--code", "again")
+    # The exported file imports again (the flag is taken as derived: recomputed, not trusted);
+    # the same responses in the same wave, so only when asked for in so many words.
+    cips("import", str(tmp_path / "codes.csv"), "--code", "again", "--allow-duplicates")

@@ -27,6 +27,9 @@ CODEBOOK_FORMATS = ("md", "xlsx")
 @click.option("--labels", "labels_language", type=labels_choice(),
               help="Also read answer labels in this language (as `cips export --labels` writes).")  # fmt: skip
 @click.option("--code", help="Code of the campaign to create (default: from the file's digest).")
+@click.option("--allow-duplicates", is_flag=True,
+              help="Import even if most of the file's responses are in the wave already (the "
+                   "same answers: an export of it, or a file imported before).")  # fmt: skip
 @language_option
 def import_(
     file: Path,
@@ -35,12 +38,14 @@ def import_(
     wave: str | None,
     labels_language: str | None,
     code: str | None,
+    allow_duplicates: bool,
     language: str,
 ) -> None:
     """Import an earlier wave from FILE (.csv or .xlsx, the interchange format).
 
     Every cell is checked first; a file with any problem is not imported at all, and each
-    problem is listed with its row and column. The respondents go into a new, closed campaign.
+    problem is listed with its row and column. A file whose responses are mostly in the wave
+    already is refused (see --allow-duplicates). The respondents go into a new, closed campaign.
     """
     from analysis.importing import import_file
     from analysis.interchange import FileProblem, read_raw
@@ -63,7 +68,8 @@ def import_(
     try:
         with db.transaction() as session:
             done = import_file(session, file, questionnaire, administration=administration,
-                               wave=wave, labels_language=labels_language, code=code)  # fmt: skip
+                               wave=wave, labels_language=labels_language, code=code,
+                               allow_duplicates=allow_duplicates)  # fmt: skip
         context.store_releases(db)  # an imported wave is released at import
     except InvalidFile as exc:
         raise file_problems(exc, language) from exc

@@ -45,11 +45,21 @@ def labels_choice() -> click.Choice:
     return click.Choice(available_languages())
 
 
+# A file in the wrong form altogether (labels in another language) has a problem in nearly every
+# cell: the first ones and the count say it, with the hint, where a thousand lines would bury it.
+MAX_PROBLEMS_SHOWN = 50
+
+
 def file_problems(
     error, language: str, outcome: str = labels.IMPORT_FAILED
 ) -> click.ClickException:
-    """Every problem of a file on stderr, then what it means (nothing was imported)."""
-    for problem in error.problems:
+    """A file's problems on stderr (the first MAX_PROBLEMS_SHOWN, then how many more), what
+    they seem to have in common, then what they mean (nothing was imported)."""
+    for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
         click.echo(problem.render(language), err=True)
+    if (more := len(error.problems) - MAX_PROBLEMS_SHOWN) > 0:
+        click.echo(render(Text(labels.MORE_PROBLEMS, {"count": more}), language), err=True)
+    if error.hint is not None:
+        click.echo(render(error.hint, language), err=True)
     text = Text(outcome, {"count": len(error.problems), "file": error.file})
     return TranslatedError(render(text, language), language)
