@@ -6,6 +6,11 @@ from an alphabet without look-alikes (no 0/O, 1/I/L): 31^10, about 49.5 bits. It
 response: `redeem` marks it `used` in the transaction that lets the person in, and keeps nothing
 else (no time, no respondent), so once the response is sealed the code leads to nothing.
 
+The web survey checks a code at its start page (`check`, which spends nothing) and spends it
+when the person agrees to take part (`spend`, in the consent's transaction): someone who
+declines, or never gets past the consent, keeps an unused code and may come back with it, and
+the conditional update still lets one code open one response only, whoever consents first.
+
 Wrong codes are counted per campaign in windows of `WINDOW` (`AccessCodeTries`); past
 `MAX_FAILURES` in a window every try is refused until the window ends, whatever the code.
 Guessing one of 10,000 codes at that pace takes on the order of ten thousand years.
@@ -122,17 +127,32 @@ def _count_failure(session: Session, campaign: Campaign, now: dt.datetime) -> No
     session.flush()
 
 
-def redeem(
+def check(
     session: Session, secret: str, campaign: Campaign, typed: str, now: dt.datetime
 ) -> Redeemed:
-    """Spend the code `typed` for `campaign`, at most once, in the caller's transaction.
-
-    The update is conditional (`used` false), so two people typing one code at once cannot
-    both get in. A wrong code counts against the campaign's tries (`LOCKED` past the limit).
-    """
+    """Whether the code `typed` would open a response of `campaign` now, spending nothing (the
+    start page: the code is spent at consent, `spend`). A wrong code counts against the
+    campaign's tries (`LOCKED` past the limit), in the caller's transaction."""
     if _failures(session, campaign, now) >= MAX_FAILURES:
         return Redeemed.LOCKED
-    hashed = code_hash(secret, campaign.code, typed)
+    used = session.scalar(
+        select(AccessCode.used).where(
+            AccessCode.campaign_id == campaign.id,
+            AccessCode.code_hash == code_hash(secret, campaign.code, typed),
+        )
+    )
+    if used is None:
+        _count_failure(session, campaign, now)
+        return Redeemed.UNKNOWN
+    return Redeemed.USED if used else Redeemed.OK
+
+
+def spend(session: Session, campaign: Campaign, hashed: str) -> Redeemed:
+    """Spend the code whose keyed hash is `hashed` (`code_hash`), at most once, in the caller's
+    transaction: `OK`, `USED` (spent before, or by a concurrent twin) or `UNKNOWN`.
+
+    The update is conditional (`used` false), so two people with one code cannot both get in:
+    on PostgreSQL the second waits for the first's commit, then finds the code used."""
     spent = session.execute(
         update(AccessCode)
         .where(
@@ -150,10 +170,20 @@ def redeem(
             AccessCode.campaign_id == campaign.id, AccessCode.code_hash == hashed
         )
     )
-    if exists is not None:
-        return Redeemed.USED
-    _count_failure(session, campaign, now)
-    return Redeemed.UNKNOWN
+    return Redeemed.USED if exists is not None else Redeemed.UNKNOWN
+
+
+def redeem(
+    session: Session, secret: str, campaign: Campaign, typed: str, now: dt.datetime
+) -> Redeemed:
+    """Spend the code `typed` for `campaign`, at most once, in the caller's transaction (`check`
+    and `spend` in one). A wrong code counts against the campaign's tries."""
+    if _failures(session, campaign, now) >= MAX_FAILURES:
+        return Redeemed.LOCKED
+    outcome = spend(session, campaign, code_hash(secret, campaign.code, typed))
+    if outcome is Redeemed.UNKNOWN:
+        _count_failure(session, campaign, now)
+    return outcome
 
 
 def counts(session: Session, campaign: Campaign) -> tuple[int, int]:

@@ -73,7 +73,9 @@ def test_codes_download_as_csv_and_printable_cards(app):
     csv_response = post_form(client, "/campaigns/small", "/campaigns/small/codes.csv",
                              {"codes": " ".join(codes)})  # fmt: skip
     lines = csv_response.data.decode().split("\r\n")
-    assert lines[0] == "code,link" and lines[1] == f"{codes[0]},http://localhost/s/small"
+    # No CIPS_PUBLIC_URL here: each row says the link may not reach respondents.
+    assert lines[0] == "code,link,warning"
+    assert lines[1].startswith(f'{codes[0]},http://localhost/s/small,"CIPS_PUBLIC_URL is not set')
     pdf = post_form(client, "/campaigns/small", "/campaigns/small/codes.pdf",
                     {"codes": " ".join(codes)})  # fmt: skip
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

@@ -20,6 +20,7 @@ from web.campaign_page import render_page
 from web.campaign_printables import image_download, source_tag
 from web.code_cards import CardText, codes_csv, codes_pdf
 from web.forms import AccessCodeCountForm
+from web.links import web_link_warning
 from web.qr import qr_png, qr_svg
 from web.respond.links import public_base, web_link
 from web.state import app_state, db_session
@@ -30,6 +31,7 @@ bp = Blueprint("access_codes", __name__, url_prefix="/campaigns")
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["web_survey_link"] = survey_link
+    app.jinja_env.globals["web_link_warning"] = web_link_warning
     app.jinja_env.globals["access_code_counts"] = lambda campaign: access_codes.counts(
         db_session(), campaign
     )
@@ -97,7 +99,7 @@ def _posted_codes(campaign) -> list[str]:
 def codes_csv_view(code: str):
     campaign = managed_campaign(code)
     codes = _posted_codes(campaign)
-    body = codes_csv(codes, survey_link(campaign.code))
+    body = codes_csv(codes, survey_link(campaign.code), web_link_warning())
     note_download(
         audit.DOWNLOAD,
         administration=campaign.administration.code,
@@ -122,7 +124,7 @@ def codes_pdf_view(code: str):
         instruction=_("Open this address and type the code:"),
         code_label=_("Access code"),
     )
-    body = codes_pdf(codes, survey_link(campaign.code), text)
+    body = codes_pdf(codes, survey_link(campaign.code), text, web_link_warning())
     note_download(
         audit.DOWNLOAD,
         administration=campaign.administration.code,

@@ -14,7 +14,7 @@ from survey.storage.models import Campaign
 from web.audit import note_download
 from web.auth import campaign_or_404, login_required
 from web.campaigns import bp
-from web.links import bot_username, campaign_link, link_unusable_text
+from web.links import bot_username, campaign_link, link_unusable_text, web_link_warning
 from web.poster import CHAT, LINK_CHOICES, WEB, PosterLink, poster_blocks, poster_links
 from web.qr import qr_png, qr_svg
 from web.respond.links import public_base, web_link
@@ -84,6 +84,7 @@ def poster(code: str):
         WEB,
         web_link(public_base(app_state().settings), campaign.code, tag),
         url_for("access_codes.web_qr", code=campaign.code, fmt="svg", source=tag),
+        warning=web_link_warning(),
     )
     return render_template(
         "campaigns/poster.html",

@@ -26,21 +26,34 @@ class CardText:
     code_label: str  # "Access code"
 
 
-def codes_csv(codes: list[str], link: str) -> bytes:
+def codes_csv(codes: list[str], link: str, warning: str | None = None) -> bytes:
+    """`code,link`; with a `warning` (respondents may not reach the link: web.links), a third
+    column repeats it on every row, where a spreadsheet shows it beside each link."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["code", "link"])
-    writer.writerows([code, link] for code in codes)
+    writer.writerow(["code", "link", "warning"] if warning else ["code", "link"])
+    writer.writerows([code, link, warning] if warning else [code, link] for code in codes)
     return buffer.getvalue().encode("utf-8")
 
 
-def codes_pdf(codes: list[str], link: str, text: CardText) -> bytes:
+def codes_pdf(codes: list[str], link: str, text: CardText, warning: str | None = None) -> bytes:
+    """The cards; with a `warning` (respondents may not reach the link: web.links), a first page
+    says it before any card is printed."""
     buffer = io.BytesIO()
     per_page = COLUMNS * ROWS
     with PdfPages(buffer, metadata={"Title": text.title, "Creator": "cips"}) as pdf:
+        if warning:
+            pdf.savefig(_warning_page(link, warning))
         for start in range(0, max(len(codes), 1), per_page):
             pdf.savefig(_page(codes[start : start + per_page], link, text))
     return buffer.getvalue()
+
+
+def _warning_page(link: str, warning: str) -> Figure:
+    figure = Figure(figsize=A4)
+    figure.text(0.5, 0.6, link, ha="center", va="center", fontsize=12, family="monospace")
+    figure.text(0.1, 0.5, warning, ha="left", va="top", fontsize=14, color="#b00020", wrap=True)
+    return figure
 
 
 def _page(codes: list[str], link: str, text: CardText) -> Figure:

@@ -41,12 +41,14 @@ _HOW = {CHAT: HOW, WEB: HOW_WEB, BOTH: HOW_BOTH}
 @dataclass(frozen=True)
 class PosterLink:
     """One link on the poster: `kind` chat or web, its address, its QR code's image URL, or
-    why it cannot be printed yet (`unusable`: the chat link without the bot's username)."""
+    why it cannot be printed yet (`unusable`: the chat link without the bot's username); a web
+    link respondents may not reach is printed with why (`warning`: web.links)."""
 
     kind: str
     url: str
     qr_url: str
     unusable: str | None = None
+    warning: str | None = None
 
 
 def poster_links(choice: str, chat: PosterLink, web: PosterLink) -> list[PosterLink]:

@@ -26,7 +26,7 @@ def codes(code: str, count: int, output: Path, cards: Path | None) -> None:
     from survey.engine.questions import title_text
     from survey.i18n import render
     from web.code_cards import CardText, codes_csv, codes_pdf
-    from web.respond.links import web_link
+    from web.respond.links import NOT_REACHABLE, reachable, web_link
 
     settings = context.settings()
     if output.exists() or (cards is not None and cards.exists()):
@@ -40,10 +40,11 @@ def codes(code: str, count: int, output: Path, cards: Path | None) -> None:
             questionnaire = questionnaires[campaign.questionnaire_id]
             title = render(title_text(questionnaire), "en")
             link = web_link(base, campaign.code)
-            output.write_bytes(codes_csv(list(generated.codes), link))
+            warning = NOT_REACHABLE.get(reachable(settings))
+            output.write_bytes(codes_csv(list(generated.codes), link, warning))
             if cards is not None:
                 text = CardText(title, "Open this address and type the code:", "Access code")
-                cards.write_bytes(codes_pdf(list(generated.codes), link, text))
+                cards.write_bytes(codes_pdf(list(generated.codes), link, text, warning))
             context.audit_record(session, "campaign.codes",
                                  administration=campaign.administration.code,
                                  campaign=campaign.code, format="csv+pdf" if cards else "csv",
@@ -53,5 +54,5 @@ def codes(code: str, count: int, output: Path, cards: Path | None) -> None:
     click.echo(f"{count} access codes for {campaign.code} written to {output}"
                + (f" and {cards}" if cards else ""))  # fmt: skip
     click.echo(f"web survey: {link}")
-    if not settings.public_url:
-        click.echo("warning: CIPS_PUBLIC_URL is not set; the link assumes cips run on this machine")
+    if warning:
+        click.echo(f"warning: {warning}")

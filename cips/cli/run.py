@@ -52,7 +52,7 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     _welcome(embedded, first, demo_respondents, settings.min_cell)
-    _web_links(db, settings.public_url or embedded.url)
+    _web_links(db, settings.public_url or embedded.url, settings)
     if demo_respondents:
         # A daemon thread: Ctrl-C stops cips run at once, even half-way through the demo.
         threading.Thread(target=fill_demo, daemon=True, name="cips-demo",
@@ -60,13 +60,14 @@ def _run(settings, host: str, port: int, demo_respondents: int) -> None:
     asyncio.run(embedded.run_bot())
 
 
-def _web_links(db, base: str) -> None:
-    """The web survey link of each open demo campaign (the survey in a browser, no Telegram)."""
+def _web_links(db, base: str, settings) -> None:
+    """The web survey link of each open demo campaign (the survey in a browser, no Telegram),
+    and whether respondents elsewhere can reach it."""
     from sqlalchemy import select
 
     from survey.demo import campaign_code
     from survey.storage.models import Campaign, CampaignStatus, utcnow
-    from web.respond.links import web_link
+    from web.respond.links import NOT_REACHABLE, reachable, web_link
 
     codes = [campaign_code("", audience, True) for audience in ("officials", "private_sector")]
     with db.transaction() as session:
@@ -74,6 +75,8 @@ def _web_links(db, base: str) -> None:
         open_codes = sorted(c.code for c in campaigns if c.status(utcnow()) is CampaignStatus.OPEN)
     for code in open_codes:
         click.echo(f"  Answer in a browser instead (the web survey): {web_link(base, code)}")
+    if open_codes and (warning := NOT_REACHABLE.get(reachable(settings))):
+        click.echo(f"  (warning: {warning})")
     if open_codes:
         click.echo()
 

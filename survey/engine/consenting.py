@@ -3,7 +3,8 @@ makes the respondent) or declining (which ends the conversation, nothing recorde
 
 from __future__ import annotations
 
-from survey import channels, daily, reminders  # modules: survey.reminders imports the engine
+# Modules, not names: survey.reminders imports the engine.
+from survey import access_codes, channels, daily, reminders
 from survey.anonymity import participation_mark
 from survey.engine import events as ev
 from survey.engine import messages
@@ -46,6 +47,9 @@ def consent(conv: Conversation, event: ev.Consent) -> list[Reply]:
         conv.end()
         return [info(conv, Text(messages.ALREADY_TOOK_PART))]
     sender = conv.sender
+    if sender.entry == channels.CODE and (refusal := _spend_code(conv, event.access_code)):
+        conv.end()
+        return [info(conv, Text(refusal))]
     mark = participation_mark(conv.engine.secret_key, campaign.code, sender.channel, sender.user_id)
     conv.respondent = Respondent(
         campaign_id=campaign.id,
@@ -64,3 +68,14 @@ def consent(conv: Conversation, event: ev.Consent) -> list[Reply]:
     conv.contact.stage = Stage.ANSWERING
     reminders.record_progress(conv.session, conv.contact, campaign, conv.now)
     return [ask_current(conv)]
+
+
+def _spend_code(conv: Conversation, hashed: str | None) -> str | None:
+    """Spend the access code the web survey was started with, in the consent's transaction (so
+    a code is used only by a response that begins: declining keeps it); what to say if it
+    cannot be (a twin browser with the same code agreed first), else None."""
+    if not hashed:  # the campaign began asking for codes after this browser started
+        return messages.CODE_NEEDED
+    if access_codes.spend(conv.session, conv.campaign, hashed) is not access_codes.Redeemed.OK:
+        return messages.CODE_USED
+    return None

@@ -47,6 +47,9 @@ class LanguageMenu(Event):
 @dataclass(frozen=True)
 class Consent(Event):
     accept: bool
+    # The keyed hash (survey.access_codes.code_hash) of the one-time code the web survey was
+    # started with: spent by the consent, in its transaction, when the sender's entry is `code`.
+    access_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,21 @@ UNKNOWN_CODE = N_(
 NOT_OPEN_YET = N_("This survey opens on {date}. Please come back then.")
 CAMPAIGN_CLOSED = N_("This survey is closed. Thank you for your interest.")
 CHOOSE_LANGUAGE = N_("Please choose your language.")
+# What the consent says depends on the channel (survey.channels), so that it is true of what
+# that channel keeps while the person answers: the chat holds the chat id, encrypted, to send
+# the next question and reminders; the Mini App is the same Telegram respondent as the chat; a
+# browser holds a random token in a cookie, of which the contact keeps a keyed hash, and is sent
+# nothing (no reminders); an access code is only marked used at consent. Forms take a choice and
+# "Next", not one tap.
 INTRO = N_(
     "{title}\n\n"
     "This survey asks how you see integrity in Customs in your country. "
     "There are {count} questions. Most take one tap."
+)
+INTRO_FORM = N_(
+    "{title}\n\n"
+    "This survey asks how you see integrity in Customs in your country. "
+    "There are {count} questions. Most need only one choice."
 )
 ANONYMITY = N_(
     "Your answers are anonymous. While you answer, a link encrypted with our secret key joins "
@@ -37,12 +48,52 @@ ANONYMITY = N_(
     "find which answers are yours, so they cannot be changed or deleted. Results are published "
     "after the survey closes, only for groups of at least {k} people."
 )
+ANONYMITY_MINIAPP = N_(
+    "Your answers are anonymous. While you answer, a link made with our secret key joins your "
+    "Telegram account to your answers, only to show you the next question, in this form or in "
+    "your chat with the survey bot, and to send reminders to that chat. When you finish or stop, "
+    "or the survey closes, your answers are sealed: mixed into a group of at least {k} people's "
+    "answers, under a new random number, with no date or time, and the link is erased without a "
+    "trace. Then nobody, not even the survey team or the database staff, can find which answers "
+    "are yours, so they cannot be changed or deleted. Results are published after the survey "
+    "closes, only for groups of at least {k} people."
+)
+ANONYMITY_WEB = N_(
+    "Your answers are anonymous. While you answer, a random number kept in a cookie of this "
+    "browser joins it to your answers, only so that you can continue where you stopped. We keep "
+    "only a code made from that number with our secret key: not your address, your browser or "
+    "your name, and we send you nothing. When you finish or stop, or the survey closes, your "
+    "answers are sealed: mixed into a group of at least {k} people's answers, under a new random "
+    "number, with no date or time, and the link is erased without a trace. Then nobody, not even "
+    "the survey team or the database staff, can find which answers are yours, so they cannot be "
+    "changed or deleted. Results are published after the survey closes, only for groups of at "
+    "least {k} people."
+)
+ANONYMITY_CODE = N_(
+    "Your answers are anonymous. Your access code is marked as used when you agree, and nothing "
+    "is kept that leads from the code to your answers. While you answer, a random number kept in "
+    "a cookie of this browser joins it to your answers, only so that you can continue where you "
+    "stopped. We keep only a code made from that number with our secret key: not your address, "
+    "your browser or your name, and we send you nothing. When you finish or stop, or the survey "
+    "closes, your answers are sealed: mixed into a group of at least {k} people's answers, under "
+    "a new random number, with no date or time, and the link is erased without a trace. Then "
+    "nobody, not even the survey team or the database staff, can find which answers are yours, "
+    "so they cannot be changed or deleted. Results are published after the survey closes, only "
+    "for groups of at least {k} people."
+)
 CONSENT_QUESTION = N_("Do you agree to take part?")
 I_AGREE = N_("Yes, I agree")
 NO_THANKS = N_("No, thank you")
 CHANGE_LANGUAGE = N_("Change language")
 DECLINED = N_(
     "Thank you. Nothing was recorded. If you change your mind, open the survey link again."
+)
+# An access code is spent at consent (survey.access_codes): a twin browser with the same code
+# may have agreed first, or the campaign started asking for codes after this browser started.
+CODE_USED = N_("This access code has already been used. Each code opens one response only.")
+CODE_NEEDED = N_(
+    "This survey now asks for an access code. Please open the survey link again and type the "
+    "code printed on the card you were given."
 )
 ALREADY_TOOK_PART = N_(
     "You have already taken part in this survey. Thank you. Each person can take part only "
@@ -98,9 +149,18 @@ CONFIRM_STOP = N_(
     "Do you want to stop the survey? The answers you have given are kept, anonymously. "
     "You will not be able to continue later and you will get no reminders."
 )
+# A browser gets no reminders; a spent access code cannot open the survey again.
+CONFIRM_STOP_WEB = N_(
+    "Do you want to stop the survey? The answers you have given are kept, anonymously. "
+    "You will not be able to continue later."
+)
 CONFIRM_DELETE = N_(
     "Do you want to delete your answers? Everything you have answered in this survey will be "
     "erased. You can start again later with the survey link."
+)
+CONFIRM_DELETE_CODE = N_(
+    "Do you want to delete your answers? Everything you have answered in this survey will be "
+    "erased. Your access code stays used, so it cannot open the survey again."
 )
 YES_STOP = N_("Yes, stop")
 YES_DELETE = N_("Yes, delete")

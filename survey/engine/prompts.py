@@ -7,6 +7,7 @@ Built from a `Conversation`'s state, in its language; what asks a question itsel
 
 from __future__ import annotations
 
+from survey import channels
 from survey.engine import messages
 from survey.engine.conversation import Conversation
 from survey.engine.flow import Stage, first_unanswered, progress
@@ -14,6 +15,20 @@ from survey.engine.questions import ask, title_text
 from survey.engine.replies import Action, Button, Reply, ReplyKind
 from survey.i18n import Text, language_name, verbatim
 from survey.questionnaire import QuestionType
+
+# The consent's texts and the leaving confirmations, per channel (messages.py says why they
+# differ); the chat's are the default.
+_INTRO = {channels.MINIAPP: messages.INTRO_FORM, channels.WEB: messages.INTRO_FORM,
+          channels.CODE: messages.INTRO_FORM}  # fmt: skip
+_ANONYMITY = {channels.MINIAPP: messages.ANONYMITY_MINIAPP, channels.WEB: messages.ANONYMITY_WEB,
+              channels.CODE: messages.ANONYMITY_CODE}  # fmt: skip
+_CONFIRM_STOP = {channels.WEB: messages.CONFIRM_STOP_WEB, channels.CODE: messages.CONFIRM_STOP_WEB}
+_CONFIRM_DELETE = {channels.CODE: messages.CONFIRM_DELETE_CODE}
+
+
+def channel(conv: Conversation) -> str:
+    """The channel the person is looking at now (survey.channels), as its transport says."""
+    return channels.recorded(conv.sender.channel, conv.sender.entry)
 
 
 def info(conv: Conversation, *parts: Text) -> Reply:
@@ -34,10 +49,11 @@ def consent_request(conv: Conversation, note: Text | None = None) -> Reply:
     # The same total as the first question's progress shows (the longest path).
     first = first_unanswered(q, {})
     count = progress(q, {}, first)[1] if first is not None else 0
-    intro = Text(messages.INTRO, {"title": title_text(q), "count": count})
+    way = channel(conv)
+    intro = Text(_INTRO.get(way, messages.INTRO), {"title": title_text(q), "count": count})
     parts = ((note,) if note else ()) + (
         intro,
-        Text(messages.ANONYMITY, {"k": conv.engine.min_cell}),
+        Text(_ANONYMITY.get(way, messages.ANONYMITY), {"k": conv.engine.min_cell}),
         Text(messages.CONSENT_QUESTION),
     )
     buttons = (
@@ -49,9 +65,12 @@ def consent_request(conv: Conversation, note: Text | None = None) -> Reply:
 
 
 def confirmation(conv: Conversation, action: str, note: Text | None = None) -> Reply:
+    # The response's own channel: a browser that began before its campaign asked for codes
+    # spent none, whatever the campaign asks now.
+    way = conv.respondent.channel if conv.respondent is not None else channel(conv)
     text, yes = {
-        "stop": (messages.CONFIRM_STOP, messages.YES_STOP),
-        "delete": (messages.CONFIRM_DELETE, messages.YES_DELETE),
+        "stop": (_CONFIRM_STOP.get(way, messages.CONFIRM_STOP), messages.YES_STOP),
+        "delete": (_CONFIRM_DELETE.get(way, messages.CONFIRM_DELETE), messages.YES_DELETE),
     }[action]
     buttons = (
         Button(Text(yes), Action.CONFIRM, f"{action}:yes"),

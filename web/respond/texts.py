@@ -14,13 +14,15 @@ FORGET_HINT = N_(
     "survey or see your answers."
 )
 START = N_("Start")
+UNKNOWN_LINK = N_(
+    "There is no survey with the code “{code}”. Please check the survey link you were given."
+)
 LANDING = N_(
     "Choose your language, then press “Start”. If you already started on this browser, you "
     "will continue where you stopped."
 )
 ACCESS_CODE = N_("Access code")
 ACCESS_CODE_HINT = N_("Type the access code printed on the card you were given.")
-CODE_USED = N_("This access code has already been used. Each code opens one response only.")
 CODE_UNKNOWN = N_("This access code is not valid. Please check it and type it again.")
 CODE_LOCKED = N_(
     "Too many wrong access codes have been tried for this survey. Please try again in ten minutes."

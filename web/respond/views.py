@@ -4,7 +4,8 @@ going Back never sends an answer twice, and always shows the current question).
 
 - `GET /s/<code>[?s=tag][&lang=xx]`: the current prompt of this browser's conversation, else
   the start page (language, the access code when the campaign asks for one);
-- `POST /s/<code>/start`: start (or continue) with this browser's token, spending an access code;
+- `POST /s/<code>/start`: start (or continue) with this browser's token, checking an access code
+  (spent at consent: `_HELD_CODE`);
 - `POST /s/<code>`: an answer, a button (consent, language, confirmation, skip), back, stop,
   delete;
 - `POST /s/<code>/forget`: "leave and forget this browser".
@@ -15,6 +16,8 @@ it in `lookups`; the Mini App (`miniapp`) uses both, and draws its pages with `d
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from flask import (
     Blueprint,
@@ -52,6 +55,12 @@ from web.state import app_state, db_session, lookups_only
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 NOTE_KEY = "respond_note"
+# The access code a browser started with, as its keyed hash, until it consents: the code is
+# spent by the consent (survey.engine.consenting), not by the start, so that "No, thank you"
+# (or closing the page at the consent) leaves it unused, as the decline page says. In Flask's
+# signed session, so that it cannot be swapped for a code not checked at the start; a hash, so
+# that the next person at a shared computer cannot read a usable code from it.
+_HELD_CODE = "respond_code"
 
 
 def _sender(token: str, language: str | None = None, campaign: Campaign | None = None) -> ev.Sender:
@@ -146,7 +155,7 @@ def survey(code: str):
     campaign, contact = lookups.with_contact(code, token)
     if campaign is None:
         language = request.accept_languages.best_match(available_languages()) or "en"
-        unknown = Text(messages.UNKNOWN_CODE, {"code": verbatim(code[:64])})
+        unknown = Text(texts.UNKNOWN_LINK, {"code": verbatim(code[:64])})
         return _info_page(None, language, unknown, status=404)
     if campaign.code != code:
         return redirect(url_for("respond.survey", code=campaign.code, **request.args), 303)
@@ -154,7 +163,7 @@ def survey(code: str):
     if note_reply is not None and note_reply.kind is ReplyKind.INFO:
         return _info_page(campaign, note_reply.language, *notes, *note_reply.parts)
     if contact is not None:
-        replies = conversation.handle(ev.Resume(_sender(token)))
+        replies = conversation.handle(ev.Resume(_sender(token, campaign=campaign)))
         reply = replies[-1]
         if reply.kind is ReplyKind.INFO:  # the campaign closed meanwhile
             return _info_page(campaign, reply.language, *reply.parts)
@@ -188,15 +197,21 @@ def start(code: str):
         return _info_page(campaign, language, Text(messages.ALREADY_TOOK_PART))  # once a browser
     if campaign.web_access == access_codes.CODES:
         fresh = True  # a code opens a new response, in a new identity
-        outcome = _redeem(campaign, request.form.get("access_code", ""))
+        typed = request.form.get("access_code", "")
+        outcome = _check(campaign, typed)
         if outcome is not Redeemed.OK:
             message = {
-                Redeemed.USED: texts.CODE_USED,
+                Redeemed.USED: messages.CODE_USED,
                 Redeemed.UNKNOWN: texts.CODE_UNKNOWN,
                 Redeemed.LOCKED: texts.CODE_LOCKED,
             }[outcome]
             status = 429 if outcome is Redeemed.LOCKED else 422
             return _landing(campaign, [Text(message)], status=status)
+        secret = app_state().settings.secret_key
+        session[_HELD_CODE] = {
+            "campaign": campaign.code,
+            "hash": access_codes.code_hash(secret, campaign.code, typed),
+        }
     if fresh:
         token = identity.new_token()
     tag = (request.form.get("s") or "").strip().lower()
@@ -207,13 +222,24 @@ def start(code: str):
     return response
 
 
-def _redeem(campaign: Campaign, typed: str) -> Redeemed:
-    """Spend the code in its own transaction (committed before the conversation starts)."""
+def _check(campaign: Campaign, typed: str) -> Redeemed:
+    """Check the code (spending nothing) in its own transaction, committed before the
+    conversation starts, so that a wrong code counts against the campaign's tries."""
     settings = app_state().settings
     session_ = db_session()
-    outcome = access_codes.redeem(session_, settings.secret_key, campaign, typed, utcnow())
+    outcome = access_codes.check(session_, settings.secret_key, campaign, typed, utcnow())
     session_.commit()
     return outcome
+
+
+def _with_held_code(event: ev.Event | None, campaign: Campaign) -> ev.Event | None:
+    """A consent in a campaign that asks for codes carries the code this browser started with
+    (none if it started before the codes were made: the engine then asks for one)."""
+    if not isinstance(event, ev.Consent) or campaign.web_access != access_codes.CODES:
+        return event
+    held = session.get(_HELD_CODE) or {}
+    hashed = held.get("hash") if held.get("campaign") == campaign.code else None
+    return dataclasses.replace(event, access_code=hashed)
 
 
 @bp.post("/<code>")
@@ -238,7 +264,10 @@ def act(code: str):
         replies = conversation.handle(ev.Resume(sender))
         page = page_for(replies[-1], questionnaire, None, [problem], typed)
         return draw(page, campaign, status=422, languages_form=lookups.language_buttons(campaign))
+    event = _with_held_code(event, campaign)
     replies = conversation.handle(event) if event is not None else []
+    if isinstance(event, ev.Consent):
+        session.pop(_HELD_CODE, None)  # spent, refused or declined: re-typed to start again
     if replies:
         last = replies[-1]
         if last.kind is ReplyKind.INFO:
@@ -254,6 +283,7 @@ def act(code: str):
 def forget(code: str):
     campaign = lookups.campaign_by_code(code) or abort(404)
     session.pop(NOTE_KEY, None)
+    session.pop(_HELD_CODE, None)
     language = request.form.get("language") or lookups.landing_language(campaign)
     if language not in available_languages():
         language = SOURCE_LANGUAGE
