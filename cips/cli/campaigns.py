@@ -30,6 +30,17 @@ def _link(session, code: str, indent: str) -> str:
     return link if username else f"{link}\n{indent}warning: {LINK_UNUSABLE}"
 
 
+def _web_link(code: str, indent: str) -> str:
+    """The campaign's web survey link; while respondents may not reach it (CIPS_PUBLIC_URL unset
+    or local), also (on the next line, after `indent`) the warning the web gives."""
+    from web.respond.links import NOT_REACHABLE, public_base, reachable, web_link
+
+    settings = context.settings()
+    link = web_link(public_base(settings), code)
+    warning = NOT_REACHABLE.get(reachable(settings))
+    return f"{link}\n{indent}warning: {warning}" if warning else link
+
+
 def _languages(text: str) -> list[str]:
     return [code.strip() for code in text.split(",") if code.strip()]
 
@@ -291,13 +302,23 @@ def campaign_show(code: str) -> None:
         tz = c.administration.timezone
         figures = campaign_figures(session, c)
         rate = f"{figures.completion_rate:.1f}%" if figures.completion_rate is not None else "-"
+        # Everyone who started is one of these; after the close, those still answering then
+        # are the responses it cut off.
+        unfinished = figures.started - figures.completed - figures.withdrawn
+        if c.closed_at:
+            closed = [f"closed        {_when(c.closed_at, tz)} (its results are released)"]
+            unfinished_line = f"cut off       {unfinished} (still answering when it closed)"
+        else:
+            closed, unfinished_line = [], f"in progress   {unfinished}"
         lines = [
             f"campaign      {c.code} ({c.status(now)})",
             f"link          {_link(session, c.code, ' ' * 14)}",
+            f"web survey    {_web_link(c.code, ' ' * 14)}",
             f"administration {c.administration.code}: {c.administration.name}",
             f"questionnaire {c.questionnaire_id} {c.questionnaire_version}, wave {c.wave}",
             f"opens         {_when(c.opens_at, tz)}",
             f"closes        {_when(c.closes_at, tz)}",
+            *closed,
             f"target        {c.target_population or '-'}",
             f"reminders     after {format_duration(c.remind_after_s)}, every "
             f"{format_duration(c.remind_every_s)}, at most {c.max_reminders}, quiet "
@@ -306,6 +327,7 @@ def campaign_show(code: str) -> None:
             f"started       {figures.started}",
             f"completed     {figures.completed} ({rate} of started)",
             f"withdrawn     {figures.withdrawn}",
+            unfinished_line,
             f"to be sealed  {figures.awaiting_seal} (finished, waiting "
             f"for a batch of {context.settings().min_cell})",
         ]
