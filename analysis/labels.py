@@ -120,6 +120,16 @@ WEIGHTED_NOTE = N_(
     "and small-cell suppression are unweighted; n_effective is Kish's effective sample size, "
     "which the intervals use."
 )
+WEIGHTED_WAVES = N_(
+    "Weighted waves: {waves}; the figures of the other waves are unweighted (no population "
+    "margins were set for them)."
+)
+# Where a trend is shown (workbook, country report, results page): the same msgid everywhere.
+MIXED_TREND = N_(
+    "The trend compares the weighted figures of {weighted} with the unweighted figures of "
+    "{unweighted} (no population margins were set for it): part of the change may come from "
+    "the weighting alone."
+)
 README_LINES = (
     N_("Scores follow the CIPS scoring rules: 0-100 scores, % favourable (agree or strongly "
        "agree) with 95% Wilson intervals, Don't know and Prefer not to answer excluded."),

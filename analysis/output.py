@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import labels
+from analysis.frames import wave_order
 from analysis.labels import label
 from analysis.quality import MIN_ANSWERS
 from analysis.readable import Key, Vocabulary, readable_table
@@ -155,6 +156,13 @@ def write_workbook(
         about.append([xlsx_cell(about, label(line, language, k=results.min_cell))])
     if results.weighted:
         about.append([xlsx_cell(about, label(labels.WEIGHTED_NOTE, language))])
+        shown = sorted(set(results.factors["wave"].astype(str)), key=wave_order)
+        if any(wave not in results.weighted_waves for wave in shown):
+            waves = ", ".join(w for w in shown if w in results.weighted_waves)
+            about.append([xlsx_cell(about, label(labels.WEIGHTED_WAVES, language, waves=waves))])
+    for weighted, unweighted in results.mixed_trends():
+        text = label(labels.MIXED_TREND, language, weighted=weighted, unweighted=unweighted)
+        about.append([xlsx_cell(about, text)])
     for line in quality_notes(results, vocabulary):
         about.append([xlsx_cell(about, line)])
     if releases:

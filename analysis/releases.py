@@ -14,6 +14,8 @@ were stored, a language added since). They are stored in `release_tables` and fr
 never recomputed. Another close in the wave or an earlier one makes a new version; the old one
 stays as it was. So do population margins set, changed or cleared (`analysis.margins`): with
 them the tables are weighted (`analysis.weights`), and the unweighted ones are kept beside them.
+A wave is weighted only when its own campaigns have margins: margins on an earlier wave alone
+leave it (and its trends, computed unweighted throughout) as it was, version included.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from analysis.frames import Dataset, wave_order
 from analysis.results import TABLE_NAMES, Results
+from analysis.weights import kish
 from survey.questionnaire import Questionnaire
 from survey.storage.models import Administration, Campaign, ReleaseTables, SealedResponse
 
@@ -56,6 +59,9 @@ class Release:
     # When margins are set, `results` are weighted (the default) and these are the same tables
     # unweighted; None otherwise.
     unweighted: Results | None = None
+    # survey -> Kish's effective sample size of the completed responses, when weighted (what
+    # the report's margin of error uses in place of `completed`).
+    completed_effective: dict[str, float] | None = None
 
     @property
     def weighted(self) -> bool:
@@ -102,7 +108,9 @@ def version_of(session: Session, campaigns: list[Campaign], wave: str) -> str:
         for c in released
     )
     margins = current(session, [c.id for c in released])
-    if margins:  # only then: the versions of unweighted waves stay those made before weights
+    # Only when the wave itself has margins: the versions of unweighted waves stay those made
+    # before weights (an earlier wave's margins alone change none of their tables).
+    if any(c.wave == wave for c in released if c.id in margins):
         facts.append(("margins", sorted(margins.items())))
     return hashlib.sha256(repr((FORMAT, wave, facts)).encode()).hexdigest()[:16]
 
@@ -218,12 +226,15 @@ def _compute(
             for response_set in load_database(session, administration=administration.code,
                                               wave=label, questionnaires=questionnaires):  # fmt: skip
                 data.add(response_set)
-    weighted = apply(session, data, campaigns)
+    apply(session, data, campaigns)
     # The loads' read transaction ends here, not after the scoring: on SQLite a snapshot held
     # for seconds would hold up the checkpoint that wipes the write-ahead log after a seal,
     # and the writers queued behind it.
     session.commit()
     this_wave = [s for s in data if s.wave == wave]
+    # Weighted only if this wave's own sets have margins; the earlier waves loaded for the
+    # trends do not make it so (unweighted, its trends are unweighted throughout).
+    weighted = any(s.weights is not None for s in this_wave)
     return Release(
         administration=administration.code,
         wave=wave,
@@ -236,7 +247,19 @@ def _compute(
         questionnaire_ids={s.survey: s.questionnaire.id for s in this_wave},
         respondents={s.survey: len(s) for s in this_wave},
         completed={s.survey: int(s.respondents["completed"].sum()) for s in this_wave},
+        completed_effective={s.survey: _completed_effective(s) for s in this_wave}
+        if weighted
+        else None,
     )
+
+
+def _completed_effective(response_set) -> float:
+    """Kish's effective n of the set's completed responses (their number when unweighted)."""
+    completed = response_set.respondents["completed"].to_numpy(dtype=bool)
+    if response_set.weights is None:
+        return float(completed.sum())
+    weights = response_set.weights.reindex(response_set.respondents.index).to_numpy(dtype=float)
+    return kish(weights[completed])
 
 
 def _encode(computed: Release) -> bytes:
@@ -259,6 +282,8 @@ def _encode(computed: Release) -> bytes:
     }
     if computed.unweighted is not None:
         document["weighted"] = True
+        document["weighted_waves"] = list(results.weighted_waves)
+        document["completed_effective"] = computed.completed_effective
         document["unweighted_tables"] = encoded(computed.unweighted)
     return gzip.compress(json.dumps(document, ensure_ascii=False).encode(), mtime=0)
 
@@ -289,12 +314,15 @@ def _decode(
 ) -> Release:
     document = json.loads(gzip.decompress(blob))  # of this FORMAT: it is part of the version
 
+    weighted = document.get("weighted", False)
+    # Stored before these keys: a weighted release was taken as weighted in its own wave only.
+    weighted_waves = tuple(document.get("weighted_waves", [wave] if weighted else []))
+
     def decoded(encoded: dict, weighted: bool) -> Results:
         tables = {name: _frame(encoded[name]) for name in TABLE_NAMES}
         return Results(**tables, min_cell=document["min_cell"], language=document["language"],
-                       weighted=weighted)  # fmt: skip
+                       weighted=weighted, weighted_waves=weighted_waves if weighted else ())  # fmt: skip
 
-    weighted = document.get("weighted", False)
     results = decoded(document["tables"], weighted)
     unweighted = decoded(document["unweighted_tables"], False) if weighted else None
     return Release(
@@ -307,4 +335,5 @@ def _decode(
         respondents=document["respondents"],
         completed=document["completed"],
         unweighted=unweighted,
+        completed_effective=document.get("completed_effective"),
     )

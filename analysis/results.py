@@ -32,6 +32,20 @@ class Results:
     # Weighted figures (raking weights, `analysis.weights`) where a survey has them, with
     # `n_effective` in the items and factors tables; suppression as unweighted.
     weighted: bool = False
+    # The waves whose own response sets have weights (margins set on their campaigns): only
+    # their figures are weighted, whatever the earlier waves loaded for the trends hold.
+    weighted_waves: tuple[str, ...] = ()
+
+    def mixed_trends(self) -> list[tuple[str, str]]:
+        """(weighted wave, unweighted wave) of each trend that compares a weighted wave with an
+        unweighted one, in either order (README, "Weights")."""
+        pairs = self.trends[["wave", "earlier_wave"]].drop_duplicates()
+        mixed = []
+        for later, earlier in pairs.itertuples(index=False):
+            if (later in self.weighted_waves) != (earlier in self.weighted_waves):
+                weighted = later if later in self.weighted_waves else earlier
+                mixed.append((weighted, earlier if weighted == later else later))
+        return mixed
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -51,7 +65,10 @@ class Results:
             kpis=self.kpis.drop(columns=later),
             min_cell=self.min_cell,
             language=self.language,
-            weighted=self.weighted,
+            weighted=self.weighted and wave in self.weighted_waves,
+            weighted_waves=tuple(
+                w for w in self.weighted_waves if wave_order(w) <= wave_order(wave)
+            ),
         )
 
 
@@ -68,8 +85,10 @@ def analyze(
     """All the result tables of `data`, small cells suppressed with threshold `min_cell`, names
     in `language`; without the respondents flagged as straight-liners if asked (the `quality`
     table counts them either way); `weighted`: the figures of the response sets that have
-    weights weighted (`analysis.weights`)."""
+    weights weighted (`analysis.weights`); unweighted tables when no set has any."""
     check_min_cell(min_cell)
+    weighted_waves = _weighted_waves(data) if weighted else ()
+    weighted = bool(weighted_waves)
     quality = quality_table(data, excluded=exclude_straightliners, min_cell=min_cell)
     if exclude_straightliners:
         data = without_straightliners(data)
@@ -86,4 +105,10 @@ def analyze(
         min_cell=min_cell,
         language=language,
         weighted=weighted,
+        weighted_waves=weighted_waves,
     )
+
+
+def _weighted_waves(data: Dataset) -> tuple[str, ...]:
+    """The waves of `data` with a response set that has weights, earliest first."""
+    return tuple(sorted({s.wave for s in data if s.weights is not None}, key=wave_order))

@@ -148,7 +148,8 @@ def test_no_respondent_level_value_is_in_the_exported_file(cips, tmp_path):
     payload = json.loads(text)["payload"]
     allowed_keys = {"items", "units", "surveys"}
     assert set(payload) - allowed_keys <= {"kind", "schema_version", "administration", "wave",
-                                           "campaigns", "release", "exported_at", "k"}  # fmt: skip
+                                           "campaigns", "release", "exported_at", "k",
+                                           "weighted"}  # fmt: skip
     # The overall figures of the release, recomputed here from the respondents' answers.
     from analysis.frames import Dataset, build_response_set
     from analysis.results import analyze

@@ -322,7 +322,7 @@ def chart(administration: str, wave: str, name: str, fmt: str):
         abort(404)
     body = wave_results.chart(current_app, results, name, fmt)
     version = results.version
-    response = _download(body, fmt, f"{name}_{found.code}_{wave}_{language}.{fmt}",
+    response = _download(body, fmt, f"{name}_{found.code}_{wave}_{language}{_figures(results)}.{fmt}",
                          bool(request.args.get("download")), found.code, "chart")  # fmt: skip
     # The same URL always means the same picture while its version is the current one.
     fresh = request.args.get("v") == version
@@ -347,8 +347,14 @@ def workbook(administration: str, wave: str):
         path = write_workbook(results.results, Path(folder) / "results.xlsx", releases,
                               questionnaires)  # fmt: skip
         body = path.read_bytes()
-    return _download(body, "xlsx", f"cips-results_{found.code}_{wave}_{language}.xlsx", True,
-                     found.code, "results")  # fmt: skip
+    filename = f"cips-results_{found.code}_{wave}_{language}{_figures(results)}.xlsx"
+    return _download(body, "xlsx", filename, True, found.code, "results")
+
+
+def _figures(results: wave_results.WaveResults) -> str:
+    """The file name's mark of a weighted release's figures ("_weighted", "_unweighted"), so
+    that both downloads of one wave keep apart; none when the release has no weights."""
+    return f"_{results.weighting}" if results.weighting else ""
 
 
 @bp.get("/<administration>/<wave>/responses/<questionnaire>.<any(csv, xlsx):fmt>")

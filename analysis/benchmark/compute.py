@@ -10,7 +10,8 @@ participants' questionnaire versions define differently (`payload.definition`) i
 every group, and listed.
 
 `values` holds every administration's figure, rank (1 = highest) and difference from the median
-(for percent favourable with a 95% interval: its Wilson interval less the median): the host's
+(for percent favourable with a 95% interval: its Wilson interval less the median, with n the
+effective sample size of a weighted release, else the count): the host's
 benchmark role sees it whole; a published benchmark file never holds it (`published`).
 """
 
@@ -31,8 +32,9 @@ LEVELS = ("index", "factor", "construct", "item")
 GROUP_COLUMNS = ["region", "survey", "level", "unit", "name", "measure"]
 DISTRIBUTION_COLUMNS = [*GROUP_COLUMNS, "administrations", "q1", "median", "q3", "suppressed",
                         "reason"]  # fmt: skip
-VALUE_COLUMNS = [*GROUP_COLUMNS, "administration", "administration_name", "wave", "n", "value",
-                 "rank", "of", "difference", "difference_low", "difference_high"]  # fmt: skip
+VALUE_COLUMNS = [*GROUP_COLUMNS, "administration", "administration_name", "wave", "weighted",
+                 "n", "n_effective", "value", "rank", "of", "difference", "difference_low",
+                 "difference_high"]  # fmt: skip
 EXCLUDED_COLUMNS = ["survey", "level", "unit", "reason"]
 
 
@@ -57,6 +59,9 @@ class _Row:
     definition: str
     n: int | None  # the respondents the suppression rule counts
     n_base: int | None  # the base of percent favourable (an item's valid answers)
+    # A weighted release's effective n (Kish): its intervals' n in place of `n_base`; None
+    # unweighted (and in version 1 files, which do not say).
+    n_effective: float | None
     score: float | None
     pct_favourable: float | None
 
@@ -67,12 +72,12 @@ def _rows(payload: dict) -> list[_Row]:
         counts = (item["n_valid"], item["n_dk"], item["n_pna"])
         n = None if None in counts else sum(counts)
         rows.append(_Row(item["survey"], "item", item["item_id"], item["item_id"],
-                         item["definition"], n, item["n_valid"], item["score"],
-                         item["pct_favourable"]))  # fmt: skip
+                         item["definition"], n, item["n_valid"], item.get("n_effective"),
+                         item["score"], item["pct_favourable"]))  # fmt: skip
     for unit in payload["units"]:
         rows.append(_Row(unit["survey"], unit["kind"], unit["unit"], unit["name"],
                          unit["definition"], unit["n_respondents"], unit["n_respondents"],
-                         unit["score"], unit["pct_favourable"]))  # fmt: skip
+                         unit.get("n_effective"), unit["score"], unit["pct_favourable"]))  # fmt: skip
     return rows
 
 
@@ -143,15 +148,18 @@ def compute(participants: list[Participant], min_cell: int) -> Benchmark:
                 for p, r in cells[key]:
                     value = eligible_ids.get(p.administration)
                     entry = {**group, "administration": p.administration,
-                             "administration_name": p.name, "wave": p.wave, "n": r.n,
+                             "administration_name": p.name, "wave": p.wave,
+                             "weighted": bool(p.payload.get("weighted", False)), "n": r.n,
+                             "n_effective": r.n_effective,
                              "value": value, "rank": None, "of": count if published else None,
                              "difference": None, "difference_low": None,
                              "difference_high": None}  # fmt: skip
                     if published and value is not None:
                         entry["rank"] = 1 + sum(1 for v in ranked if v > value)
                         entry["difference"] = value - median
-                        if measure == "pct_favourable" and r.n_base:
-                            low, high = wilson(value / 100, r.n_base)
+                        base = r.n_base if r.n_effective is None else r.n_effective
+                        if measure == "pct_favourable" and base:
+                            low, high = wilson(value / 100, base)
                             entry["difference_low"] = float(low) * 100 - median
                             entry["difference_high"] = float(high) * 100 - median
                     values.append(entry)

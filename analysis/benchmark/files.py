@@ -4,7 +4,8 @@ forger would have to pass them, each refusal said in a sentence.
 1. JSON, an envelope `{payload, signature, key_id}` and nothing else (else: unsigned);
 2. the key is trusted here, and not revoked;
 3. the signature is that key's over the payload's canonical bytes (else: altered);
-4. the payload is valid against its JSON Schema (`schema/<kind>-1.schema.json`);
+4. the payload is valid against its JSON Schema (`schema/<kind>-<schema_version>.schema.json`:
+   a release of version 1 or 2, a benchmark of version 1);
 5. for a release: it was suppressed with a k at least ours, and it is the administration's
    that the key was trusted for (a key cannot speak for another administration).
 """
@@ -23,7 +24,11 @@ from analysis.benchmark import signing
 from analysis.benchmark.payload import schema
 
 ENVELOPE_KEYS = {"payload", "signature", "key_id"}
-SCHEMAS = {"cips-release": "release-1", "cips-benchmark": "benchmark-1"}
+# kind -> schema_version -> schema: version 1 releases (before `weighted`) are still taken.
+SCHEMAS = {
+    "cips-release": {1: "release-1", 2: "release-2"},
+    "cips-benchmark": {1: "benchmark-1"},
+}
 
 
 class Refused(Exception):
@@ -62,7 +67,13 @@ def schema_problems(payload: object) -> list[str]:
     kind = payload.get("kind") if isinstance(payload, dict) else None
     if kind not in SCHEMAS:
         return [f"unknown kind {kind!r} (expected one of {', '.join(sorted(SCHEMAS))})"]
-    errors = sorted(_validator(SCHEMAS[kind]).iter_errors(payload), key=lambda e: list(e.path))
+    version = payload.get("schema_version")
+    if isinstance(version, bool) or version not in SCHEMAS[kind]:
+        known = ", ".join(map(str, SCHEMAS[kind]))
+        return [f"schema_version: {version!r} is not one this installation reads ({known})"]
+    errors = sorted(
+        _validator(SCHEMAS[kind][version]).iter_errors(payload), key=lambda e: list(e.path)
+    )
     return [f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in errors[:5]]
 
 

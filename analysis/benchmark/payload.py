@@ -10,8 +10,14 @@ cell travels as `suppressed: true` with null values, as it is published.
 
 Each item and unit carries a `definition`: a digest of what it measures (an item's id, text in
 the source language, factor and reverse coding; a unit's, of its items'), so that a host
-compares only what two questionnaire versions ask alike. The JSON Schema is
-`schema/release-1.schema.json`.
+compares only what two questionnaire versions ask alike.
+
+Version 2 says whether the figures are `weighted` (raked to the wave's population margins,
+`analysis.weights`) and, when they are, carries each item's and unit's `n_effective` (Kish's
+effective sample size): an interval drawn from a weighted share uses it, never the counts,
+which stay the people (and which the host's k rule reads). The JSON Schema is
+`schema/release-2.schema.json`; version 1 files (`release-1`, unweighted as far as they say)
+are still read.
 """
 
 from __future__ import annotations
@@ -29,10 +35,10 @@ from survey.questionnaire import Question, Questionnaire
 from survey.storage.models import Campaign
 
 KIND = "cips-release"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
-def schema(name: str = "release-1") -> dict:
+def schema(name: str = f"release-{SCHEMA_VERSION}") -> dict:
     text = resources.files("analysis.benchmark").joinpath(f"schema/{name}.schema.json").read_text()
     return json.loads(text)
 
@@ -91,6 +97,12 @@ def build_payload(
     the wave's and earlier ones (what the release is computed from) dates the release, so that
     a later release supersedes an earlier one at the host."""
     results = published.results
+    weighted = published.weighted
+
+    def effective(row) -> float | None:
+        """A weighted row's effective n (null unweighted or suppressed)."""
+        return _number(row.n_effective) if weighted and not row.suppressed else None
+
     closes = [c.closed_at for c in campaigns if c.closed_at is not None
               and wave_order(c.wave) <= wave_order(published.wave)]  # fmt: skip
     campaigns = [c for c in campaigns if c.wave == published.wave and c.closed_at is not None]
@@ -117,6 +129,7 @@ def build_payload(
                 "n_valid": None if suppressed else _count(row.n_valid),
                 "n_dk": None if suppressed else _count(row.n_dk),
                 "n_pna": None if suppressed else _count(row.n_pna),
+                "n_effective": effective(row),
                 "score": None if suppressed else _number(row.score),
                 "pct_favourable": None if suppressed else _number(row.pct_favourable),
                 "pct_unfavourable": None if suppressed else _number(row.pct_unfavourable),
@@ -135,6 +148,7 @@ def build_payload(
                 "name": str(row.factor_name),
                 "definition": definitions.get(unit, _digest(unit)),
                 "n_respondents": None if suppressed else _count(row.n_respondents),
+                "n_effective": effective(row),
                 "score": None if suppressed else _number(row.score),
                 "pct_favourable": None if suppressed else _number(row.pct_favourable),
                 "suppressed": suppressed,
@@ -151,6 +165,7 @@ def build_payload(
         },
         "exported_at": (exported_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         "k": int(published.min_cell),
+        "weighted": weighted,
         "surveys": surveys,
         "items": items,
         "units": units,

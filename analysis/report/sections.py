@@ -72,15 +72,32 @@ class Writer(Formatting):
                 rows.append([self.survey_name(survey), self.number(self.release.respondents[survey], "#,##0"),
                              self.number(completed, "#,##0"), "—", self.t(texts.SUPPRESSED, k=self.k)])  # fmt: skip
                 continue
-            margin = 100 * Z * math.sqrt(0.25 / completed) if completed else None
+            margin = self._margin(survey, completed)
             score = index["score"].iloc[0] if len(index) else None
             rows.append([self.survey_name(survey), self.number(self.release.respondents[survey], "#,##0"),
                          self.number(completed, "#,##0"), f"± {self.number(margin)}",
                          self.number(score)])  # fmt: skip
         self.doc.table(columns, rows)
-        self.doc.paragraph(self.t(texts.MARGIN_NOTE), size=7.5, color="#444444")
+        note = texts.MARGIN_NOTE_WEIGHTED if self.release.weighted else texts.MARGIN_NOTE
+        self.doc.paragraph(self.t(note), size=7.5, color="#444444")
         for survey in hidden:
             self.doc.paragraph(f"{self.survey_name(survey)}: {self.t(texts.HIDDEN, k=self.k)}")
+
+    def _margin(self, survey: str, completed: int) -> float | None:
+        """The widest 95% margin of a percentage of the completed responses, in points; with n
+        their effective sample size when weighted (as the intervals use)."""
+        n = float(completed)
+        if self.release.weighted:
+            effective = self.release.completed_effective or {}
+            n = effective.get(survey, self._index_effective(survey))
+        return 100 * Z * math.sqrt(0.25 / n) if n else None
+
+    def _index_effective(self, survey: str) -> float:
+        """The overall index's effective n: for a release stored before it held the completed
+        responses' own."""
+        index = self.overall(survey)
+        index = index[index["factor"] == INDEX]
+        return float(index["n_effective"].iloc[0]) if len(index) else 0.0
 
     def factors(self) -> None:
         self.doc.heading(self.t(texts.FACTORS_HEADING))
@@ -155,6 +172,8 @@ class Writer(Formatting):
 
     def trend(self) -> None:
         self.doc.heading(self.t(texts.TREND_HEADING))
+        for weighted, unweighted in self.results.mixed_trends():  # README, "Weights"
+            self.doc.paragraph(self.t(texts.MIXED_TREND, weighted=weighted, unweighted=unweighted))
         trends = self.results.trends
         trends = trends[(trends["item_id"] == "") & trends["factor"].astype(str).str.isdigit()]
         for survey in self.surveys:

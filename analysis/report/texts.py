@@ -6,6 +6,7 @@ Column headers come from `analysis.labels.COLUMNS`.
 
 from __future__ import annotations
 
+from analysis.labels import MIXED_TREND  # noqa: F401  (the trend section's, as the workbook's)
 from survey.factors import N_
 
 TITLE = N_("Customs Integrity Perception Survey")
@@ -23,6 +24,11 @@ INDEX = N_("Overall integrity index")
 MARGIN_NOTE = N_(
     "Margin of error: the widest 95% margin of a percentage of the completed responses, "
     "±1.96 × √(0.25 / n), in percentage points; a key factor's own interval is in the next table."
+)
+MARGIN_NOTE_WEIGHTED = N_(
+    "Margin of error: the widest 95% margin of a percentage of the completed responses, "
+    "±1.96 × √(0.25 / n), in percentage points, with n their effective sample size, since the "
+    "figures are weighted; a key factor's own interval is in the next table."
 )
 HIDDEN = N_("Fewer than {k} responses: scores are hidden to protect anonymity.")
 SUPPRESSED = N_("suppressed (n < {k})")

@@ -124,6 +124,10 @@ def analyze(
                         from survey.storage.models import Campaign
 
                         weighted = apply(session, data, list(session.scalars(select(Campaign))))
+                        # --wave W: weighted only if W's own campaigns have margins (an
+                        # earlier wave's, loaded for the trends, do not make W weighted).
+                        if wave is not None:
+                            weighted = any(s.weights is not None for s in data if s.wave == wave)
                     scope = f"wave {wave}" if wave else "every wave"
                     context.audit_record(session, "export", administration=administration,
                                          format=fmt, detail=f"result tables ({scope}) into "

@@ -22,9 +22,9 @@ def release() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export(campaign_code: str, output: Path) -> None:
     """Write the wave's published aggregates (items, key factors, constructs, overall index, by
-    survey; counts), suppressed as published with CIPS_MIN_CELL, signed with this
-    installation's key (cips keys create), in the JSON format of
-    analysis/benchmark/schema/release-1.schema.json."""
+    survey; counts; whether weighted, and the effective n where it is), suppressed as published
+    with CIPS_MIN_CELL, signed with this installation's key (cips keys create), in the JSON
+    format of analysis/benchmark/schema/release-2.schema.json."""
     from analysis.benchmark import signing
     from analysis.benchmark.payload import build_payload
     from analysis.frames import AnalysisError
