@@ -38,7 +38,7 @@ class TranslatedError(click.ClickException):
 
     def show(self, file=None) -> None:
         text = Text(labels.ERROR, {"message": self.format_message()})
-        click.echo(render(text, self.language), file=file or click.get_text_stream("stderr"))
+        click.echo(render(text, self.language), file=file, err=file is None)
 
 
 def labels_choice() -> click.Choice:
