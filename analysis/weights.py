@@ -38,7 +38,7 @@ import pandas as pd
 
 from analysis.frames import AnalysisError, ResponseSet, breakdown_questions
 from survey.factors import N_
-from survey.i18n import SOURCE_LANGUAGE, Text, render
+from survey.i18n import SOURCE_LANGUAGE, Number, Text, render
 from survey.questionnaire import Questionnaire
 
 #: Choice codes that are no population category (Don't know, Prefer not to answer).
@@ -146,10 +146,6 @@ def parse_csv(text: str) -> Margins:
     return Margins(populations)
 
 
-def _format(total: float) -> str:
-    return f"{total:,.0f}" if float(total).is_integer() else f"{total:,.2f}"
-
-
 def check(margins: Margins, response_set: ResponseSet, k: int) -> None:
     """Raise `MarginsError` unless `margins` fit the questionnaire of `response_set` and its
     completed responses (the rules of the module docstring); `k` is the small-cell threshold."""
@@ -184,8 +180,8 @@ def _totals(margins: Margins) -> list[Text]:
             problems.append(Text(ZERO_TOTAL, {"question": question}))
         elif not math.isclose(total, margins.total(first), rel_tol=1e-9):
             problems.append(Text(TOTALS_DIFFER, {
-                "question": question, "total": _format(total),
-                "first": first, "first_total": _format(margins.total(first)),
+                "question": question, "total": Number(total),
+                "first": first, "first_total": Number(margins.total(first)),
             }))  # fmt: skip
     return problems
 

@@ -17,6 +17,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 SOURCE_LANGUAGE = "en"
@@ -73,6 +74,14 @@ def translations(language: str) -> NullTranslations:
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 
 
+@dataclass(frozen=True)
+class Number:
+    """A number among a `Text`'s arguments, written as the reader's language writes numbers
+    ("2,740.5" in English, "2\u202f740,5" in French), at most two decimals."""
+
+    value: float
+
+
 def render(text: Text, language: str, *, isolate: bool = False) -> str:
     """The text in `language`, with its arguments put in place.
 
@@ -89,7 +98,11 @@ def render(text: Text, language: str, *, isolate: bool = False) -> str:
     if not text.args:
         return template
     args = {
-        k: render(v, language, isolate=isolate) if isinstance(v, Text) else v
+        k: render(v, language, isolate=isolate)
+        if isinstance(v, Text)
+        else format_decimal(v.value, format="#,##0.##", locale=language)
+        if isinstance(v, Number)
+        else v
         for k, v in text.args.items()
     }
     if isolate:

@@ -62,7 +62,7 @@ def test_a_coordinator_sets_margins_and_the_results_are_weighted(world, signed_i
     response = post_form(client, page_url, page_url, wrong)
     assert response.status_code == 400
     text = html.unescape(response.text)
-    assert "doivent avoir le même total\u202f: leadership totalise 930, gender 1,000" in text
+    assert "doivent avoir le même total\u202f: leadership totalise 930, gender 1\u202f000" in text
     assert 'value="700"' in response.text  # what was typed stays in the table
     response = post_form(client, page_url, page_url, {**MARGINS, "population-gender-male": "x"})
     assert response.status_code == 400

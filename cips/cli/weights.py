@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
@@ -12,9 +11,6 @@ from analysis import labels
 from cips.cli import context
 from cips.cli.language import TranslatedError
 from survey.i18n import Text, available_languages, render
-
-# A number as analysis.weights writes it into a reason, in English ("2,740" or "2,740.50").
-_ENGLISH_NUMBER = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?")
 
 
 @click.group()
@@ -25,19 +21,6 @@ def weights() -> None:
 def _language_option(function):
     return click.option("--language", type=click.Choice(available_languages()), default="en",
                         show_default=True, help="Language of the error messages.")(function)  # fmt: skip
-
-
-def _numbers(text: Text, language: str) -> Text:
-    """The reason with its numbers grouped as `language` groups them ("2 740" in French)."""
-    from babel.numbers import format_decimal
-
-    args = {
-        key: format_decimal(float(value.replace(",", "")), locale=language)
-        if isinstance(value, str) and _ENGLISH_NUMBER.fullmatch(value)
-        else value
-        for key, value in text.args.items()
-    }
-    return Text(text.msgid, args, context=text.context, translate=text.translate)
 
 
 @weights.command("set")
@@ -68,7 +51,7 @@ def set_(campaign_code: str, margins_file: Path, language: str) -> None:
                         context.settings().min_cell, actor=audit.cli_actor())  # fmt: skip
         stored = context.store_releases(db)
     except MarginsError as exc:
-        problems = "\n".join(f"- {render(_numbers(p, language), language)}" for p in exc.problems)
+        problems = "\n".join(f"- {render(p, language)}" for p in exc.problems)
         heading = render(Text(labels.MARGINS_NOT_SET, {"campaign": campaign_code}), language)
         raise TranslatedError(f"{heading}\n{problems}", language) from exc
     except (CampaignError, AnalysisError) as exc:
