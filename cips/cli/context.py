@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from survey.questionnaire import Questionnaire
     from survey.storage.db import Database
+    from survey.storage.models import Campaign
 
 # What is heavy is imported where it is used: a command that needs no database or questionnaire
 # (`cips --help`, `cips health --heartbeat`) imports neither SQLAlchemy nor the loader.
@@ -72,6 +73,16 @@ def database_refusing(*refusals: type[Exception]) -> Iterator[Database]:
         raise click.ClickException(str(exc)) from exc
     finally:
         db.dispose()
+
+
+def refuse_open(campaign: Campaign, what: str) -> None:
+    """Stop a command that reads a closed campaign's release while `campaign` is still open:
+    `what` says what comes at the close ("its wave's results are released")."""
+    if campaign.closed_at is None:
+        raise click.ClickException(
+            f"campaign {campaign.code} is open: {what} when it closes "
+            f"(cips campaign close {campaign.code})"
+        )
 
 
 def questionnaires() -> dict[str, Questionnaire]:

@@ -179,11 +179,7 @@ def _released(session, campaign) -> None:
 
     from survey.storage.models import SealedResponse
 
-    if campaign.closed_at is None:
-        raise click.ClickException(
-            f"campaign {campaign.code} is open: its responses are released when it closes "
-            f"(cips campaign close {campaign.code})"
-        )
+    context.refuse_open(campaign, "its responses are released")
     k = context.settings().min_cell
     sealed = session.scalar(select(func.count()).where(SealedResponse.campaign_id == campaign.id))
     if sealed < k:

@@ -39,11 +39,7 @@ def export(campaign_code: str, output: Path) -> None:
     with context.database_refusing(CampaignError, AnalysisError) as db:
         with db.reads() as session:
             campaign = get_campaign(session, campaign_code)
-            if campaign.closed_at is None:
-                raise click.ClickException(
-                    f"campaign {campaign.code} is open: its wave's results are released when it "
-                    f"closes (cips campaign close {campaign.code})"
-                )
+            context.refuse_open(campaign, "its wave's results are released")
             administration = campaign.administration
             campaigns = campaigns_of(session, administration)
             questionnaires = context.questionnaires()

@@ -39,11 +39,7 @@ def report(campaign_code: str, language: str, output: Path) -> None:
         db.reads() as session,
     ):
         campaign = get_campaign(session, campaign_code)
-        if campaign.closed_at is None:
-            raise click.ClickException(
-                f"campaign {campaign.code} is open: its wave's report is made from the "
-                f"release, when it closes (cips campaign close {campaign.code})"
-            )
+        context.refuse_open(campaign, "its wave's report is made from the release")
         administration = campaign.administration
         campaigns = campaigns_of(session, administration)
         closed = [c.closed_at for c in campaigns if c.wave == campaign.wave and c.closed_at]
